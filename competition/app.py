@@ -1,0 +1,63 @@
+"""The application factory behind competition.create_app."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+from .config import load_config
+from .database import configure_engine
+from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .i18n import select_locale
+from .paths import MIGRATIONS_DIR, PACKAGE_DIR, resource_dir
+
+
+def build_app(overrides: dict | None = None) -> Flask:
+    config = load_config(overrides)
+    app = Flask(
+        "competition",
+        instance_path=config["INSTANCE_PATH"],
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    app.config.update(config)
+
+    from . import models  # noqa: F401  (register the models with the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+
+    from .auth import bp as auth_bp
+    from .board import bp as board_bp
+    from .i18n import bp as i18n_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(board_bp)
+    app.register_blueprint(i18n_bp)
+
+    _register_error_pages(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(status: int):
+        def handler(_error):
+            return render_template("errors.html", status=status), status
+
+        return handler
+
+    for status in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(status, page(status))

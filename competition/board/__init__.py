@@ -1,0 +1,7 @@
+"""Public side: the championship's home page, and later leaderboards and results."""
+
+from flask import Blueprint
+
+bp = Blueprint("board", __name__)
+
+from . import views  # noqa: E402,F401

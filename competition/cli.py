@@ -1,0 +1,208 @@
+"""The `competition` command.
+
+Every command fails with one line saying what is wrong and what to do, and a non-zero exit
+status; a traceback is never what a user sees.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import click
+from flask.cli import ScriptInfo, with_appcontext
+from flask_migrate.cli import db as db_group
+
+from . import create_app
+
+
+class CommandError(click.ClickException):
+    """One line for the user; exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="competition", prog_name="competition")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Live scoring for skills championships (WorldSkills and Abilympics style)."""
+    ctx.obj = ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False)
+
+
+cli.add_command(db_group)
+
+
+def upgrade_database() -> None:
+    """Create or migrate the database to the newest schema (inside an app context)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def run(host: str, port: int) -> None:
+    """Start the development server (with websockets); creates/migrates the database first."""
+    from flask import current_app
+
+    from .extensions import socketio
+
+    if not _port_is_free(host, port):
+        raise CommandError(
+            f"port {port} on {host} is in use; stop what runs there or pass --port NUMBER"
+        )
+    upgrade_database()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+    click.echo(f"competition is running: http://{shown}:{port}/  (Ctrl+C stops it)")
+    socketio.run(current_app._get_current_object(), host=host, port=port, debug=False,
+                 use_reloader=False, log_output=False, allow_unsafe_werkzeug=True)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Replace whatever the database holds.")
+@click.option("--if-empty", is_flag=True,
+              help="Load only into an empty database; otherwise do nothing (for `make run`).")
+@click.option("--accounts", "accounts_file", type=click.Path(dir_okay=False),
+              help="Where to write the demo accounts (default: instance/demo-accounts.txt).")
+@with_appcontext
+def demo(force: bool, if_empty: bool, accounts_file: str | None) -> None:
+    """Load the demo championship of East Kazakhstan (and demo accounts)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .registry import demo as demo_loader
+
+    upgrade_database()
+    target = Path(accounts_file or Path(current_app.instance_path) / "demo-accounts.txt")
+    if not demo_loader.database_is_empty():
+        if if_empty:
+            click.echo("The database already holds data; the demo was not loaded again.")
+            if target.exists():
+                click.echo(f"Demo accounts: {target}")
+                click.echo(target.read_text().rstrip())
+            return
+        if not force:
+            raise CommandError(
+                "the database is not empty; run `competition demo --force` to replace its data"
+            )
+    summary = demo_loader.load_demo(replace=force, progress=_progress_bar)
+    accounts = demo_loader.create_demo_accounts()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(demo_loader.format_accounts(accounts))
+    target.chmod(0o600)
+    click.echo(summary)
+    click.echo(f"Demo accounts (also written to {target}):")
+    click.echo(demo_loader.format_accounts(accounts).rstrip())
+
+
+def _progress_bar(items, label: str):
+    return click.progressbar(items, label=label, file=sys.stderr)
+
+
+@cli.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "organizer", "chief", "expert", "competitor"]))
+@click.option("--expert", "expert_code", help="The expert's code (chief and expert accounts).")
+@click.option("--competitor", "competitor_code",
+              help="The competitor's code, as SKILL/CODE when codes repeat across skills.")
+@click.option("--championship", "championship_code",
+              help="The championship, when expert codes repeat across championships.")
+@click.option("--locale", type=click.Choice(["ru", "kk", "en"]))
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+@with_appcontext
+def user_add(login, role, expert_code, competitor_code, championship_code, locale,
+             password_stdin) -> None:
+    """Create an account."""
+    from .auth.service import AccountError, add_user
+    from .database import write_transaction
+    from .registry.lookup import NotFound, find_competitor, find_expert
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("no password on standard input; pipe it in, e.g. "
+                           "`echo \"$PASSWORD\" | competition user add ... --password-stdin`")
+    try:
+        with write_transaction():
+            expert = (find_expert(expert_code, championship_code)
+                      if expert_code else None)
+            competitor = find_competitor(competitor_code) if competitor_code else None
+            add_user(login, role, password, expert=expert, competitor=competitor,
+                     locale=locale)
+    except (AccountError, NotFound) as error:
+        raise CommandError(str(error)) from None
+    click.echo(f"Account {login} ({role}) created.")
+
+
+@cli.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("login")
+@click.option("--label", default="", help="What the token is for (shown in the token list).")
+@with_appcontext
+def token_create(login: str, label: str) -> None:
+    """Print a new bearer token for LOGIN's account (shown once; keep it secret)."""
+    from .auth.service import AccountError, create_token
+
+    try:
+        click.echo(create_token(login, label))
+    except AccountError as error:
+        raise CommandError(str(error)) from None
+
+
+def _explain(error: BaseException) -> str:
+    """A one-line explanation of an unexpected failure."""
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    if isinstance(error, OperationalError):
+        return (f"the database cannot be used ({error.orig}); check COMPETITION_DATABASE_URL "
+                "and that the database server is running")
+    if isinstance(error, SQLAlchemyError):
+        return f"the database refused the operation ({type(error).__name__}: {error})".split(
+            "\n")[0]
+    if isinstance(error, OSError):
+        return f"{error.strerror or error} ({error.filename or 'system'})"
+    return f"{type(error).__name__}: {error}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        status = cli.main(args=argv, prog_name="competition", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        click.echo(f"error: {_explain(error)}", err=True)
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -1,0 +1,63 @@
+"""Settings from the environment (COMPETITION_*), with safe defaults.
+
+Nothing here touches the disk at import time; `load_config` is called by create_app.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+LOCALES = ("ru", "kk", "en")
+DEFAULT_LOCALE = "ru"
+
+
+def instance_dir() -> Path:
+    """Where the SQLite database, the generated secret key and demo accounts live."""
+    return Path(os.environ.get("COMPETITION_INSTANCE", "instance")).resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    key = os.environ.get("COMPETITION_SECRET_KEY")
+    if key:
+        return key
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions before anything is written into it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or instance_dir())
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get(
+        "COMPETITION_DATABASE_URL"
+    )
+    if not database_url:
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance / 'competition.db'}"
+    config = {
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance),
+        "MESSAGE_QUEUE": os.environ.get("COMPETITION_MESSAGE_QUEUE") or None,
+        # threading suits the dev server and tests; `serve` switches to gevent.
+        "ASYNC_MODE": os.environ.get("COMPETITION_ASYNC_MODE", "threading"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("COMPETITION_HTTPS", "") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("COMPETITION_HTTPS", "") == "1",
+        "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
+        "LOCALES": LOCALES,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    config.update(overrides)
+    return config

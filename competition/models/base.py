@@ -1,0 +1,64 @@
+"""Shared column types and mixins of the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask_babel import get_locale
+from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..config import DEFAULT_LOCALE, LOCALES
+
+# Marks and maxima are exact decimals: up to 4 places, never floats in Python.
+MarkValue = Numeric(10, 4, asdecimal=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Timestamps are stored in UTC (SQLite hands them back naive; see auth.service._aware).
+UTCDateTime = DateTime(timezone=True)
+
+
+def current_locale() -> str:
+    try:
+        locale = get_locale()
+    except (RuntimeError, KeyError):  # outside a request or before Babel is set up
+        return DEFAULT_LOCALE
+    return str(locale) if locale is not None else DEFAULT_LOCALE
+
+
+def pick_translation(values: dict[str, str | None], locale: str | None = None) -> str:
+    """The text in `locale`, else in the first language that has one (ru, kk, en)."""
+    locale = locale or current_locale()
+    if values.get(locale):
+        return values[locale]
+    for other in LOCALES:
+        if values.get(other):
+            return values[other]
+    return ""
+
+
+class Named:
+    """A thing named in Russian, Kazakh and English (`name_ru`, `name_kk`, `name_en`)."""
+
+    name_ru: Mapped[str] = mapped_column(String(500), default="")
+    name_kk: Mapped[str] = mapped_column(String(500), default="")
+    name_en: Mapped[str] = mapped_column(String(500), default="")
+
+    def names(self) -> dict[str, str]:
+        return {"ru": self.name_ru, "kk": self.name_kk, "en": self.name_en}
+
+    def set_names(self, names: dict[str, str | None]) -> None:
+        for locale in LOCALES:
+            setattr(self, f"name_{locale}", (names.get(locale) or "").strip())
+
+    def name(self, locale: str | None = None) -> str:
+        return pick_translation(self.names(), locale)
+
+
+def as_decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(value)

@@ -1,0 +1,138 @@
+"""The championship, its organizations and its skills."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import MarkValue, Named, UTCDateTime, pick_translation
+
+CHAMPIONSHIP_KINDS = ("worldskills", "abilympics")
+SCALES = ("raw", "ws500", "ws700")
+ORGANIZATION_KINDS = ("college", "enterprise", "school", "university", "other")
+VISIBILITIES = ("hidden", "progress", "live", "frozen", "published")
+ABILYMPICS_CATEGORIES = ("schoolchildren", "students", "specialists")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Championship(Named, db.Model):
+    """A championship and its scoring policy (RULES.md), the one home of the policy."""
+
+    __tablename__ = "championship"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CHAMPIONSHIP_KINDS), name="kind"),
+        CheckConstraint(_in("scale", SCALES), name="scale"),
+        CheckConstraint("judges_per_aspect >= 1", name="judges_per_aspect"),
+        CheckConstraint("tie_margin IS NULL OR tie_margin >= 0", name="tie_margin"),
+        CheckConstraint(
+            "medal_min_gold >= 1 AND medal_min_silver >= 1 AND medal_min_bronze >= 1",
+            name="medal_min_field",
+        ),
+        CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+                        name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="worldskills")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    venue_ru: Mapped[str] = mapped_column(String(300), default="")
+    venue_kk: Mapped[str] = mapped_column(String(300), default="")
+    venue_en: Mapped[str] = mapped_column(String(300), default="")
+    # Categories competitors are grouped by (Abilympics), comma-separated keys in order.
+    categories: Mapped[str] = mapped_column(String(300), default="")
+
+    # Scoring policy (RULES.md section 1); defaults are the WorldSkills ones.
+    scale: Mapped[str] = mapped_column(String(8), default="raw")
+    judges_per_aspect: Mapped[int] = mapped_column(Integer, default=3)
+    tie_margin: Mapped[Decimal | None] = mapped_column(MarkValue)
+    medallion_threshold: Mapped[Decimal | None] = mapped_column(MarkValue)
+    medal_min_gold: Mapped[int] = mapped_column(Integer, default=1)
+    medal_min_silver: Mapped[int] = mapped_column(Integer, default=1)
+    medal_min_bronze: Mapped[int] = mapped_column(Integer, default=1)
+
+    skills: Mapped[list[Skill]] = relationship(
+        back_populates="championship", order_by="Skill.position", cascade="all, delete-orphan"
+    )
+
+    def venue(self, locale: str | None = None) -> str:
+        return pick_translation(
+            {"ru": self.venue_ru, "kk": self.venue_kk, "en": self.venue_en}, locale
+        )
+
+    def category_list(self) -> list[str]:
+        return [c for c in (self.categories or "").split(",") if c]
+
+    def policy(self) -> dict:
+        """The policy in RULES.md's input format."""
+        return {
+            "scale": self.scale,
+            "judges_per_aspect": self.judges_per_aspect,
+            "tie_margin": None if self.tie_margin is None else str(self.tie_margin),
+            "medallion_threshold": (
+                None if self.medallion_threshold is None else str(self.medallion_threshold)
+            ),
+            "medal_min_field": {
+                "gold": self.medal_min_gold,
+                "silver": self.medal_min_silver,
+                "bronze": self.medal_min_bronze,
+            },
+        }
+
+
+class Organization(Named, db.Model):
+    """A college, enterprise, school or university; experts and competitors come from one."""
+
+    __tablename__ = "organization"
+    __table_args__ = (CheckConstraint(_in("kind", ORGANIZATION_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="college")
+    region: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Skill(Named, db.Model):
+    """A skill competition (компетенция / құзырет) of a championship."""
+
+    __tablename__ = "skill"
+    __table_args__ = (
+        UniqueConstraint("championship_id", "code"),
+        CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
+        CheckConstraint("team_size >= 1", name="team_size"),
+        CheckConstraint("version >= 0", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    championship_id: Mapped[int] = mapped_column(
+        ForeignKey("championship.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    team_size: Mapped[int] = mapped_column(Integer, default=1)
+    visibility: Mapped[str] = mapped_column(String(16), default="hidden")
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every change of the skill's marks; clients resync with ?since=<version>.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    championship: Mapped[Championship] = relationship(back_populates="skills")
+    criteria: Mapped[list] = relationship(
+        "Criterion", back_populates="skill", order_by="Criterion.position",
+        cascade="all, delete-orphan",
+    )
+    competitors: Mapped[list] = relationship(
+        "Competitor", back_populates="skill", order_by="Competitor.code",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def is_team(self) -> bool:
+        return self.team_size > 1

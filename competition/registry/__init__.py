@@ -1,0 +1,1 @@
+"""Organizers: championship, skills, schemes, organizations, competitors, experts, imports."""
