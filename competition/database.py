@@ -75,7 +75,7 @@ def write_transaction() -> Iterator:
     ended before: its snapshot may be stale, and SQLite cannot upgrade it to a writer safely.
     Code inside must re-read what it modifies.
     """
-    session = db.session
+    session = db.session()  # this thread's (or request's) session
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise WriteOutsideTransaction("changes were made before write_transaction() began")

@@ -88,6 +88,7 @@ class Expert(Named, db.Model):
         ForeignKey("organization.id", ondelete="RESTRICT"), index=True
     )
 
+    championship = relationship("Championship")
     organization: Mapped[Organization | None] = relationship()
     roles: Mapped[list[ExpertRole]] = relationship(
         back_populates="expert", cascade="all, delete-orphan"

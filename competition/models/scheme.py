@@ -82,6 +82,7 @@ class Aspect(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     sub_criterion: Mapped[SubCriterion] = relationship(back_populates="aspects")
+    skill = relationship("Skill")
 
     def description(self, locale: str | None = None) -> str:
         return pick_translation(

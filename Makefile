@@ -1,0 +1,69 @@
+# `make run`: install, create the database, load the demo, start the server.
+# `make test`: install what the tests need, lint, run every test (browser tests included).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+# Debian packages the product and its tests use: Chromium for browser tests, Pango for PDFs.
+APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+.PHONY: run test install install-dev system-packages catalogs messages lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when the project's metadata changes; the stamp keeps a second run fast.
+$(VENV)/.installed: pyproject.toml hatch_build.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml hatch_build.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed catalogs
+install-dev: $(VENV)/.installed-dev catalogs
+
+# Compile the translation catalogs (.po -> .mo); the .mo files are never committed.
+catalogs: | $(BIN)/python
+	@$(BIN)/pybabel -q compile --directory competition/translations --domain messages
+
+# For developers: collect the translatable strings and merge them into the catalogs.
+messages: | $(BIN)/python
+	$(BIN)/pybabel -q extract --mapping babel.cfg --keywords _l --no-location \
+	  --sort-output --project competition --output competition/translations/messages.pot competition templates
+	$(BIN)/pybabel -q update --no-fuzzy-matching --input-file competition/translations/messages.pot \
+	  --output-dir competition/translations
+
+# Installs missing Debian packages when run as root; otherwise says what to install.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages:$$missing — install them with: sudo apt-get install$$missing"; \
+	  fi; \
+	fi
+
+run: install
+	@$(BIN)/competition db upgrade
+	@$(BIN)/competition demo --if-empty
+	@$(BIN)/competition run --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: install-dev system-packages
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	find competition/translations -name '*.mo' -delete

@@ -1,0 +1,101 @@
+"""The app factory, the home page and the language switch, over real HTTP requests."""
+
+from __future__ import annotations
+
+import stat
+
+from competition import create_app
+
+
+def test_home_lists_the_demo_championships_and_skills(demo_client):
+    page = demo_client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Regional" in page or "East Kazakhstan" in page
+    for skill in ("Welding", "Electrical Installations", "Restaurant Service", "Hairdressing",
+                  "Mechatronics"):
+        assert skill in page
+    assert '<html lang="en">' in page
+
+
+def test_home_speaks_russian_and_kazakh(demo_client):
+    russian = demo_client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert '<html lang="ru">' in russian
+    assert "Чемпионаты" in russian and "Конкурсанты" in russian
+    kazakh = demo_client.get("/", headers={"Accept-Language": "kk"}).get_data(as_text=True)
+    assert '<html lang="kk">' in kazakh
+    assert "Чемпионаттар" in kazakh and "Қатысушылар" in kazakh
+
+
+def test_language_switch_is_remembered_and_redirects_only_on_site(client):
+    response = client.get("/lang/kk?next=/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert '<html lang="kk">' in client.get("/login").get_data(as_text=True)
+    for hostile in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        response = client.get("/lang/en", query_string={"next": hostile})
+        assert response.headers["Location"] == "/"
+    assert client.get("/lang/fr").status_code == 404
+
+
+def test_default_language_is_russian(client):
+    assert '<html lang="ru">' in client.get("/").get_data(as_text=True)
+
+
+def test_empty_database_says_so(client):
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No championship has been registered yet." in page
+
+
+def test_error_pages_are_translated_and_helpful(client):
+    response = client.get("/no/such/page", headers={"Accept-Language": "kk"})
+    assert response.status_code == 404
+    assert "Бет табылмады" in response.get_data(as_text=True)
+
+
+def test_login_with_wrong_password_says_what_to_do(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    response = client.post("/login", data={"login": "nobody", "password": "wrong"},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "Wrong login or password" in response.get_data(as_text=True)
+
+
+def test_forms_need_a_csrf_token(client):
+    response = client.post("/login", data={"login": "x", "password": "y"})
+    assert response.status_code == 400
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("COMPETITION_SECRET_KEY", raising=False)
+    monkeypatch.delenv("COMPETITION_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COMPETITION_INSTANCE", str(tmp_path))
+    first = create_app().config["SECRET_KEY"]
+    second = create_app().config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == (
+        f"sqlite:///{tmp_path / 'competition.db'}"
+    )
+
+
+def test_environment_configures_the_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPETITION_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("COMPETITION_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("COMPETITION_DATABASE_URL", f"sqlite:///{tmp_path}/other.db")
+    monkeypatch.setenv("COMPETITION_MESSAGE_QUEUE", "")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/other.db")
+    assert app.config["MESSAGE_QUEUE"] is None
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_importing_the_package_does_no_work(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import competition, competition.models, competition.cli, competition.rules; "
+            "import os; print(sorted(os.listdir('.')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "[]"
