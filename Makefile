@@ -9,7 +9,7 @@ PORT   ?= 5000
 # Debian packages the product and its tests use: Chromium for browser tests, Pango for PDFs.
 APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: run test install install-dev system-packages catalogs messages lint clean
+.PHONY: run test screenshots install install-dev system-packages catalogs messages lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,7 @@ test: install-dev system-packages
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
 	find competition/translations -name '*.mo' -delete
+
+# Regenerate the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: install-dev system-packages
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q

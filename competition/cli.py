@@ -20,7 +20,11 @@ class CommandError(click.ClickException):
     """One line for the user; exit status 1."""
 
     def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        click.echo(f"error: {one_line(self.format_message())}", err=True)
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,6 +61,8 @@ def _port_is_free(host: str, port: int) -> bool:
 @with_appcontext
 def run(host: str, port: int) -> None:
     """Start the development server (with websockets); creates/migrates the database first."""
+    from pathlib import Path
+
     from flask import current_app
 
     from .extensions import socketio
@@ -67,7 +73,12 @@ def run(host: str, port: int) -> None:
         )
     upgrade_database()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
-    click.echo(f"competition is running: http://{shown}:{port}/  (Ctrl+C stops it)")
+    base = f"http://{shown}:{port}"
+    click.echo(f"competition is running (Ctrl+C stops it):\n  home page: {base}/\n"
+               f"  log in:    {base}/login")
+    accounts = Path(current_app.instance_path) / "demo-accounts.txt"
+    if accounts.exists():
+        click.echo(f"  demo accounts: {accounts}")
     socketio.run(current_app._get_current_object(), host=host, port=port, debug=False,
                  use_reloader=False, log_output=False, allow_unsafe_werkzeug=True)
 
@@ -182,8 +193,7 @@ def _explain(error: BaseException) -> str:
         return (f"the database cannot be used ({error.orig}); check COMPETITION_DATABASE_URL "
                 "and that the database server is running")
     if isinstance(error, SQLAlchemyError):
-        return f"the database refused the operation ({type(error).__name__}: {error})".split(
-            "\n")[0]
+        return f"the database refused the operation ({type(error).__name__}: {error.orig})"
     if isinstance(error, OSError):
         return f"{error.strerror or error} ({error.filename or 'system'})"
     return f"{type(error).__name__}: {error}"
@@ -203,6 +213,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:  # the last line of defence: one line, never a traceback
-        click.echo(f"error: {_explain(error)}", err=True)
+        click.echo(f"error: {one_line(_explain(error))}", err=True)
         sys.exit(1)
     sys.exit(status if isinstance(status, int) else 0)

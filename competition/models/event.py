@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from .people import Competitor
+    from .scheme import Criterion
 from .base import MarkValue, Named, UTCDateTime, pick_translation
 
 CHAMPIONSHIP_KINDS = ("worldskills", "abilympics")
@@ -124,12 +129,12 @@ class Skill(Named, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
     championship: Mapped[Championship] = relationship(back_populates="skills")
-    criteria: Mapped[list] = relationship(
-        "Criterion", back_populates="skill", order_by="Criterion.position",
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="skill", order_by="Criterion.position",
         cascade="all, delete-orphan",
     )
-    competitors: Mapped[list] = relationship(
-        "Competitor", back_populates="skill", order_by="Competitor.code",
+    competitors: Mapped[list[Competitor]] = relationship(
+        back_populates="skill", order_by="Competitor.code",
         cascade="all, delete-orphan",
     )
 

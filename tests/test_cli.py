@@ -1,0 +1,144 @@
+"""The `competition` command as users run it: a real process, real exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run `python -m competition ARGS` against a fresh instance folder."""
+
+    def run(*args: str, stdin: str = "", database: str | None = None):
+        env = dict(os.environ)
+        env.update({
+            "COMPETITION_INSTANCE": str(tmp_path),
+            "COMPETITION_DATABASE_URL": database or f"sqlite:///{tmp_path / 'competition.db'}",
+        })
+        env.pop("COMPETITION_SECRET_KEY", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "competition", *args], input=stdin, capture_output=True,
+            text=True, env=env, cwd=tmp_path, timeout=120,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    return run
+
+
+@pytest.fixture
+def demo_cli(cli, demo_template_db, tmp_path):
+    shutil.copyfile(demo_template_db, tmp_path / "competition.db")
+    return cli
+
+
+def error_line(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_help_lists_the_commands(cli):
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("run", "db", "demo", "user", "token"):
+        assert f"  {command} " in result.stdout
+
+
+def test_db_upgrade_builds_an_empty_database(cli, tmp_path):
+    assert cli("db", "upgrade").returncode == 0
+    assert (tmp_path / "competition.db").exists()
+    assert cli("db", "upgrade").returncode == 0  # a second run changes nothing
+
+
+def test_db_upgrade_with_an_unreachable_database_is_one_line(cli):
+    result = cli("db", "upgrade", database="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert result.returncode != 0
+    assert "COMPETITION_DATABASE_URL" in error_line(result)
+
+
+def test_demo_loads_once_and_refuses_a_full_database(cli, tmp_path):
+    first = cli("demo")
+    assert first.returncode == 0, first.stderr
+    assert "Demo loaded: 2 championships, 7 skills" in first.stdout
+    accounts = (tmp_path / "demo-accounts.txt").read_text()
+    assert "admin" in accounts and "organizer" in accounts and "chief-10" in accounts
+    assert oct((tmp_path / "demo-accounts.txt").stat().st_mode & 0o777) == "0o600"
+
+    again = cli("demo")
+    assert again.returncode == 1
+    assert "--force" in error_line(again)
+
+    skipped = cli("demo", "--if-empty")
+    assert skipped.returncode == 0 and "not loaded again" in skipped.stdout
+    assert accounts.splitlines()[0] in skipped.stdout
+
+    forced = cli("demo", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "Demo loaded" in forced.stdout
+    assert (tmp_path / "demo-accounts.txt").read_text() != accounts  # new passwords
+
+
+def test_user_add_and_token_create(demo_cli):
+    added = demo_cli("user", "add", "aigul", "--role", "expert", "--expert", "E02",
+                     "--championship", "vko-ws-2026", "--password-stdin",
+                     stdin="correct horse battery\n")
+    assert added.returncode == 0, added.stderr
+    again = demo_cli("user", "add", "aigul", "--role", "organizer", "--password-stdin",
+                     stdin="another password\n")
+    assert again.returncode == 1
+    assert "the login 'aigul' is taken" in error_line(again)
+    token = demo_cli("token", "create", "aigul")
+    assert token.returncode == 0
+    assert token.stdout.strip().startswith("cmp_") and len(token.stdout.strip()) > 30
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "expected"),
+    [
+        (["user", "add", "x", "--role", "expert", "--password-stdin"], "password1\n",
+         "needs --expert"),
+        (["user", "add", "x", "--role", "competitor", "--password-stdin"], "password1\n",
+         "needs --competitor"),
+        (["user", "add", "x", "--role", "organizer", "--password-stdin"], "",
+         "no password on standard input"),
+        (["user", "add", "x", "--role", "organizer", "--password-stdin"], "short\n",
+         "at least 8 characters"),
+        (["user", "add", "x", "--role", "expert", "--expert", "E999", "--password-stdin"],
+         "password1\n", "no expert with the code 'E999'"),
+        (["user", "add", "x", "--role", "expert", "--expert", "E01", "--password-stdin"],
+         "password1\n", "add --championship"),
+        (["user", "add", "x", "--role", "competitor", "--competitor", "101",
+          "--password-stdin"], "password1\n", "ambiguous"),
+        (["user", "add", "two words", "--role", "organizer", "--password-stdin"],
+         "password1\n", "without spaces"),
+        (["token", "create", "nobody"], "", "no account with the login 'nobody'"),
+    ],
+)
+def test_bad_input_gives_one_clear_line(demo_cli, args, stdin, expected):
+    result = demo_cli(*args, stdin=stdin)
+    assert result.returncode == 1
+    assert expected in error_line(result)
+
+
+def test_unknown_role_is_a_usage_error(cli):
+    result = cli("user", "add", "x", "--role", "judge", "--password-stdin")
+    assert result.returncode == 2
+    assert "Invalid value for '--role'" in result.stderr
+
+
+def test_run_refuses_a_busy_port(cli):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("run", "--port", str(port))
+    assert result.returncode == 1
+    assert f"port {port}" in error_line(result)
