@@ -6,6 +6,7 @@ status; a traceback is never what a user sees.
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 
@@ -14,6 +15,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from flask_migrate.cli import db as db_group
 
 from . import create_app
+from .cli_evaluate import evaluate_command
 
 
 class CommandError(click.ClickException):
@@ -32,10 +34,15 @@ def one_line(message: str) -> str:
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Live scoring for skills championships (WorldSkills and Abilympics style)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    migrations = logging.getLogger("alembic.runtime.migration")
+    migrations.setLevel(logging.INFO)
+    migrations.addFilter(lambda record: record.getMessage().startswith("Running "))
     ctx.obj = ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False)
 
 
 cli.add_command(db_group)
+cli.add_command(evaluate_command)
 
 
 def upgrade_database() -> None:
@@ -79,6 +86,8 @@ def run(host: str, port: int) -> None:
     accounts = Path(current_app.instance_path) / "demo-accounts.txt"
     if accounts.exists():
         click.echo(f"  demo accounts: {accounts}")
+    # The URLs are printed above; Werkzeug's own banner and request lines are noise here.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     socketio.run(current_app._get_current_object(), host=host, port=port, debug=False,
                  use_reloader=False, log_output=False, allow_unsafe_werkzeug=True)
 

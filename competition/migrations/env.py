@@ -1,17 +1,14 @@
 """Alembic environment: the same migrations build the schema on SQLite and PostgreSQL."""
 
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
 from competition.database import WRITE_OPTION
 
+# Logging is the application's to configure (see competition.cli), not alembic.ini's.
 config = context.config
-if config.config_file_name and not logging.getLogger().handlers:
-    # Keep the application's loggers: Alembic's default would disable them.
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
