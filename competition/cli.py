@@ -135,6 +135,44 @@ def _progress_bar(items, label: str):
 
 
 @cli.group()
+def export() -> None:
+    """Export data for auditors and other tools."""
+
+
+@export.command("skill")
+@click.argument("code")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              show_default=True, help="The file to write (\"-\" is standard output).")
+@click.option("--championship", "championship_code",
+              help="The championship, when skill codes repeat across championships.")
+@with_appcontext
+def export_skill(code: str, output: str, championship_code: str | None) -> None:
+    """Write skill CODE's scheme, competitors, policy and current marks (RULES.md format)."""
+    import json
+    import os
+    import tempfile
+
+    from .board.standings import skill_document
+    from .registry.lookup import NotFound, find_skill
+
+    try:
+        document = skill_document(find_skill(code, championship_code))
+    except NotFound as error:
+        raise CommandError(str(error)) from None
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    # Written whole or not at all: a temporary file beside the target, then renamed.
+    folder = os.path.dirname(os.path.abspath(output))
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False,
+                                     suffix=".tmp") as handle:
+        handle.write(text)
+    os.replace(handle.name, output)
+    click.echo(f"Skill {code}: {len(document['marks'])} marks written to {output}", err=True)
+
+
+@cli.group()
 def user() -> None:
     """User accounts."""
 

@@ -40,3 +40,18 @@ def find_competitor(reference: str) -> Competitor:
         options = ", ".join(sorted(f"{c.skill.code}/{c.code}" for c in competitors))
         raise NotFound(f"competitor code {reference!r} is ambiguous; use one of: {options}")
     return competitors[0]
+
+
+def find_skill(code: str, championship_code: str | None = None) -> Skill:
+    query = sa.select(Skill).join(Championship).where(Skill.code == code)
+    if championship_code:
+        query = query.where(Championship.code == championship_code)
+    skills = db.session.execute(query).scalars().all()
+    if not skills:
+        where = f" in championship {championship_code}" if championship_code else ""
+        raise NotFound(f"no skill with the code {code!r}{where}")
+    if len(skills) > 1:
+        options = ", ".join(sorted(s.championship.code for s in skills))
+        raise NotFound(f"skill code {code!r} exists in several championships ({options}); "
+                       "add --championship CODE")
+    return skills[0]

@@ -1,0 +1,97 @@
+"""A skill's standings, computed by the rules engine from the database.
+
+One implementation: the server builds the same `competition.skill/1` document that
+`competition export skill` writes, and evaluates it with `competition.rules`, exactly as
+`competition evaluate` does on the exported file. So an auditor's recomputation and the
+server's standings cannot disagree.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from .. import rules
+from ..extensions import db
+from ..models import Aspect, Competitor, Criterion, Expert, Mark, Organization, Skill
+from ..models.scheme import SubCriterion
+
+
+def decimal_text(value: Decimal) -> str:
+    """A stored decimal as text: at least 2 decimals, no trailing zeros beyond them."""
+    text = format(value.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def skill_document(skill: Skill) -> dict:
+    """The skill's scheme, competitors, policy and current marks (RULES.md section 1)."""
+    championship = skill.championship
+    criteria = []
+    aspect_rows = db.session.execute(
+        sa.select(Criterion.code, Criterion.name_en, Criterion.name_ru, Aspect)
+        .join(SubCriterion, SubCriterion.criterion_id == Criterion.id)
+        .join(Aspect, Aspect.sub_criterion_id == SubCriterion.id)
+        .where(Criterion.skill_id == skill.id)
+        .order_by(Criterion.position, SubCriterion.position, Aspect.position)
+    ).all()
+    by_criterion: dict[str, dict] = {}
+    for code, name_en, name_ru, aspect in aspect_rows:
+        entry = by_criterion.get(code)
+        if entry is None:
+            entry = {"code": code, "name": name_en or name_ru, "aspects": []}
+            by_criterion[code] = entry
+            criteria.append(entry)
+        item = {"code": aspect.code, "type": aspect.type, "max": decimal_text(aspect.max)}
+        if aspect.type == "M" and aspect.allowed_values:
+            item["values"] = [decimal_text(Decimal(v)) for v in aspect.allowed_values]
+        entry["aspects"].append(item)
+    # Criteria without aspects still belong to the scheme.
+    for criterion in skill.criteria:
+        if criterion.code not in by_criterion:
+            criteria.append({"code": criterion.code, "name": criterion.name("en"),
+                             "aspects": []})
+
+    competitors = [
+        {"code": code, "name": name_en or name_ru or name_kk, "organization": organization,
+         "category": category, "status": status}
+        for code, name_en, name_ru, name_kk, organization, category, status in db.session.execute(
+            sa.select(Competitor.code, Competitor.name_en, Competitor.name_ru,
+                      Competitor.name_kk, Organization.code, Competitor.category,
+                      Competitor.status)
+            .outerjoin(Organization, Organization.id == Competitor.organization_id)
+            .where(Competitor.skill_id == skill.id)
+            .order_by(Competitor.code)
+        )
+    ]
+
+    marks = []
+    for aspect_code, aspect_type, competitor_code, judge_code, value in db.session.execute(
+        sa.select(Aspect.code, Mark.aspect_type, Competitor.code, Expert.code, Mark.value)
+        .join(Aspect, Aspect.id == Mark.aspect_id)
+        .join(Competitor, Competitor.id == Mark.competitor_id)
+        .outerjoin(Expert, Expert.id == Mark.judge_id)
+        .where(Mark.skill_id == skill.id, Mark.value.is_not(None))
+        .order_by(Aspect.code, Competitor.code, Expert.code)
+    ):
+        if aspect_type == "J":
+            marks.append({"aspect": aspect_code, "competitor": competitor_code,
+                          "judge": judge_code, "value": int(value)})
+        else:
+            marks.append({"aspect": aspect_code, "competitor": competitor_code,
+                          "value": decimal_text(value)})
+
+    return {
+        "format": rules.SKILL_FORMAT,
+        "skill": {"code": skill.code, "name": skill.name("en")},
+        "policy": championship.policy(),
+        "criteria": criteria,
+        "competitors": competitors,
+        "marks": marks,
+    }
+
+
+def skill_standings(skill: Skill) -> rules.SkillResult:
+    """The skill's results by the rules engine, from the same document the export writes."""
+    return rules.evaluate_skill(rules.parse_skill(skill_document(skill)))
