@@ -33,10 +33,7 @@ catalogs: | $(BIN)/python
 
 # For developers: collect the translatable strings and merge them into the catalogs.
 messages: | $(BIN)/python
-	$(BIN)/pybabel -q extract --mapping babel.cfg --keywords _l --no-location \
-	  --sort-output --project competition --output competition/translations/messages.pot competition templates
-	$(BIN)/pybabel -q update --no-fuzzy-matching --input-file competition/translations/messages.pot \
-	  --output-dir competition/translations
+	$(BIN)/python -m competition.i18n_tool update
 
 # Installs missing Debian packages when run as root; otherwise says what to install.
 system-packages:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext
 
 from .config import load_config
 from .database import configure_engine
@@ -33,6 +34,8 @@ def build_app(overrides: dict | None = None) -> Flask:
         message_queue=app.config["MESSAGE_QUEUE"],
     )
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Log in to open this page.")
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -43,8 +46,10 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .i18n import bp as i18n_bp
+    from .registry import bp as registry_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(registry_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(i18n_bp)
 

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from .audit import AuditEntry, LoginAttempt, LoginCode, WorkstationDraw
 from .documents import Award, Document
 from .event import Championship, Organization, Skill
 from .marks import Mark, MarkRevision, SignOff
@@ -7,7 +8,8 @@ from .people import ApiToken, Competitor, CompetitorMember, Expert, ExpertRole, 
 from .scheme import Aspect, Criterion, SubCriterion
 
 __all__ = [
-    "ApiToken", "Aspect", "Award", "Championship", "Competitor", "CompetitorMember",
-    "Criterion", "Document", "Expert", "ExpertRole", "Mark", "MarkRevision", "Organization",
+    "ApiToken", "Aspect", "AuditEntry", "Award", "Championship", "Competitor", "CompetitorMember",
+    "Criterion", "Document", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark",
+    "MarkRevision", "Organization", "WorkstationDraw",
     "SignOff", "Skill", "SubCriterion", "User",
 ]

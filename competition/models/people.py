@@ -129,6 +129,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
+    # A short numeric PIN for experts on tablets (hashed; rate-limited like passwords).
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
     expert_id: Mapped[int | None] = mapped_column(
         ForeignKey("expert.id", ondelete="SET NULL"), unique=True

@@ -1,0 +1,1 @@
+"""Routes of the imports pages (registered on competition.registry.bp)."""

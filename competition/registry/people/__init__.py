@@ -1,0 +1,1 @@
+"""people pages of the organizer side."""

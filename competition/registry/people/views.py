@@ -1,0 +1,1 @@
+"""Routes of the people pages (registered on competition.registry.bp)."""

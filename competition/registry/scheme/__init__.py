@@ -1,0 +1,1 @@
+"""scheme pages of the organizer side."""

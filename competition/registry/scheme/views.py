@@ -1,0 +1,1 @@
+"""Routes of the scheme pages (registered on competition.registry.bp)."""
