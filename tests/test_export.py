@@ -29,7 +29,11 @@ def _cli(tmp_path, *args):
     return result
 
 
-@pytest.mark.parametrize(("skill_code", "fill"), [("10", 1.0), ("A01", 1.0), ("29", 0.7)])
+DEMO_SKILLS = ["04", "10", "18", "29", "34", "A01", "A02"]
+
+
+@pytest.mark.parametrize(("skill_code", "fill"),
+                         [(code, 1.0) for code in DEMO_SKILLS] + [("29", 0.7), ("A02", 0.4)])
 def test_evaluate_on_the_export_equals_the_server_standings(demo_app, tmp_path, skill_code,
                                                              fill):
     with demo_app.app_context():
