@@ -1,9 +1,13 @@
-"""Benchmark of the scoring rules: how long `evaluate_skill` takes on a large skill.
+"""Benchmark of the scoring rules: how long `evaluate_skill` takes on a large skill, and how
+long `SkillStandings` takes to show the standings after one new mark.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_rules.py [--runs 30] [--aspects 300]
+    PYTHONPATH=. .venv/bin/python bench/bench_rules.py [--runs 30] [--updates 200] [--aspects 300]
 
 A deterministic (seeded) skill of 60 competitors × N aspects, half of them judgement aspects
 with 3 judges, on the ws500 scale, in two categories, with a few pending and disputed aspects.
+The incremental rows time `apply(one mark) + result()` over --updates random single marks
+(seeded: a new or corrected M value or J score, any aspect, competitor and judge), each timed
+on its own; the standings are then checked equal to `evaluate_skill` on the same marks.
 Figures are printed beside a baseline measured in the same run: a plain Python loop that
 merely sums the skill's mark values as Decimal. Not a timed test.
 """
@@ -16,9 +20,10 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import replace
 from decimal import Decimal
 
-from competition.rules import evaluate_skill, loads, parse_skill
+from competition.rules import Mark, SkillInput, SkillStandings, evaluate_skill, loads, parse_skill
 
 COMPETITORS = 60
 JUDGES = ("E01", "E02", "E03")
@@ -84,6 +89,42 @@ def timed(fn, runs: int) -> list[float]:
     return times
 
 
+def random_marks(skill: SkillInput, n: int, seed: int = 7) -> list[Mark]:
+    """n single marks for the skill: a random (aspect, competitor[, judge]) and value."""
+    rng = random.Random(seed)
+    aspects = [aspect for criterion in skill.criteria for aspect in criterion.aspects]
+    marks = []
+    for _ in range(n):
+        aspect = rng.choice(aspects)
+        competitor = rng.choice(skill.competitors).code
+        if aspect.kind == "M":
+            marks.append(Mark(aspect.code, competitor, None, rng.choice(aspect.allowed_values)))
+        else:
+            marks.append(Mark(aspect.code, competitor, rng.choice(JUDGES), rng.randint(0, 3)))
+    return marks
+
+
+def timed_updates(skill: SkillInput, marks: list[Mark]) -> dict[str, list[float]]:
+    """Each mark applied to one SkillStandings, timed alone; checks the standings at the end."""
+    standings = SkillStandings(skill)
+    standings.result()
+    clock = time.perf_counter
+    applied, both = [], []
+    for mark in marks:
+        start = clock()
+        standings.apply(mark)
+        middle = clock()
+        standings.result()
+        end = clock()
+        applied.append(middle - start)
+        both.append(end - start)
+    current = {(m.aspect, m.competitor, m.judge): m for m in (*skill.marks, *marks)}
+    if standings.result() != evaluate_skill(replace(skill, marks=tuple(current.values()))):
+        raise AssertionError("SkillStandings disagrees with evaluate_skill")
+    return {"SkillStandings: apply(1 mark) + result()": both,
+            "SkillStandings: apply(1 mark) alone": applied}
+
+
 def percentiles(times: list[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(times, n=100, method="inclusive")
     return statistics.median(times), cuts[94], cuts[98]
@@ -92,9 +133,11 @@ def percentiles(times: list[float]) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--updates", type=int, default=200)
     parser.add_argument("--aspects", type=int, nargs="+", default=[300, 500])
     args = parser.parse_args(argv)
-    print(f"python {sys.version.split()[0]}, {args.runs} runs each, times in ms")
+    print(f"python {sys.version.split()[0]}, {args.runs} runs each "
+          f"({args.updates} single-mark updates for SkillStandings), times in ms")
     for n_aspects in args.aspects:
         data = make_skill(n_aspects)
         text = json.dumps(data)
@@ -114,6 +157,9 @@ def main(argv: list[str] | None = None) -> None:
                 lambda d=loads(text): evaluate_skill(parse_skill(d)), args.runs),
             "JSON text → results (loads+parse+evaluate)": timed(
                 lambda text=text: evaluate_skill(parse_skill(loads(text))), args.runs),
+            "SkillStandings(skill): built once": timed(
+                lambda skill=skill: SkillStandings(skill), args.runs),
+            **timed_updates(skill, random_marks(skill, args.updates)),
         }
         base = statistics.median(rows["baseline: sum marks as Decimal"])
         print(f"\n{COMPETITORS} competitors × {n_aspects} aspects (half J, 3 judges): "

@@ -1,8 +1,9 @@
 """The scoring rules (RULES.md): pure functions over plain data.
 
 Nothing here imports Flask, SQLAlchemy or the rest of `competition`. The server calls
-`evaluate_skill` for live standings; `competition evaluate` calls `parse_skill`, `evaluate`
-and `results_to_json` on exported files.
+`evaluate_skill` for live standings, or keeps a `SkillStandings` updated mark by mark (the
+same results, without reading every mark again); `competition evaluate` calls `parse_skill`,
+`evaluate` and `results_to_json` on exported files.
 """
 
 from .aspects import judgement_mark, judgement_state
@@ -15,6 +16,7 @@ from .evaluate import (
     score_text,
     skill_result_to_json,
 )
+from .incremental import SkillStandings
 from .model import (
     RESULTS_FORMAT,
     SKILL_FORMAT,
@@ -41,7 +43,7 @@ __all__ = [
     "RESULTS_FORMAT", "SKILL_FORMAT", "Aspect", "AspectState", "BestOfEntry", "BestOfRow",
     "Competitor", "CompetitorResult", "Criterion", "Dispute", "GroupResult", "Mark",
     "MedalMinField", "MedalRow", "Policy", "Results", "RulesInputError", "SkillInput",
-    "SkillResult", "championship_results", "evaluate", "evaluate_skill", "judgement_mark",
-    "judgement_state", "loads", "parse_policy", "parse_skill", "results_to_json", "score_text",
-    "skill_result_to_json",
+    "SkillResult", "SkillStandings", "championship_results", "evaluate", "evaluate_skill",
+    "judgement_mark", "judgement_state", "loads", "parse_policy", "parse_skill",
+    "results_to_json", "score_text", "skill_result_to_json",
 ]

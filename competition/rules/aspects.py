@@ -224,20 +224,28 @@ def collect_marks(skill: SkillInput, index: SchemeIndex) -> tuple[list, list[int
 
 def first_error(skill: SkillInput, index: SchemeIndex) -> RulesInputError:
     """The first mark, in the order given, that breaks a rule of RULES.md section 1."""
-    jpa = skill.policy.judges_per_aspect
-    allowed = {aspect.code: aspect.allowed_values
-               for criterion in skill.criteria for aspect in criterion.aspects}
-    seen: dict[tuple[str, str], list[tuple[int, str | None]]] = {}
+    allowed = allowed_marks(skill)
+    seen: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
     for i, mark in enumerate(skill.marks):
-        error = _check(mark, index, allowed, seen, jpa)
+        earlier = seen.get((mark.aspect, mark.competitor), [])
+        error = mark_error(mark, index, allowed, earlier, skill.policy.judges_per_aspect)
         if error:
             return RulesInputError(f"marks[{i}]: {error}")
-        seen.setdefault((mark.aspect, mark.competitor), []).append((i, mark.judge))
+        seen.setdefault((mark.aspect, mark.competitor), []).append((f"marks[{i}]", mark.judge))
     raise AssertionError("collect_marks refused the marks, first_error found nothing wrong")
 
 
-def _check(mark: Mark, index: SchemeIndex, allowed: dict[str, tuple[Decimal, ...]],
-           seen: dict[tuple[str, str], list[tuple[int, str | None]]], jpa: int) -> str | None:
+def allowed_marks(skill: SkillInput) -> dict[str, tuple[Decimal, ...]]:
+    """aspect code → its allowed values, as the scheme lists them (for messages)."""
+    return {aspect.code: aspect.allowed_values
+            for criterion in skill.criteria for aspect in criterion.aspects}
+
+
+def mark_error(mark: Mark, index: SchemeIndex, allowed: dict[str, tuple[Decimal, ...]],
+               earlier: Sequence[tuple[str, str | None]], jpa: int) -> str | None:
+    """What is wrong with one mark (RULES.md section 1), or None. `earlier`: the marks already
+    held for its (aspect, competitor), as (how to name it, its judge): a second M mark, or a
+    judge twice or one too many on a J aspect, names them."""
     aspect, competitor, judge, value = mark
     if judge is not None and not isinstance(judge, str):
         return f"judge: must be an expert's code (a string), not {quote(judge)}"
@@ -248,24 +256,23 @@ def _check(mark: Mark, index: SchemeIndex, allowed: dict[str, tuple[Decimal, ...
     if not isinstance(competitor, str) or competitor not in index.m_row:
         return f"{where}: unknown competitor {quote(competitor)}"
     where = f"{where}, competitor {quote(competitor)}"
-    earlier = seen.get((aspect, competitor), [])
     if not is_j:
         if not _is_number(value) or value not in allowed[aspect]:
             shown = ", ".join(_show(v) for v in allowed[aspect])
             return f"{where}: value {_show(value)} is not an allowed mark ({shown})"
         if earlier:
-            return f"{where}: a second mark (the first is marks[{earlier[0][0]}])"
+            return f"{where}: a second mark (the first is {earlier[0][0]})"
         return None
     if judge is None:
         return f'{where}: needs a "judge" (the expert\'s code)'
     where = f"{where}, judge {quote(judge)}"
     if not _is_number(value) or value not in JUDGEMENT_SCORES:
         return f"{where}: value {_show(value)} is not 0, 1, 2 or 3"
-    for i, other in earlier:
+    for name, other in earlier:
         if other == judge:
-            return f"{where}: this judge already marked it in marks[{i}]"
+            return f"{where}: this judge already marked it in {name}"
     if len(earlier) >= jpa:
-        others = ", ".join(f"marks[{i}]" for i, _ in earlier)
+        others = ", ".join(name for name, _ in earlier)
         return f"{where}: more judges than judges_per_aspect ({jpa}); the others: {others}"
     return None
 

@@ -13,6 +13,7 @@ from .medals import award
 from .model import (
     RESULTS_FORMAT,
     CompetitorResult,
+    Dispute,
     GroupResult,
     Results,
     SkillInput,
@@ -21,7 +22,7 @@ from .model import (
 from .ranking import rank
 from .scale import scorer
 from .table import best_of, medal_table
-from .totals import tally
+from .totals import Tally, tally
 
 
 def evaluate_skill(skill: SkillInput) -> SkillResult:
@@ -30,11 +31,18 @@ def evaluate_skill(skill: SkillInput) -> SkillResult:
     index = SchemeIndex(skill)
     m_grid, j_grid = collect_marks(skill, index)
     tallies, disputes = tally(skill, index, m_grid, j_grid)
-    competitors = skill.competitors
-    disputes.sort(key=lambda d: (d.aspect, d.competitor))
+    return skill_result(skill, index, tallies, disputes)
 
+
+def skill_result(skill: SkillInput, index: SchemeIndex, tallies: Sequence[Tally],
+                 disputes: list[Dispute]) -> SkillResult:
+    """Groups, scale scores, ranks and medals (RULES.md sections 4–8) from each competitor's
+    Tally: the part of `evaluate_skill` after the marks, shared with `SkillStandings`.
+    Linear in the competitors (times the criteria); `skill.marks` is not read. Sorts
+    `disputes` in place."""
+    disputes.sort(key=lambda d: (d.aspect, d.competitor))
     members: dict[str | None, list[int]] = {}
-    for i, competitor in enumerate(competitors):
+    for i, competitor in enumerate(skill.competitors):
         members.setdefault(competitor.category, []).append(i)
     categories = sorted(members, key=lambda c: (c is not None, c or ""))
     groups = tuple(_group(skill, index, tallies, category, members[category])
@@ -42,7 +50,7 @@ def evaluate_skill(skill: SkillInput) -> SkillResult:
     return SkillResult(skill.code, skill.name, skill.policy.scale, groups, tuple(disputes))
 
 
-def _group(skill: SkillInput, index: SchemeIndex, tallies: list, category: str | None,
+def _group(skill: SkillInput, index: SchemeIndex, tallies: Sequence[Tally], category: str | None,
            members: list[int]) -> GroupResult:
     policy = skill.policy
     competitors = skill.competitors
