@@ -21,6 +21,11 @@ def build_app(overrides: dict | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.config.update(config)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from . import models  # noqa: F401  (register the models with the metadata)
 
@@ -35,6 +40,8 @@ def build_app(overrides: dict | None = None) -> Flask:
     )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # "basic", not "strong": tablets change address when the venue Wi-Fi hands them over.
+    login_manager.session_protection = "basic"
     login_manager.login_message = lazy_gettext("Log in to open this page.")
     csrf.init_app(app)
     babel.init_app(
@@ -47,9 +54,13 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .board import bp as board_bp
     from .i18n import bp as i18n_bp
     from .registry import bp as registry_bp
+    from .registry.accounts import bp as accounts_bp
+    from .registry.audit import bp as audit_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(i18n_bp)
 
@@ -66,3 +77,10 @@ def _register_error_pages(app: Flask) -> None:
 
     for status in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(status, page(status))
+
+    from .auth.access import Forbidden
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden):
+        # A service's finer access rule (e.g. a chief expert of another skill): 403 with why.
+        return render_template("errors.html", status=403, reason=str(error)), 403

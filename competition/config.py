@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 LOCALES = ("ru", "kk", "en")
@@ -54,6 +55,16 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("COMPETITION_HTTPS", "") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("COMPETITION_HTTPS", "") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Tablets logged in with a PIN or a badge stay logged in through the event days.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=7),
+        # The address printed in badge QR codes (e.g. http://192.168.1.10:5000); by default
+        # the address the organizer's browser used.
+        "PUBLIC_URL": os.environ.get("COMPETITION_PUBLIC_URL") or None,
+        # Behind a reverse proxy (nginx): how many proxies to trust for X-Forwarded-*; without
+        # it every request seems to come from the proxy and shares one login rate limit.
+        "PROXY_COUNT": int(os.environ.get("COMPETITION_PROXY_COUNT", "0") or 0),
         "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
         "LOCALES": LOCALES,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

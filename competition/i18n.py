@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -17,6 +25,8 @@ LANGUAGE_SHORT = {"ru": "РУС", "kk": "ҚАЗ", "en": "ENG"}
 
 def select_locale() -> str:
     locales = current_app.config["LOCALES"]
+    if not has_request_context():  # the command line, a background job
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in locales:
         return chosen

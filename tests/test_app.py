@@ -99,3 +99,26 @@ def test_importing_the_package_does_no_work(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(template_db, tmp_path):
+    import shutil
+
+    import sqlalchemy as sa
+
+    from competition.extensions import db
+    from competition.models import LoginAttempt
+
+    from .conftest import make_app
+
+    shutil.copyfile(template_db, tmp_path / "competition.db")
+    app = make_app(f"sqlite:///{tmp_path / 'competition.db'}", tmp_path, PROXY_COUNT=1,
+                   WTF_CSRF_ENABLED=False)
+    app.test_client().post("/login", data={"login": "nobody", "password": "wrong"},
+                           headers={"X-Forwarded-For": "10.1.2.3"},
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    with app.app_context():
+        keys = db.session.execute(
+            sa.select(LoginAttempt.key).where(LoginAttempt.kind == "address")).scalars().all()
+        db.engine.dispose()
+    assert keys == ["10.1.2.3"]
