@@ -1,0 +1,547 @@
+"""Forms of the people pages: organizations, competitors, experts, championship and skills.
+
+The import of Excel/CSV files validates each row with these same forms, built without a request:
+
+    CompetitorForm(formdata=MultiDict(row), meta={"csrf": False}, skill=skill)
+    ExpertRoleRowForm(formdata=MultiDict(row), meta={"csrf": False}, championship=championship)
+    OrganizationForm(formdata=MultiDict(row), meta={"csrf": False})
+
+so the field names are also the import's column keys, and the context a validator needs (the
+skill, the championship) comes in as keyword arguments. Choice fields accept the key
+("college") and, for people typing into spreadsheets, the Russian, Kazakh or English word
+("колледж", "College"); an empty cell means the default. Uniqueness of codes is the service's
+business (competition.registry.people.service), not the form's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.utils import unset_value
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ...extensions import db
+from ...models import Organization, Skill
+from ...models.event import ABILYMPICS_CATEGORIES, CHAMPIONSHIP_KINDS, ORGANIZATION_KINDS, SCALES
+from ...models.people import COMPETITOR_STATUSES, EXPERT_ROLES
+
+CODE_MAX = 32
+MEMBER_SEPARATOR = re.compile(r"[;\n]")
+
+
+# --- choices: the key, its label, and the words people type in spreadsheets -------------------
+
+ORGANIZATION_KIND_LABELS = {
+    "college": _l("College"), "enterprise": _l("Enterprise"), "school": _l("School"),
+    "university": _l("University"), "other": _l("Other"),
+}
+STATUS_LABELS = {"active": _l("Active"), "guest": _l("Guest (not ranked)"),
+                 "withdrawn": _l("Withdrawn")}
+ROLE_LABELS = {"chief": _l("Chief expert"), "deputy": _l("Deputy chief expert"),
+               "expert": _l("Expert"), "independent": _l("Independent expert")}
+KIND_LABELS = {"worldskills": _l("WorldSkills"), "abilympics": _l("Abilympics")}
+SCALE_LABELS = {"raw": _l("Raw marks (0–100)"), "ws500": _l("WorldSkills scale, 500 centre"),
+                "ws700": _l("WorldSkills scale, 700 centre")}
+CATEGORY_LABELS = {"schoolchildren": _l("Schoolchildren"), "students": _l("Students"),
+                   "specialists": _l("Specialists")}
+
+# Words accepted for a key besides the key itself (compared case-insensitively).
+ALIASES = {
+    "college": ("колледж", "college"),
+    "enterprise": ("предприятие", "кәсіпорын", "enterprise", "company"),
+    "school": ("школа", "мектеп", "school"),
+    "university": ("университет", "вуз", "university"),
+    "other": ("другое", "другая", "басқа", "other"),
+    "active": ("активный", "участвует", "белсенді", "active"),
+    "guest": ("гость", "қонақ", "guest", "вне конкурса"),
+    "withdrawn": ("снят", "выбыл", "шықты", "withdrawn"),
+    "chief": ("главный эксперт", "главный", "бас сарапшы", "chief expert", "chief"),
+    "deputy": ("заместитель", "заместитель главного эксперта", "бас сарапшының орынбасары",
+               "орынбасар", "deputy chief expert", "deputy"),
+    "expert": ("эксперт", "сарапшы", "expert"),
+    "independent": ("независимый эксперт", "независимый", "тәуелсіз сарапшы", "тәуелсіз",
+                    "independent expert", "independent"),
+    "schoolchildren": ("школьники", "мектеп оқушылары", "schoolchildren"),
+    "students": ("студенты", "студенттер", "students"),
+    "specialists": ("специалисты", "мамандар", "specialists"),
+}
+
+
+def normalize_choice(value, keys) -> str:
+    """The key a typed value stands for ("" stays ""; an unknown word comes back as typed)."""
+    text = " ".join(str(value or "").split())
+    if not text:
+        return ""
+    folded = text.casefold()
+    for key in keys:
+        if folded == key.casefold() or folded in ALIASES.get(key, ()):
+            return key
+    return text
+
+
+def strip(value):
+    """Surrounding spaces off; a missing value becomes "" (rows of an import lack columns)."""
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else value
+
+
+class ChoiceField(SelectField):
+    """A select whose value may also be typed as a word in any of the three languages.
+
+    An empty value becomes `default` (if any); an unknown one is refused with the list of
+    accepted keys, which is what a person fixing a spreadsheet needs to read.
+    """
+
+    def __init__(self, label=None, validators=None, keys=(), labels=None, required=True,
+                 **kwargs):
+        self.keys = tuple(keys)
+        self.labels = labels or {}
+        self.required = required
+        super().__init__(label, validators, choices=self.options(), validate_choice=False,
+                         **kwargs)
+
+    def options(self) -> list[SelectChoice]:
+        choices = [SelectChoice(key, self.labels.get(key, key)) for key in self.keys]
+        if not self.required or not self.keys:
+            choices.insert(0, SelectChoice("", _l("— none —")))
+        return choices
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if self.data is None:
+            self.data = self.default or ""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = normalize_choice(valuelist[0], self.keys) or (self.default or "")
+
+    def pre_validate(self, form):
+        value = self.data or ""
+        if not value:
+            if self.required:
+                raise ValidationError(
+                    _("Choose one of: %(keys)s.", keys=", ".join(self.keys)))
+            return
+        if self.keys and value not in self.keys:
+            raise ValidationError(_("“%(value)s” is not allowed here; expected one of: %(keys)s.",
+                                     value=value, keys=", ".join(self.keys)))
+
+
+def code_field(label, required: bool = True) -> StringField:
+    validators = [Length(max=CODE_MAX, message=_l("At most %(max)d characters.", max=CODE_MAX))]
+    if required:
+        validators.insert(0, DataRequired(message=_l("A code is required.")))
+    return StringField(label, validators=validators, filters=[strip])
+
+
+def validate_code_text(value: str | None) -> None:
+    if value and re.search(r"\s", value):
+        raise ValidationError(_("A code may not contain spaces; use letters, digits, "
+                                 "“-” or “_”."))
+
+
+def name_fields(label_ru, label_kk, label_en):
+    length = Length(max=500, message=_l("At most %(max)d characters.", max=500))
+    return (StringField(label_ru, validators=[length], filters=[strip]),
+            StringField(label_kk, validators=[length], filters=[strip]),
+            StringField(label_en, validators=[length], filters=[strip]))
+
+
+@contextmanager
+def report_locale() -> Iterator[None]:
+    """Messages in the request's language; outside a request (the command line, a worker) in the
+    locale the caller forced with flask_babel.force_locale, else in the default one."""
+    try:
+        get_locale()
+    except RuntimeError:  # no request to choose a language from
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "ru")):
+            yield
+        return
+    yield
+
+
+class BaseForm(FlaskForm):
+    """Validation that also works outside a request (rows of an import)."""
+
+    def validate(self, extra_validators=None):
+        with report_locale():
+            ok = super().validate(extra_validators)
+            return self.check_form() and ok
+
+    def check_form(self) -> bool:
+        """Rules over several fields; add messages to field.errors and return False."""
+        return True
+
+
+class _Names(BaseForm):
+    """At least one of name_ru / name_kk / name_en (a form-level rule, shown on name_ru)."""
+
+    def check_form(self) -> bool:
+        return self._check_names()
+
+    def _check_names(self) -> bool:
+        if any((getattr(self, f"name_{lang}").data or "").strip() for lang in ("ru", "kk", "en")):
+            return True
+        self.name_ru.errors = [*self.name_ru.errors, _(
+            "Give the name in at least one language (Russian, Kazakh or English).")]
+        return False
+
+
+def error_messages(form) -> dict[str, list[str]]:
+    """{field name: [message, …]} as plain strings (lazy ones resolved), for reports."""
+    messages = {}
+    with report_locale():
+        for name, errors in form.errors.items():
+            _flatten(messages, name, errors)
+    return messages
+
+
+def _flatten(messages: dict, name: str, errors) -> None:
+    if isinstance(errors, dict):  # a FormField
+        errors = [str(e) for sub in errors.values() for e in sub]
+    flat = []
+    for error in errors:
+        if isinstance(error, dict):  # an entry of a FieldList of FormFields
+            flat.extend(str(e) for sub in error.values() for e in sub)
+        else:
+            flat.append(str(error))
+    if flat:
+        messages[name] = flat
+
+
+def find_organization(code: str | None) -> Organization | None:
+    if not code:
+        return None
+    return db.session.execute(
+        sa.select(Organization).where(Organization.code == code)
+    ).scalar_one_or_none()
+
+
+def validate_organization_code(field) -> None:
+    if field.data and find_organization(field.data) is None:
+        raise ValidationError(_("No organization has the code “%(code)s”; register it first "
+                                 "or correct the code.", code=field.data))
+
+
+# --- organizations ------------------------------------------------------------------------------
+
+class OrganizationForm(_Names):
+    code = code_field(_l("Code"))
+    name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
+                                            _l("Name (English)"))
+    kind = ChoiceField(_l("Kind"), keys=ORGANIZATION_KINDS, labels=ORGANIZATION_KIND_LABELS,
+                       default="college")
+    region = StringField(_l("Region"), filters=[strip],
+                         validators=[Length(max=64, message=_l("At most %(max)d characters.",
+                                                               max=64))])
+
+    def validate_code(self, field):
+        validate_code_text(field.data)
+
+
+# --- competitors --------------------------------------------------------------------------------
+
+def split_members(text: str | None) -> list[str]:
+    return [part.strip() for part in MEMBER_SEPARATOR.split(text or "") if part.strip()]
+
+
+class CompetitorForm(_Names):
+    """A competitor of `skill` (keyword argument; the categories and team size come from it)."""
+
+    code = code_field(_l("Code"))
+    name_ru, name_kk, name_en = name_fields(_l("Name or team name (Russian)"),
+                                            _l("Name or team name (Kazakh)"),
+                                            _l("Name or team name (English)"))
+    organization = StringField(_l("Organization (code)"), filters=[strip])
+    category = ChoiceField(_l("Category"), keys=(), required=False)
+    status = ChoiceField(_l("Status"), keys=COMPETITOR_STATUSES, labels=STATUS_LABELS,
+                         default="active")
+    workstation = StringField(_l("Workstation"), filters=[strip],
+                              validators=[Length(max=32, message=_l("At most %(max)d characters.",
+                                                                    max=32))])
+    members_ru = TextAreaField(_l("Team members (Russian)"), filters=[strip])
+    members_kk = TextAreaField(_l("Team members (Kazakh)"), filters=[strip])
+    members_en = TextAreaField(_l("Team members (English)"), filters=[strip])
+
+    def __init__(self, *args, skill: Skill | None = None, **kwargs):
+        self.skill = skill
+        categories = skill.championship.category_list() if skill is not None else []
+        # the field's keys depend on the championship: set them before the data is processed
+        self._categories = categories
+        super().__init__(*args, **kwargs)
+        self.category.keys = tuple(categories)
+        self.category.required = bool(categories)
+        self.category.labels = CATEGORY_LABELS
+        self.category.choices = self.category.options()
+        if self.category.raw_data:
+            self.category.data = normalize_choice(self.category.raw_data[0], categories)
+
+    @property
+    def team_size(self) -> int:
+        return self.skill.team_size if self.skill is not None else 1
+
+    def validate_code(self, field):
+        validate_code_text(field.data)
+
+    def validate_organization(self, field):
+        validate_organization_code(field)
+
+    def validate_category(self, field):
+        if not self._categories and field.data:
+            raise ValidationError(_("This championship has no categories; leave the category "
+                                     "empty (or add categories to the championship first)."))
+
+    def _check_members(self) -> bool:
+        ok = True
+        lists = {lang: split_members(getattr(self, f"members_{lang}").data)
+                 for lang in ("ru", "kk", "en")}
+        size = self.team_size
+        for lang, members in lists.items():
+            field = getattr(self, f"members_{lang}")
+            if size <= 1 and members:
+                field.errors = [*field.errors, _(
+                    "This skill is for individual competitors; leave the team members empty.")]
+                ok = False
+            elif size > 1 and members and len(members) != size:
+                field.errors = [*field.errors, _(
+                    "Team members in this skill: %(size)d; given: %(count)d (separate the names "
+                    "with “;”).", size=size, count=len(members))]
+                ok = False
+        if size > 1 and not any(lists.values()):
+            self.members_ru.errors = [*self.members_ru.errors, _(
+                "Team members in this skill: %(size)d; give their names in at least one "
+                "language, separated by “;”.", size=size)]
+            ok = False
+        return ok
+
+    def check_form(self) -> bool:
+        names = self._check_names()
+        members = self._check_members()
+        return names and members
+
+    def members(self) -> list[dict[str, str]]:
+        """The team members as [{"ru": …, "kk": …, "en": …}, …] in order."""
+        return members_from(self.data)
+
+
+def members_from(data: dict) -> list[dict[str, str]]:
+    lists = {lang: split_members(data.get(f"members_{lang}")) for lang in ("ru", "kk", "en")}
+    count = max((len(v) for v in lists.values()), default=0)
+    return [{lang: (lists[lang][i] if i < len(lists[lang]) else "") for lang in lists}
+            for i in range(count)]
+
+
+# --- experts ------------------------------------------------------------------------------------
+
+class SkillRoleForm(Form):
+    """One skill's line in the expert form: the skill (hidden code) and the role, or none."""
+
+    skill = HiddenField()
+    role = ChoiceField(_l("Role"), keys=EXPERT_ROLES, labels=ROLE_LABELS, required=False)
+
+
+class _ExpertFields(_Names):
+    """What the expert form and an expert import row share: code, names, organization."""
+
+    code = code_field(_l("Code"))
+    name_ru, name_kk, name_en = name_fields(_l("Full name (Russian)"), _l("Full name (Kazakh)"),
+                                            _l("Full name (English)"))
+    organization = StringField(_l("Organization (code)"), filters=[strip])
+
+    def __init__(self, *args, championship=None, **kwargs):
+        self.championship = championship
+        super().__init__(*args, **kwargs)
+
+    def validate_code(self, field):
+        validate_code_text(field.data)
+
+    def validate_organization(self, field):
+        validate_organization_code(field)
+
+
+class ExpertForm(_ExpertFields):
+    """An expert of `championship` with a role line per skill (`roles`, one entry per skill)."""
+
+    roles = FieldList(FormField(SkillRoleForm))
+
+    def validate_roles(self, field):
+        if self.championship is None:
+            return
+        codes = {s.code for s in self.championship.skills}
+        for entry in field.entries:
+            if entry.form.skill.data not in codes:
+                raise ValidationError(_("Unknown skill “%(code)s” in this championship.",
+                                         code=entry.form.skill.data))
+
+    def role_map(self) -> dict[str, str]:
+        """skill code → role, for the skills given a role."""
+        return {entry.form.skill.data: entry.form.role.data
+                for entry in self.roles.entries if entry.form.role.data}
+
+
+class ExpertRoleRowForm(_ExpertFields):
+    """One import row: an expert and one role in one skill of `championship`."""
+
+    skill = StringField(_l("Skill (code)"), filters=[strip],
+                        validators=[DataRequired(message=_l("A skill code is required."))])
+    role = ChoiceField(_l("Role"), keys=EXPERT_ROLES, labels=ROLE_LABELS, default="expert")
+
+    def validate_skill(self, field):
+        if self.championship is None or not field.data:
+            return
+        if field.data not in {s.code for s in self.championship.skills}:
+            raise ValidationError(_("No skill has the code “%(code)s” in this championship; "
+                                     "expected one of: %(codes)s.", code=field.data,
+                                     codes=", ".join(s.code for s in self.championship.skills)))
+
+
+# --- championship and skills --------------------------------------------------------------------
+
+class ChampionshipForm(_Names):
+    """Championship settings and its scoring policy (RULES.md sections 1 and 5)."""
+
+    code = code_field(_l("Code"))
+    name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
+                                            _l("Name (English)"))
+    kind = ChoiceField(_l("Kind"), keys=CHAMPIONSHIP_KINDS, labels=KIND_LABELS,
+                       default="worldskills")
+    starts_on = DateField(_l("First day"), validators=[Optional()])
+    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    venue_ru, venue_kk, venue_en = (
+        StringField(label, filters=[strip],
+                    validators=[Length(max=300, message=_l("At most %(max)d characters.",
+                                                           max=300))])
+        for label in (_l("Venue (Russian)"), _l("Venue (Kazakh)"), _l("Venue (English)")))
+    categories = StringField(
+        _l("Categories"), filters=[strip],
+        description=_l("Competitor categories ranked separately, as keys separated by commas "
+                       "(Abilympics: schoolchildren, students, specialists). Leave empty when "
+                       "everyone competes in one group."),
+        validators=[Length(max=300, message=_l("At most %(max)d characters.", max=300))])
+    scale = ChoiceField(
+        _l("Scale"), keys=SCALES, labels=SCALE_LABELS, default="raw",
+        description=_l("How totals become scores. Raw: the total out of 100, rounded to "
+                       "0.01. WorldSkills 500: 500 + 20 × (total − mean) ÷ standard deviation. "
+                       "WorldSkills 700: 700 + 20 × (total − median) ÷ standard deviation."))
+    judges_per_aspect = IntegerField(
+        _l("Judges per judgement aspect"), default=3,
+        validators=[InputRequired(message=_l("Give a whole number from 1 to 9.")),
+                    NumberRange(min=1, max=9, message=_l("Give a whole number from 1 to 9."))],
+        description=_l("How many experts score each judgement aspect (WorldSkills: 3). An "
+                       "aspect is counted once all of them have scored it."))
+    tie_margin = DecimalField(
+        _l("Tie margin"), places=None, validators=[Optional(), NumberRange(
+            min=0, message=_l("The tie margin cannot be negative."))],
+        description=_l("Competitors whose scores are within this many points of the leader of "
+                       "their group share a rank. Leave empty for the scale's default (raw 0, "
+                       "WorldSkills 500: 2, WorldSkills 700: 0)."))
+    medallion_threshold = DecimalField(
+        _l("Medallion threshold"), places=None, validators=[Optional(), NumberRange(
+            min=0, message=_l("The threshold cannot be negative."))],
+        description=_l("Competitors without a medal whose score reaches this value get the "
+                       "Medallion for Excellence. Leave empty for the scale's default (raw: no "
+                       "medallion, WorldSkills 500: 500, WorldSkills 700: 700)."))
+    medal_min_gold = IntegerField(
+        _l("Gold: minimum competitors"), default=1,
+        validators=[InputRequired(message=_l("Give a whole number of at least 1.")),
+                    NumberRange(min=1, message=_l("Give a whole number of at least 1."))],
+        description=_l("A gold medal is awarded only when the group has at least this many "
+                       "active competitors (WorldSkills: 1)."))
+    medal_min_silver = IntegerField(
+        _l("Silver: minimum competitors"), default=1,
+        validators=[InputRequired(message=_l("Give a whole number of at least 1.")),
+                    NumberRange(min=1, message=_l("Give a whole number of at least 1."))],
+        description=_l("The same for silver (WorldSkills: 1; some regional rules: 5)."))
+    medal_min_bronze = IntegerField(
+        _l("Bronze: minimum competitors"), default=1,
+        validators=[InputRequired(message=_l("Give a whole number of at least 1.")),
+                    NumberRange(min=1, message=_l("Give a whole number of at least 1."))],
+        description=_l("The same for bronze (WorldSkills: 1; some regional rules: 6)."))
+
+    def validate_code(self, field):
+        validate_code_text(field.data)
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_("The last day cannot be before the first day."))
+
+    def validate_categories(self, field):
+        keys = category_keys(field.data)
+        for key in keys:
+            if not re.fullmatch(r"[\w-]{1,64}", key):
+                raise ValidationError(_("“%(key)s” is not a category key: use one word of "
+                                         "letters, digits, “-” or “_”.", key=key))
+        if len(set(keys)) != len(keys):
+            raise ValidationError(_("A category is listed twice."))
+
+
+def category_keys(text: str | None) -> list[str]:
+    parts = [normalize_choice(p, ABILYMPICS_CATEGORIES) for p in (text or "").split(",")]
+    return [p for p in parts if p]
+
+
+class SkillForm(_Names):
+    code = code_field(_l("Code"))
+    name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
+                                            _l("Name (English)"))
+    team_size = IntegerField(
+        _l("Team size"), default=1,
+        validators=[InputRequired(message=_l("Give a whole number from 1 to 10.")),
+                    NumberRange(min=1, max=10, message=_l("Give a whole number from 1 to 10."))],
+        description=_l("1 for individual competitors; more for teams (each team lists this "
+                       "many members)."))
+    position = IntegerField(
+        _l("Position in lists"), default=0,
+        validators=[InputRequired(message=_l("Give a whole number.")),
+                    NumberRange(min=0, max=10000, message=_l("Give a whole number from 0 to "
+                                                             "10000."))])
+
+    def validate_code(self, field):
+        validate_code_text(field.data)
+
+
+class DrawForm(BaseForm):
+    """The workstation draw: which workstations, and optionally the seed (empty: a new one)."""
+
+    workstations = TextAreaField(
+        _l("Workstations"), filters=[strip],
+        validators=[DataRequired(message=_l("List the workstations, e.g. 1-12."))],
+        description=_l("Ranges like 1-12 or A1-A6, or names separated by commas or lines."))
+    seed = StringField(
+        _l("Seed"), filters=[strip],
+        validators=[Length(max=64, message=_l("At most %(max)d characters.", max=64))],
+        description=_l("Leave empty for a new random seed. Type a recorded seed to check a "
+                       "draw: the same seed with the same competitors and workstations gives "
+                       "the same outcome."))
+    preview = SubmitField(_l("Preview without recording"))
+    submit = SubmitField(_l("Draw and assign"))
