@@ -16,6 +16,7 @@ from flask_migrate.cli import db as db_group
 
 from . import create_app
 from .cli_evaluate import evaluate_command
+from .registry.imports.cli import import_group
 
 
 class CommandError(click.ClickException):
@@ -43,6 +44,7 @@ def cli(ctx: click.Context) -> None:
 
 cli.add_command(db_group)
 cli.add_command(evaluate_command)
+cli.add_command(import_group)
 
 
 def upgrade_database() -> None:

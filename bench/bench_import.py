@@ -1,0 +1,131 @@
+"""Benchmark of the competitor import: 2,000 competitors from an .xlsx, preview and import.
+
+    .venv/bin/python bench/bench_import.py [--runs 5] [--competitors 2000]
+
+A workbook of N competitors (names in three languages, organizations, workstations) is generated
+in the run and imported into a skill of the demo championship, on a fresh copy of a demo SQLite
+database for every run. In the same run:
+- baseline: merely reading the workbook with openpyxl (read-only, every cell);
+- read_table: the import's reader (content checks, zip-bomb check, headers, formulas);
+- preview: read + every row validated by the competitor form, plan computed, nothing written;
+- import: preview again inside one write transaction + every competitor written + audit entry.
+Target (issue 4): preview + import of 2,000 competitors under 10 s. Not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+
+from competition import create_app
+from competition.extensions import db
+from competition.registry.imports import service
+from competition.registry.imports.tabular import read_table
+
+ORGANIZATIONS = ["VKPTK", "UKSTK", "UKKSP", "RATK", "ZCPO", "ZMK", "SPK", "VKTU"]
+
+
+def workbook(n: int) -> bytes:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("competitors")
+    sheet.append(["Код", "ФИО (рус)", "Аты-жөні (қаз)", "ФИО (англ)", "Организация (код)",
+                  "Статус", "Рабочее место"])
+    for i in range(n):
+        sheet.append([f"B{i:05d}", f"Участник Номер {i}", f"Қатысушы Нөмір {i}",
+                      f"Competitor Number {i}", ORGANIZATIONS[i % len(ORGANIZATIONS)],
+                      "гость" if i % 10 == 0 else "активный", str(i + 1)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_with_openpyxl(data: bytes) -> int:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    cells = sum(1 for row in book.worksheets[0].iter_rows() for _ in row)
+    book.close()
+    return cells
+
+
+def demo_database(folder: Path) -> Path:
+    from flask_migrate import upgrade
+
+    from competition.registry.demo import load_demo
+
+    path = folder / "demo.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_PATH":
+                      str(folder), "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--competitors", type=int, default=2000)
+    args = parser.parse_args(argv)
+    data = workbook(args.competitors)
+    print(f"python {sys.version.split()[0]}, SQLite, {args.runs} runs each, "
+          f"{args.competitors} competitors in a {len(data) / 1024:.0f} KB workbook, times in s")
+    rows: dict[str, list[float]] = {"baseline: openpyxl reads the workbook": [],
+                                    "read_table (the import's reader)": [],
+                                    "preview (read + check every row)": [],
+                                    "import (check again + write, 1 transaction)": [],
+                                    "preview + import": []}
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        template = demo_database(folder)
+        for run in range(args.runs + 1):  # the first run warms up and is not counted
+            database = folder / f"run{run}.db"
+            shutil.copyfile(template, database)
+            app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                              "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"})
+            with app.test_request_context():
+                kind = service.importer_for("competitors")
+                target = service.resolve_target(kind, "vko-ws-2026", "18")
+                baseline, cells = timed(lambda: read_with_openpyxl(data))
+                reader, table = timed(lambda k=kind: read_table("bench.xlsx", data, k.columns))
+                preview, report = timed(
+                    lambda k=kind, t=target: service.preview(k, t, "bench.xlsx", data))
+                assert report.ok and report.counts()["create"] == args.competitors, \
+                    report.errors[:3]
+                imported, result = timed(
+                    lambda k=kind, t=target: service.run_import(k, t, "bench.xlsx", data))
+                assert result.counts()["create"] == args.competitors
+                db.session.remove()
+                db.engine.dispose()
+            if run == 0:
+                continue
+            for label, value in zip(rows, (baseline, reader, preview, imported,
+                                           preview + imported), strict=True):
+                rows[label].append(value)
+    base = statistics.median(rows["baseline: openpyxl reads the workbook"])
+    print(f"  {'':46} {'p50':>7} {'max':>7} {'p50/baseline':>13}")
+    for label, times in rows.items():
+        p50 = statistics.median(times)
+        print(f"  {label:46} {p50:7.2f} {max(times):7.2f} {p50 / base:12.1f}×")
+    total = statistics.median(rows["preview + import"])
+    verdict = "within" if total < 10 else "OVER"
+    print(f"\npreview + import of {args.competitors} competitors: p50 {total:.2f} s "
+          f"({verdict} the 10 s target); {cells:,} cells read")
+
+
+if __name__ == "__main__":
+    main()
