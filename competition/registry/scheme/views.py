@@ -1,1 +1,351 @@
-"""Routes of the scheme pages (registered on competition.registry.bp)."""
+"""Routes of the marking scheme editor (registered on competition.registry.bp).
+
+Read the request, call the service, render. Access (organizers and admins) is decided once, by
+the blueprint's guard; the rules and the protection of entered marks live in service.py.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from .. import bp
+from ..imports.tabular import CSV_MIME, XLSX_MIME, write_csv, write_xlsx
+from . import service
+from .forms import (
+    SCORE_LABELS,
+    ActionForm,
+    AspectForm,
+    CriterionForm,
+    MoveForm,
+    SubCriterionForm,
+    parse_maxima,
+)
+from .importer import COLUMNS, export_scheme
+
+# URL words for the three levels of a scheme
+KINDS = {"criteria": "criterion", "sub-criteria": "sub_criterion", "aspects": "aspect"}
+KIND_PATH = '<any("criteria", "sub-criteria", "aspects"):kind>'
+
+
+@bp.errorhandler(service.NotFound)
+def _gone(_error):
+    """A part deleted meanwhile (another organizer, another tab): the usual 404 page."""
+    return render_template("errors.html", status=404), 404
+
+
+def _skill_or_404(skill_id: int):
+    try:
+        return service.get_skill(skill_id)
+    except service.NotFound:
+        abort(404)
+
+
+def _part_or_404(kind: str, skill_id: int, item_id: int):
+    try:
+        return service.get_part(kind, skill_id, item_id)
+    except service.NotFound:
+        abort(404)
+
+
+def _editor_url(skill_id: int, anchor: str | None = None, **args) -> str:
+    return url_for("registry.scheme_editor", skill_id=skill_id, _anchor=anchor, **args)
+
+
+def _sub_criteria(skill):
+    return [sub for criterion in skill.criteria for sub in criterion.sub_criteria]
+
+
+@bp.get("/schemes")
+def scheme_index():
+    return render_template("registry/scheme/index.html", overview=service.skills_overview(),
+                           max_text=service.max_text)
+
+
+@bp.get("/skills/<int:skill_id>/scheme")
+def scheme_editor(skill_id: int):
+    skill = _skill_or_404(skill_id)
+    return _render_editor(skill)
+
+
+def _render_editor(skill, max_errors: dict[int, str] | None = None,
+                   typed: dict[int, str] | None = None, status: int = 200):
+    return render_template(
+        "registry/scheme/editor.html", skill=skill, sums=service.sums(skill),
+        marks=service.mark_counts(skill.id), max_errors=max_errors or {}, typed=typed or {},
+        links=_exchange_links(skill), max_text=service.max_text,
+        values_text=service.values_text,
+    ), status
+
+
+def _exchange_links(skill) -> dict[str, str | None]:
+    """The imports feature's upload page (if installed) and this scheme's exports."""
+    return {"import": _url_or_none("registry.import_page"),
+            "xlsx": url_for("registry.scheme_export", skill_id=skill.id, fmt="xlsx"),
+            "csv": url_for("registry.scheme_export", skill_id=skill.id, fmt="csv")}
+
+
+def _url_or_none(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.get("/scheme")
+def scheme():
+    """A skill's editor found by codes (?championship=CODE&skill=CODE), e.g. after an import."""
+    championship = request.args.get("championship", "").strip()
+    code = request.args.get("skill", "").strip().rpartition("/")[2]
+    skill = service.find_skill(championship, code)
+    if skill is None:
+        return redirect(url_for("registry.scheme_index"))
+    return redirect(_editor_url(skill.id))
+
+
+@bp.get('/skills/<int:skill_id>/scheme/export.<any("xlsx", "csv"):fmt>')
+def scheme_export(skill_id: int, fmt: str):
+    """The scheme as a table with the English column keys: it re-imports as it is."""
+    skill = _skill_or_404(skill_id)
+    rows = export_scheme(skill)
+    if fmt == "xlsx":
+        content = write_xlsx(COLUMNS, rows, locale="en", sheet="scheme")
+        mimetype = XLSX_MIME
+    else:
+        content = write_csv(COLUMNS, rows, locale="en")
+        mimetype = CSV_MIME
+    name = re.sub(r"[^\w.-]", "_", f"scheme-{skill.championship.code}-{skill.code}.{fmt}")
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/skills/<int:skill_id>/scheme/maxima")
+def scheme_maxima(skill_id: int):
+    skill = _skill_or_404(skill_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    aspect_ids = [a.id for sub in _sub_criteria(skill) for a in sub.aspects]
+    maxima, errors = parse_maxima(request.form, aspect_ids)
+    typed = {i: request.form.get(f"max-{i}", "") for i in aspect_ids}
+    if errors:
+        return _render_editor(skill, errors, typed, 422)
+    try:
+        changed = service.set_maxima(skill.id, maxima)
+    except service.MaximaRefused as refused:
+        return _render_editor(skill, refused.errors, typed, 409)
+    if changed:
+        flash(_("Maxima saved: %(codes)s.", codes=", ".join(changed)))
+    else:
+        flash(_("No maximum was changed."))
+    return redirect(_editor_url(skill.id))
+
+
+# --- criteria --------------------------------------------------------------------------------
+
+@bp.route("/skills/<int:skill_id>/scheme/criteria/new", methods=["GET", "POST"])
+def scheme_criterion_new(skill_id: int):
+    skill = _skill_or_404(skill_id)
+    form = CriterionForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                criterion = service.create_criterion(skill.id, form.to_input())
+            except service.SchemeError as error:
+                form.attach({error.field or "code": error.message})
+            else:
+                flash(_("Criterion %(code)s created.", code=criterion.code))
+                return redirect(_editor_url(skill.id, f"criterion-{criterion.id}"))
+    return render_template("registry/scheme/criterion_form.html", skill=skill, form=form,
+                           criterion=None), status
+
+
+@bp.route("/skills/<int:skill_id>/scheme/criteria/<int:item_id>", methods=["GET", "POST"])
+def scheme_criterion_edit(skill_id: int, item_id: int):
+    skill = _skill_or_404(skill_id)
+    criterion = _part_or_404("criterion", skill_id, item_id)
+    form = CriterionForm(obj=criterion)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                service.update_criterion(skill.id, criterion.id, form.to_input())
+            except service.SchemeError as error:
+                form.attach({error.field or "code": error.message})
+            else:
+                flash(_("Criterion %(code)s saved.", code=form.code.data))
+                return redirect(_editor_url(skill.id, f"criterion-{item_id}"))
+    return render_template("registry/scheme/criterion_form.html", skill=skill, form=form,
+                           criterion=criterion), status
+
+
+# --- sub-criteria ----------------------------------------------------------------------------
+
+@bp.route("/skills/<int:skill_id>/scheme/criteria/<int:item_id>/sub-criteria/new",
+          methods=["GET", "POST"])
+def scheme_sub_criterion_new(skill_id: int, item_id: int):
+    skill = _skill_or_404(skill_id)
+    criterion = _part_or_404("criterion", skill_id, item_id)
+    form = SubCriterionForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                sub = service.create_sub_criterion(skill.id, criterion.id, form.to_input())
+            except service.SchemeError as error:
+                form.attach({error.field or "code": error.message})
+            else:
+                flash(_("Sub-criterion %(code)s created.", code=sub.code))
+                return redirect(_editor_url(skill.id, f"sub-criterion-{sub.id}"))
+    return render_template("registry/scheme/sub_criterion_form.html", skill=skill, form=form,
+                           criterion=criterion, sub=None), status
+
+
+@bp.route("/skills/<int:skill_id>/scheme/sub-criteria/<int:item_id>", methods=["GET", "POST"])
+def scheme_sub_criterion_edit(skill_id: int, item_id: int):
+    skill = _skill_or_404(skill_id)
+    sub = _part_or_404("sub_criterion", skill_id, item_id)
+    form = SubCriterionForm(obj=sub)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                service.update_sub_criterion(skill.id, sub.id, form.to_input())
+            except service.SchemeError as error:
+                form.attach({error.field or "code": error.message})
+            else:
+                flash(_("Sub-criterion %(code)s saved.", code=form.code.data))
+                return redirect(_editor_url(skill.id, f"sub-criterion-{item_id}"))
+    return render_template("registry/scheme/sub_criterion_form.html", skill=skill, form=form,
+                           criterion=sub.criterion, sub=sub), status
+
+
+# --- aspects ---------------------------------------------------------------------------------
+
+@bp.route("/skills/<int:skill_id>/scheme/sub-criteria/<int:item_id>/aspects/new",
+          methods=["GET", "POST"])
+def scheme_aspect_new(skill_id: int, item_id: int):
+    skill = _skill_or_404(skill_id)
+    sub = _part_or_404("sub_criterion", skill_id, item_id)
+    form = AspectForm(sub_criteria=_sub_criteria(skill))
+    if not form.is_submitted():
+        form.sub_criterion_id.data = sub.id
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                aspect = service.create_aspect(skill.id, sub.id, form.to_input())
+            except service.SchemeError as error:
+                form.attach({error.field or "code": error.message})
+            else:
+                flash(_("Aspect %(code)s created.", code=aspect.code))
+                return redirect(_editor_url(skill.id, f"aspect-{aspect.id}"))
+    return _render_aspect_form(skill, form, None, status)
+
+
+@bp.route("/skills/<int:skill_id>/scheme/aspects/<int:item_id>", methods=["GET", "POST"])
+def scheme_aspect_edit(skill_id: int, item_id: int):
+    skill = _skill_or_404(skill_id)
+    aspect = _part_or_404("aspect", skill_id, item_id)
+    form = AspectForm(sub_criteria=_sub_criteria(skill))
+    status = 200
+    if not form.is_submitted():
+        form.fill(service.aspect_input(aspect))
+    else:
+        status = 422
+        if form.validate():
+            try:
+                service.update_aspect(skill.id, aspect.id, form.to_input())
+            except service.SchemeError as error:
+                status = 409
+                form.attach({error.field or "code": error.message})
+            else:
+                flash(_("Aspect %(code)s saved.", code=form.code.data))
+                return redirect(_editor_url(skill.id, f"aspect-{item_id}"))
+    return _render_aspect_form(skill, form, aspect, status)
+
+
+def _render_aspect_form(skill, form, aspect, status: int):
+    sums = service.sums(skill)
+    own = Decimal(aspect.max) if aspect is not None else Decimal(0)
+    own_criterion = aspect.sub_criterion.criterion_id if aspect is not None else None
+    subs = _sub_criteria(skill)
+    # The sums without this aspect: the page (and its script) adds the maximum being typed.
+    rest_total = sums.total - own
+    rest_criteria = {c.id: sums.criteria[c.id] - (own if c.id == own_criterion else 0)
+                     for c in skill.criteria}
+    rest = {
+        "total": service.max_text(rest_total),
+        "criteria": {str(c.id): {"code": c.code, "rest": service.max_text(rest_criteria[c.id])}
+                     for c in skill.criteria},
+        "subs": {str(sub.id): str(sub.criterion_id) for sub in subs},
+    }
+    current_sub = next((s for s in subs if s.id == form.sub_criterion_id.data), None)
+    typed = own if form.parsed_max is None else form.parsed_max
+    total = rest_total + typed
+    shown = {"code": current_sub.criterion.code if current_sub else "",
+             "criterion": service.max_text(rest_criteria[current_sub.criterion_id] + typed)
+             if current_sub else "",
+             "total": service.max_text(total), "is_hundred": total == service.HUNDRED}
+    marks = service.mark_counts(skill.id).get(aspect.id, 0) if aspect is not None else 0
+    return render_template(
+        "registry/scheme/aspect_form.html", skill=skill, form=form, aspect=aspect, rest=rest,
+        shown=shown, marks=marks, score_labels=SCORE_LABELS,
+    ), status
+
+
+# --- delete and move, for all three levels ---------------------------------------------------
+
+@bp.route(f"/skills/<int:skill_id>/scheme/{KIND_PATH}/<int:item_id>/delete",
+          methods=["GET", "POST"])
+def scheme_delete(skill_id: int, kind: str, item_id: int):
+    skill = _skill_or_404(skill_id)
+    part = KINDS[kind]
+    item = _part_or_404(part, skill_id, item_id)
+    form = ActionForm()
+    refusal = service.delete_refusal(part, skill.id, item.id)
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        try:
+            code = service.delete(part, skill.id, item.id)
+        except service.SchemeError as error:
+            refusal, status = error.message, 409
+        else:
+            flash(_("%(code)s deleted.", code=code))
+            return redirect(_editor_url(skill.id))
+    return render_template("registry/scheme/confirm_delete.html", skill=skill, part=part,
+                           item=item, form=form, refusal=refusal), status
+
+
+@bp.post(f"/skills/<int:skill_id>/scheme/{KIND_PATH}/<int:item_id>/move")
+def scheme_move(skill_id: int, kind: str, item_id: int):
+    skill = _skill_or_404(skill_id)
+    part = KINDS[kind]
+    _part_or_404(part, skill_id, item_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    direction = form.direction.data
+    code, moved = service.move(part, skill.id, item_id, direction)
+    if moved:
+        flash(_("%(code)s moved up.", code=code) if direction == "up"
+              else _("%(code)s moved down.", code=code))
+    else:
+        flash(_("%(code)s is already first.", code=code) if direction == "up"
+              else _("%(code)s is already last.", code=code))
+    anchor = f"{part.replace('_', '-')}-{item_id}"
+    return redirect(_editor_url(skill.id, anchor, focus=f"move-{direction}-{anchor}"))
