@@ -268,3 +268,30 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+E2E_PASSWORD = "e2e-password-for-tests"
+
+
+def add_organizer(live_server: LiveServer, login: str = "organizer-e2e") -> str:
+    """An organizer account written straight into the live server's database."""
+    from competition.auth.service import add_user
+    from competition.database import write_transaction
+
+    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    with app.app_context():
+        with write_transaction():
+            add_user(login, "organizer", E2E_PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    return login
+
+
+def log_in(page, live_server: LiveServer, login: str, password: str = E2E_PASSWORD) -> None:
+    """Log in through the login page, in English."""
+    page.goto(live_server.url + "/lang/en")
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()

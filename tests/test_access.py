@@ -18,10 +18,81 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "board.home": ("/", EVERYONE),
     "auth.login": ("/login", EVERYONE),
     "auth.logout": ("/logout", EVERYONE),  # POST only; GET answers 405 to all
+    "auth.login_pin": ("/login/pin", EVERYONE),
+    "auth.login_code": ("/login/code/not-a-code", EVERYONE),  # 404 page for an unknown code
+    # accounts and badges (user 1 is the test competitor's account, tests/access.py)
+    "accounts.accounts": ("/manage/accounts?role=expert", STAFF),
+    "accounts.account_new": ("/manage/accounts/new", STAFF),
+    "accounts.account": ("/manage/accounts/1", STAFF),
+    "accounts.account_edit": ("/manage/accounts/1/edit", STAFF),
+    "accounts.account_password": ("/manage/accounts/1/password", STAFF),
+    "accounts.account_pin": ("/manage/accounts/1/pin", STAFF),
+    "accounts.account_pin_remove": ("/manage/accounts/1/pin/remove", STAFF),
+    "accounts.account_disable": ("/manage/accounts/1/disable", STAFF),
+    "accounts.account_enable": ("/manage/accounts/1/enable", STAFF),
+    "accounts.account_code": ("/manage/accounts/1/login-code", STAFF),
+    "accounts.account_codes_revoke": ("/manage/accounts/1/login-codes/revoke", STAFF),
+    "accounts.account_token_revoke": ("/manage/accounts/1/tokens/1/revoke", STAFF),
+    "accounts.badges": ("/manage/badges?championship=1", STAFF),
+    "audit.audit_log": ("/manage/audit", {"admin"}),
     "i18n.switch": ("/lang/kk", EVERYONE),
     "registry.dashboard": ("/manage/", STAFF),
+    # people: championship, skills, organizations, competitors, experts, draw, compatriots
+    "registry.championship_new": ("/manage/championships/new", STAFF),
+    "registry.championship": ("/manage/championships/1", STAFF),
+    "registry.championship_edit": ("/manage/championships/1/edit", STAFF),
+    "registry.skill_new": ("/manage/championships/1/skills/new", STAFF),
+    "registry.skill_edit": ("/manage/skills/2/edit", STAFF),
+    "registry.skill_delete": ("/manage/skills/2/delete", STAFF),
+    "registry.organizations": ("/manage/organizations?q=vk", STAFF),
+    "registry.organization_new": ("/manage/organizations/new", STAFF),
+    "registry.organization_edit": ("/manage/organizations/1/edit", STAFF),
+    "registry.organization_delete": ("/manage/organizations/1/delete", STAFF),
+    "registry.competitors": ("/manage/championships/2/competitors?category=students", STAFF),
+    "registry.competitor_new": ("/manage/skills/1/competitors/new", STAFF),
+    "registry.competitor_edit": ("/manage/competitors/1/edit", STAFF),
+    "registry.competitor_delete": ("/manage/competitors/1/delete", STAFF),
+    "registry.competitor_results_code": ("/manage/competitors/1/results-code", STAFF),
+    "registry.experts": ("/manage/championships/1/experts?role=chief", STAFF),
+    "registry.expert_new": ("/manage/championships/1/experts/new", STAFF),
+    "registry.expert_edit": ("/manage/experts/1/edit", STAFF),
+    "registry.expert_delete": ("/manage/experts/1/delete", STAFF),
+    "registry.draw": ("/manage/skills/2/draw", STAFF),
+    # skill 2 is "10", whose chief expert the test chief is (tests/access.py)
+    "registry.compatriots": ("/manage/skills/2/compatriots", STAFF | {"chief"}),
+    # marking scheme editor: skill 2 is "10", its first criterion 8, sub-criterion 11, aspect 50
+    "registry.scheme_index": ("/manage/schemes", STAFF),
+    "registry.scheme": ("/manage/scheme?championship=vko-ws-2026&skill=10", STAFF),
+    "registry.scheme_editor": ("/manage/skills/2/scheme", STAFF),
+    "registry.scheme_export": ("/manage/skills/2/scheme/export.xlsx", STAFF),
+    "registry.scheme_maxima": ("/manage/skills/2/scheme/maxima", STAFF),
+    "registry.scheme_criterion_new": ("/manage/skills/2/scheme/criteria/new", STAFF),
+    "registry.scheme_criterion_edit": ("/manage/skills/2/scheme/criteria/8", STAFF),
+    "registry.scheme_sub_criterion_new": ("/manage/skills/2/scheme/criteria/8/sub-criteria/new",
+                                          STAFF),
+    "registry.scheme_sub_criterion_edit": ("/manage/skills/2/scheme/sub-criteria/11", STAFF),
+    "registry.scheme_aspect_new": ("/manage/skills/2/scheme/sub-criteria/11/aspects/new", STAFF),
+    "registry.scheme_aspect_edit": ("/manage/skills/2/scheme/aspects/50", STAFF),
+    "registry.scheme_delete": ("/manage/skills/2/scheme/aspects/50/delete", STAFF),
+    "registry.scheme_move": ("/manage/skills/2/scheme/aspects/50/move", STAFF),
+    # imports (POST-only ones in NOT_GET; a missing result is a 404 for those allowed)
+    "registry.import_page": ("/manage/import", STAFF),
+    "registry.import_upload": ("/manage/import/preview", STAFF),
+    "registry.import_confirm": ("/manage/import/confirm", STAFF),
+    "registry.import_cancel": ("/manage/import/cancel", STAFF),
+    "registry.import_result": ("/manage/import/result/1", STAFF),
+    "registry.import_template": ("/manage/import/template?template-kind=competitors"
+                                 "&template-lang=kk&template-format=xlsx", STAFF),
+    "registry.import_export": ("/manage/import/export?export-kind=experts"
+                               "&export-championship=vko-ws-2026&export-format=xlsx", STAFF),
 }
-NOT_GET = {"auth.logout"}
+NOT_GET = {"registry.scheme_maxima", "registry.scheme_move",
+           "registry.competitor_results_code", "registry.import_upload",
+           "registry.import_confirm", "registry.import_cancel",
+           "auth.logout", "accounts.account_password", "accounts.account_pin",
+           "accounts.account_pin_remove", "accounts.account_disable", "accounts.account_enable",
+           "accounts.account_code", "accounts.account_codes_revoke",
+           "accounts.account_token_revoke"}
 
 
 @pytest.fixture(scope="module")

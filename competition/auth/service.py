@@ -1,27 +1,55 @@
-"""Who the caller is: session users, bearer tokens, and the accounts behind them."""
+"""Who the caller is: session users, bearer tokens, and the accounts behind them.
+
+Logging in (password, expert PIN, one-time QR login code) happens here, behind the rate limits
+of `limits`; the views only parse the forms and start the session.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import write_transaction
 from ..extensions import db, login_manager
-from ..models import ApiToken, Competitor, Expert, User
+from ..models import ApiToken, Competitor, Expert, LoginCode, User
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
+from . import limits
+
+PIN_ROLES = frozenset({"expert", "chief"})
+PIN_LENGTHS = (4, 6)
+LOGIN_CODE_DAYS = 3  # how long a printed QR login code works unless the organizer says otherwise
+LOGIN_CODE_MAX_DAYS = 60
 
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message says why."""
 
 
+class LoginRefused(Exception):
+    """Too many failed attempts: no attempt is checked until `refusal.until`."""
+
+    def __init__(self, refusal: limits.Refusal):
+        super().__init__(f"refused until {refusal.until.isoformat()}")
+        self.refusal = refusal
+
+
+class LoginFailed(Exception):
+    """Wrong login, password, PIN or code (deliberately not saying which)."""
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A disabled account loses its open sessions too, not only the next login.
+    return user if user is not None and user.is_active else None
 
 
 @login_manager.request_loader
@@ -47,43 +75,254 @@ def user_for_token(token: str) -> User | None:
 
 def _aware(moment: datetime) -> datetime:
     # SQLite returns naive datetimes for timezone-aware columns; they are stored in UTC.
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_hash_time(secret: str) -> None:
+    """Check against a throw-away hash so an unknown login takes as long as a wrong password."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16), method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], secret)
+
+
 def authenticate(login: str, password: str) -> User | None:
+    """The account if login and password match and it is enabled (no rate limit: see
+    login_with_password)."""
     user = db.session.execute(
         sa.select(User).where(User.login == login.strip())
     ).scalar_one_or_none()
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None or not user.password_hash:
+        _spend_hash_time(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
 
 
-def add_user(login: str, role: str, password: str, *, expert: Expert | None = None,
+def _refuse_if_limited(checks: list[tuple[limits.Limit, str]]) -> None:
+    refusal = limits.check(checks)
+    if refusal is not None:
+        raise LoginRefused(refusal)
+
+
+def _logged_in(user_id: int, login_keys: list[str]) -> User:
+    """Record the login and forget the login's failures; returns the fresh account."""
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        user.last_login_at = utcnow()
+        limits.clear_failures(session, login_keys)
+    return user
+
+
+def login_with_password(login: str, password: str, address: str | None) -> User:
+    key = limits.login_key(login)
+    checks = [(limit, key) for limit in limits.PASSWORD_LIMITS]
+    if address:
+        checks.append((limits.ADDRESS_LIMIT, address))
+    _refuse_if_limited(checks)
+    user = authenticate(login, password)
+    if user is None:
+        limits.record_failure([key], address)
+        raise LoginFailed
+    return _logged_in(user.id, [key])
+
+
+# Expert PINs -----------------------------------------------------------------------------
+
+def valid_pin(pin: str) -> bool:
+    return pin.isascii() and pin.isdigit() and PIN_LENGTHS[0] <= len(pin) <= PIN_LENGTHS[1]
+
+
+def set_pin(user: User, pin: str | None) -> None:
+    """Set (or with None remove) an expert's PIN; the caller owns the write transaction."""
+    if pin is None:
+        user.pin_hash = None
+        return
+    if not valid_pin(pin):
+        raise AccountError("a PIN has 4 to 6 digits")
+    if user.role not in PIN_ROLES:
+        raise AccountError("only expert and chief expert accounts can have a PIN")
+    user.pin_hash = generate_password_hash(pin, method="scrypt")
+
+
+def find_pin_user(identifier: str, championship_id: int | None) -> User | None:
+    """The expert account behind an expert code in a championship, or behind a login name."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    user = db.session.execute(
+        sa.select(User).where(sa.func.lower(User.login) == identifier.lower())
+    ).scalars().first()
+    if user is not None and user.role in PIN_ROLES:
+        return user
+    if championship_id is None:
+        return None
+    return db.session.execute(
+        sa.select(User).join(Expert, User.expert_id == Expert.id)
+        .where(Expert.championship_id == championship_id,
+               sa.func.lower(Expert.code) == identifier.lower(),
+               User.role.in_(PIN_ROLES))
+    ).scalars().first()
+
+
+def login_with_pin(identifier: str, championship_id: int | None, pin: str,
+                   address: str | None) -> User:
+    user = find_pin_user(identifier, championship_id)
+    if user is not None:
+        key = limits.pin_key(user.login)
+    else:
+        key = limits.pin_key(f"{championship_id or ''}/{identifier}")
+    checks = [(limit, key) for limit in limits.PIN_LIMITS]
+    if address:
+        checks.append((limits.ADDRESS_LIMIT, address))
+    _refuse_if_limited(checks)
+    if user is None or not user.pin_hash:
+        _spend_hash_time(pin)
+        ok = False
+    else:
+        ok = check_password_hash(user.pin_hash, pin) and user.is_active
+    if not ok:
+        limits.record_failure([key], address)
+        raise LoginFailed
+    return _logged_in(user.id, [key])
+
+
+# One-time QR login codes ------------------------------------------------------------------
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def issue_login_code(session, user: User, days: int = LOGIN_CODE_DAYS,
+                     code: str | None = None) -> tuple[str, datetime]:
+    """A new one-time login code for `user`, valid `days`; the user's earlier unused codes are
+    revoked (only the newest badge works). Runs in the caller's write transaction; returns the
+    code (shown once, only its hash is kept) and when it expires."""
+    if not 1 <= days <= LOGIN_CODE_MAX_DAYS:
+        raise AccountError(f"a login code is valid for 1 to {LOGIN_CODE_MAX_DAYS} days")
+    now = utcnow()
+    revoke_login_codes(session, user.id, now)
+    code = code or secrets.token_urlsafe(24)
+    expires_at = now + timedelta(days=days)
+    session.add(LoginCode(user_id=user.id, code_hash=hash_code(code), created_at=now,
+                          expires_at=expires_at))
+    return code, expires_at
+
+
+def revoke_login_codes(session, user_id: int, now: datetime | None = None) -> int:
+    """Revoke the user's unused codes (in the caller's write transaction); returns how many."""
+    result = session.execute(
+        sa.update(LoginCode)
+        .where(LoginCode.user_id == user_id, LoginCode.used_at.is_(None),
+               LoginCode.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """What a login code is: 'valid', 'used', 'expired', 'revoked', 'disabled' or 'unknown'."""
+
+    status: str
+    user: User | None = None
+    expires_at: datetime | None = None
+
+
+def _code_state(row: LoginCode | None) -> CodeState:
+    if row is None:
+        return CodeState("unknown")
+    if row.used_at is not None:
+        return CodeState("used", row.user)
+    if row.revoked_at is not None:
+        return CodeState("revoked", row.user)
+    expires_at = _aware(row.expires_at)
+    if expires_at <= utcnow():
+        return CodeState("expired", row.user, expires_at)
+    if not row.user.is_active:
+        return CodeState("disabled", row.user, expires_at)
+    return CodeState("valid", row.user, expires_at)
+
+
+def _find_code(code: str) -> LoginCode | None:
+    if not code or len(code) > 200:
+        return None
+    return db.session.execute(
+        sa.select(LoginCode).where(LoginCode.code_hash == hash_code(code))
+    ).scalar_one_or_none()
+
+
+def _code_checks(address: str | None) -> list[tuple[limits.Limit, str]]:
+    return [(limits.ADDRESS_LIMIT, address)] if address else []
+
+
+def inspect_login_code(code: str, address: str | None) -> CodeState:
+    """What a code is, without using it up. Unknown codes count as failed attempts."""
+    _refuse_if_limited(_code_checks(address))
+    state = _code_state(_find_code(code))
+    if state.status == "unknown":
+        limits.record_failure([], address)
+    return state
+
+
+def login_with_code(code: str, address: str | None) -> CodeState:
+    """Use the code up and return its state: 'valid' (with the user, now logged in) or why not.
+
+    The check and the use happen in one write transaction: a code works once even if two
+    tablets scan it at the same moment."""
+    _refuse_if_limited(_code_checks(address))
+    code_hash = hash_code(code) if code and len(code) <= 200 else None
+    with write_transaction() as session:
+        row = None
+        if code_hash:
+            row = session.execute(
+                sa.select(LoginCode).where(LoginCode.code_hash == code_hash)
+            ).scalar_one_or_none()
+        state = _code_state(row)
+        if state.status == "valid":
+            now = utcnow()
+            row.used_at = now
+            row.user.last_login_at = now
+            limits.clear_failures(session, [limits.login_key(row.user.login)])
+    if state.status == "unknown":
+        limits.record_failure([], address)
+    return state
+
+
+# Accounts ---------------------------------------------------------------------------------
+
+def add_user(login: str, role: str, password: str | None, *, expert: Expert | None = None,
              competitor: Competitor | None = None, locale: str | None = None) -> User:
-    """Create an account; the caller owns the write transaction."""
+    """Create an account; the caller owns the write transaction.
+
+    `password=None` makes an account that cannot log in with a password (an expert who uses
+    the QR code on the badge or a PIN)."""
     login = login.strip()
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):
         raise AccountError("the login must be 1-64 characters without spaces")
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of: {', '.join(USER_ROLES)}")
-    if len(password) < 8:
+    if password is not None and len(password) < 8:
         raise AccountError("the password must have at least 8 characters")
     if role in ("chief", "expert") and expert is None:
         raise AccountError(f"a {role} account needs --expert CODE (the expert it belongs to)")
     if role == "competitor" and competitor is None:
         raise AccountError("a competitor account needs --competitor CODE")
     session = db.session
-    if session.execute(sa.select(User.id).where(User.login == login)).first():
+    if session.execute(
+        sa.select(User.id).where(sa.func.lower(User.login) == login.lower())
+    ).first():
         raise AccountError(f"the login {login!r} is taken")
     if expert is not None and session.execute(
         sa.select(User.login).where(User.expert_id == expert.id)
     ).first():
         raise AccountError(f"expert {expert.code} already has an account")
     user = User(login=login, role=role, expert=expert, competitor=competitor, locale=locale)
-    user.set_password(password)
+    if password is not None:
+        user.set_password(password)
     session.add(user)
     return user
 

@@ -1,23 +1,168 @@
-from flask import flash, redirect, render_template, request, url_for
+"""Logging in and out: password, expert PIN on a tablet, one-time QR login code."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
+from ..extensions import db
 from ..i18n import safe_next
+from ..models import Championship
 from . import bp
-from .forms import LoginForm
-from .service import authenticate
+from .forms import ConfirmForm, LoginForm, PinLoginForm
+from .service import (
+    LoginFailed,
+    LoginRefused,
+    inspect_login_code,
+    login_with_code,
+    login_with_password,
+    login_with_pin,
+)
+
+PIN_CHAMPIONSHIP_COOKIE = "competition_pin_championship"
+# Kept across the login: the language the person chose on the login page.
+SESSION_KEYS_KEPT = ("locale",)
+
+
+def _start_session(user, remember: bool = False) -> None:
+    """A fresh session for the logged-in user: whatever the session held before is dropped
+    (no fixation of anything planted before the login)."""
+    kept = {key: session[key] for key in SESSION_KEYS_KEPT if key in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
+
+
+def _refused_message(error: LoginRefused) -> str:
+    return _("Too many failed attempts. Try again in %(minutes)s min (after %(time)s).",
+             minutes=error.refusal.minutes,
+             time=format_time(error.refusal.until, "short"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
-        if user is not None:
-            login_user(user)
+        try:
+            user = login_with_password(form.login.data, form.password.data, request.remote_addr)
+        except LoginRefused as error:
+            form.password.errors.append(_refused_message(error))
+            status = 429
+        except LoginFailed:
+            form.password.errors.append(_("Wrong login or password. Check both and try again."))
+        else:
+            _start_session(user)
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append(_("Wrong login or password. Check both and try again."))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), status
+
+
+def _championship_choices() -> list[SelectChoice]:
+    championships = db.session.execute(
+        sa.select(Championship).order_by(Championship.starts_on.desc(), Championship.code)
+    ).scalars().all()
+    return [SelectChoice(c.id, c.name()) for c in championships]
+
+
+def _preselected_championship(choices: list[SelectChoice]) -> int | None:
+    wanted = request.args.get("championship") or request.cookies.get(PIN_CHAMPIONSHIP_COOKIE)
+    if wanted:
+        found = db.session.execute(
+            sa.select(Championship.id).where(Championship.code == wanted)
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+    return choices[0].value if choices else None
+
+
+@bp.route("/login/pin", methods=["GET", "POST"])
+def login_pin():
+    form = PinLoginForm()
+    form.championship.choices = _championship_choices()
+    if request.method == "GET":
+        form.championship.data = _preselected_championship(form.championship.choices)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = login_with_pin(form.expert.data, form.championship.data, form.pin.data,
+                                  request.remote_addr)
+        except LoginRefused as error:
+            form.pin.errors.append(_refused_message(error))
+            status = 429
+        except LoginFailed:
+            form.pin.errors.append(
+                _("Wrong expert code or PIN. Check both and try again. If you have forgotten "
+                  "your PIN, ask the organizer to set a new one."))
+        else:
+            _start_session(user, remember=True)
+            response = redirect(safe_next(request.args.get("next")))
+            code = db.session.execute(
+                sa.select(Championship.code).where(Championship.id == form.championship.data)
+            ).scalar_one_or_none()
+            if code:  # the tablet offers the same championship to the next expert
+                response.set_cookie(
+                    PIN_CHAMPIONSHIP_COOKIE, code, max_age=60 * 60 * 24 * 30, httponly=True,
+                    samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+            return response
+    if form.pin.errors:
+        form.pin.data = ""
+    return render_template("auth/login_pin.html", form=form), status
+
+
+def _code_page(state_or_refusal, code: str):
+    form = ConfirmForm()
+    if isinstance(state_or_refusal, LoginRefused):
+        response = make_response(render_template(
+            "auth/login_code.html", status="refused", form=form, code=code,
+            message=_refused_message(state_or_refusal)), 429)
+    else:
+        state = state_or_refusal
+        status = {"valid": 200, "unknown": 404}.get(state.status, 410)
+        response = make_response(render_template(
+            "auth/login_code.html", status=state.status, state=state, form=form, code=code,
+            message=None), status)
+    # The page holds a secret in its URL: keep it out of caches and referrers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/login/code/<code>", methods=["GET", "POST"])
+def login_code(code: str):
+    """GET shows whose code it is and asks to confirm; POST uses the code up and logs in.
+    Link previews and prefetching must not use up a one-time code, and nobody is logged in
+    by merely following a link."""
+    if request.method == "GET":
+        try:
+            state = inspect_login_code(code, request.remote_addr)
+        except LoginRefused as error:
+            return _code_page(error, code)
+        return _code_page(state, code)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The page had expired. Press the button again."))
+        return redirect(url_for("auth.login_code", code=code))
+    try:
+        state = login_with_code(code, request.remote_addr)
+    except LoginRefused as error:
+        return _code_page(error, code)
+    if state.status != "valid":
+        return _code_page(state, code)
+    _start_session(state.user, remember=True)
+    flash(_("You are logged in as %(login)s.", login=state.user.login))
+    return redirect(url_for("board.home"))
 
 
 @bp.post("/logout")
@@ -25,3 +170,4 @@ def logout():
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("board.home"))
+

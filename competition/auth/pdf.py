@@ -1,0 +1,84 @@
+"""HTML to PDF with WeasyPrint, fetching nothing but the app's own static files.
+
+Templates refer to fonts and images with `url_for('static', filename=…)` (a path, not an
+absolute URL). The document's base URL is an internal origin that never resolves
+(`.invalid`, RFC 2606); the fetcher answers requests for that origin's static files from the
+static folder on disk and refuses everything else: `file:` URLs, other hosts, other paths. A
+template (or a name typed by an organizer) cannot make the server read its own files or call
+out to the network. `data:` URLs carry no I/O and are allowed.
+
+(Badges are the first user; the documents feature — certificates, result sheets — should take
+this module over.)
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, has_request_context, request, url_for
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.security import safe_join
+
+PDF_ORIGIN = "https://competition.invalid"
+PDF_BASE_URL = PDF_ORIGIN + "/"
+
+
+class RefusedURL(ValueError):
+    """A document asked for something other than one of the app's static files."""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+class StaticFilesOnly(URLFetcher):
+    """A WeasyPrint URL fetcher that serves the static folder and refuses the rest."""
+
+    def __init__(self, static_folder: str | Path, static_path: str,
+                 origins: tuple[str, ...] = (PDF_ORIGIN,)):
+        super().__init__(allowed_protocols=("http", "https", "data"))
+        self.static_folder = str(static_folder)
+        self.static_path = "/" + static_path.strip("/") + "/"
+        self.origins = frozenset(_origin(o) for o in origins)
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme not in ("http", "https") or _origin(url) not in self.origins:
+            raise RefusedURL(f"documents may only use the app's static files, not {url[:200]}")
+        path = unquote(parts.path)
+        if not path.startswith(self.static_path):
+            raise RefusedURL(f"not a static file of the app: {url[:200]}")
+        found = safe_join(self.static_folder, path[len(self.static_path):])
+        if found is None or not Path(found).is_file():
+            raise RefusedURL(f"no such static file: {url[:200]}")
+        content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, Path(found).read_bytes(), {"Content-Type": content_type})
+
+
+def static_fetcher() -> StaticFilesOnly:
+    """The fetcher for the current app; in a request, its own address counts as internal too."""
+    origins = [PDF_ORIGIN]
+    if has_request_context():
+        origins.append(request.host_url)
+    return StaticFilesOnly(current_app.static_folder, url_for("static", filename=""),
+                           tuple(origins))
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+
+
+def render_pdf(html: str) -> RenderedPdf:
+    """Render one HTML document (many pages) to one PDF."""
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_fetcher()).render()
+    return RenderedPdf(document.write_pdf(), len(document.pages))

@@ -1,0 +1,353 @@
+"""Account management: list, create, change, passwords, PINs, login codes, tokens.
+
+Every change is one write transaction with its audit entry. Secrets (passwords, PINs, codes,
+tokens) never reach the audit log. Rules of who may change what live here:
+- only an administrator creates or changes administrator and organizer accounts;
+- nobody disables their own account or changes their own role (no locking oneself out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ...audit import diff, record
+from ...auth import limits
+from ...auth import service as auth
+from ...auth.access import Forbidden
+from ...database import write_transaction
+from ...extensions import db
+from ...models import (
+    ApiToken,
+    Championship,
+    Competitor,
+    Expert,
+    ExpertRole,
+    LoginCode,
+    Skill,
+    User,
+)
+from ...models.base import utcnow
+from ...models.people import USER_ROLES
+
+ADMIN_ONLY_ROLES = frozenset({"admin", "organizer"})
+PASSWORD_MIN = 8
+
+
+class AccountError(ValueError):
+    """A change that cannot be made; the message (translated) says why and what to do."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _require_may_manage(actor, *roles: str | None) -> None:
+    if actor.role != "admin" and any(role in ADMIN_ONLY_ROLES for role in roles):
+        raise Forbidden(_("Only an administrator can create or change administrator and "
+                          "organizer accounts."))
+
+
+def may_manage(actor, role: str) -> bool:
+    return actor.role == "admin" or role not in ADMIN_ONLY_ROLES
+
+
+def manageable_roles(actor) -> list[str]:
+    return [role for role in USER_ROLES if may_manage(actor, role)]
+
+
+def championship_of(user: User) -> int | None:
+    if user.expert is not None:
+        return user.expert.championship_id
+    if user.competitor is not None:
+        return user.competitor.skill.championship_id
+    return None
+
+
+# Reading ----------------------------------------------------------------------------------
+
+@dataclass
+class AccountFilter:
+    role: str = ""
+    championship_id: int = 0
+    skill_id: int = 0
+    status: str = ""  # "", "enabled", "disabled"
+    search: str = ""
+
+
+def _filtered(query, flt: AccountFilter):
+    query = (query.outerjoin(Expert, User.expert_id == Expert.id)
+             .outerjoin(Competitor, User.competitor_id == Competitor.id)
+             .outerjoin(Skill, Competitor.skill_id == Skill.id))
+    if flt.role in USER_ROLES:
+        query = query.where(User.role == flt.role)
+    if flt.championship_id:
+        query = query.where(sa.or_(Expert.championship_id == flt.championship_id,
+                                   Skill.championship_id == flt.championship_id))
+    if flt.skill_id:
+        experts_of_skill = sa.select(ExpertRole.expert_id).where(
+            ExpertRole.skill_id == flt.skill_id)
+        query = query.where(sa.or_(Competitor.skill_id == flt.skill_id,
+                                   Expert.id.in_(experts_of_skill)))
+    if flt.status == "enabled":
+        query = query.where(User.is_enabled.is_(True))
+    elif flt.status == "disabled":
+        query = query.where(User.is_enabled.is_(False))
+    if flt.search.strip():
+        like = f"%{flt.search.strip().lower()}%"
+        columns = (User.login, Expert.code, Expert.name_ru, Expert.name_kk, Expert.name_en,
+                   Competitor.code, Competitor.name_ru, Competitor.name_kk, Competitor.name_en)
+        query = query.where(sa.or_(*(sa.func.lower(c).like(like) for c in columns)))
+    return query
+
+
+def list_accounts(flt: AccountFilter, page: int = 1, per_page: int = 50):
+    """A page of accounts (db.paginate) and, per account on it, its valid login code's expiry."""
+    query = _filtered(sa.select(User), flt).order_by(User.role, User.login)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    ids = [user.id for user in pagination.items]
+    return pagination, valid_codes(ids)
+
+
+def valid_codes(user_ids: list[int]) -> dict[int, datetime]:
+    """user id -> expiry of the user's usable login code (there is at most one)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LoginCode.user_id, sa.func.max(LoginCode.expires_at))
+        .where(LoginCode.user_id.in_(user_ids), LoginCode.used_at.is_(None),
+               LoginCode.revoked_at.is_(None), LoginCode.expires_at > utcnow())
+        .group_by(LoginCode.user_id)
+    ).all()
+    return {user_id: auth._aware(expires) for user_id, expires in rows}
+
+
+def get_account(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def tokens_of(user_id: int) -> list[ApiToken]:
+    return db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+    ).scalars().all()
+
+
+def expert_choices() -> dict[str, list[tuple[int, str]]]:
+    """Experts grouped by championship, for a select."""
+    rows = db.session.execute(
+        sa.select(Expert, Championship).join(Championship)
+        .order_by(Championship.code, Expert.code)
+    ).all()
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for expert, championship in rows:
+        groups.setdefault(championship.name(), []).append(
+            (expert.id, f"{expert.code} · {expert.name()}"))
+    return groups
+
+
+def competitor_choices() -> dict[str, list[tuple[int, str]]]:
+    rows = db.session.execute(
+        sa.select(Competitor, Skill, Championship).join(Skill, Competitor.skill_id == Skill.id)
+        .join(Championship).order_by(Championship.code, Skill.position, Competitor.code)
+    ).all()
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for competitor, skill, championship in rows:
+        groups.setdefault(f"{championship.code} · {skill.code} {skill.name()}", []).append(
+            (competitor.id, f"{competitor.code} · {competitor.name()}"))
+    return groups
+
+
+# Changing ---------------------------------------------------------------------------------
+
+@dataclass
+class AccountInput:
+    role: str
+    expert_id: int | None = None
+    competitor_id: int | None = None
+    locale: str | None = None
+    login: str = ""
+    password: str | None = None
+
+
+def _links(session, data: AccountInput) -> tuple[Expert | None, Competitor | None]:
+    """The expert or competitor the account belongs to, checked against its role."""
+    if data.role not in USER_ROLES:
+        raise AccountError(_("Choose a role."), "role")
+    expert = competitor = None
+    if data.role in auth.PIN_ROLES:
+        if not data.expert_id:
+            raise AccountError(_("An expert or chief expert account belongs to an expert: "
+                                 "choose the expert."), "expert_id")
+        expert = session.get(Expert, data.expert_id)
+        if expert is None:
+            raise AccountError(_("This expert no longer exists; reload the page."), "expert_id")
+    elif data.role == "competitor":
+        if not data.competitor_id:
+            raise AccountError(_("A competitor account belongs to a competitor: choose the "
+                                 "competitor."), "competitor_id")
+        competitor = session.get(Competitor, data.competitor_id)
+        if competitor is None:
+            raise AccountError(_("This competitor no longer exists; reload the page."),
+                               "competitor_id")
+    return expert, competitor
+
+
+def _check_expert_free(session, expert: Expert | None, user_id: int | None) -> None:
+    if expert is None:
+        return
+    owner = session.execute(
+        sa.select(User.login).where(User.expert_id == expert.id, User.id != (user_id or 0))
+    ).scalar_one_or_none()
+    if owner is not None:
+        raise AccountError(_("Expert %(code)s already has the account %(login)s.",
+                             code=expert.code, login=owner), "expert_id")
+
+
+def _check_password(password: str | None, role: str) -> None:
+    if password:
+        if len(password) < PASSWORD_MIN:
+            raise AccountError(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
+                               "password")
+    elif role not in auth.PIN_ROLES:
+        raise AccountError(_("Set a password: only expert accounts can do without one "
+                             "(they log in with the badge or a PIN)."), "password")
+
+
+def create_account(actor, data: AccountInput) -> int:
+    _require_may_manage(actor, data.role)
+    login = data.login.strip()
+    if not login or len(login) > 64 or any(ch.isspace() for ch in login):
+        raise AccountError(_("A login has 1 to 64 characters and no spaces."), "login")
+    with write_transaction() as session:
+        if session.execute(
+            sa.select(User.id).where(sa.func.lower(User.login) == login.lower())
+        ).first():
+            raise AccountError(_("The login %(login)s is taken; choose another.", login=login),
+                               "login")
+        _check_password(data.password, data.role)
+        expert, competitor = _links(session, data)
+        _check_expert_free(session, expert, None)
+        try:
+            user = auth.add_user(login, data.role, data.password or None, expert=expert,
+                                 competitor=competitor, locale=data.locale or None)
+        except auth.AccountError as error:  # a rule the checks above should have caught
+            raise AccountError(str(error)) from None
+        session.flush()
+        record("create", "user", user.id, f"account {login} ({data.role})",
+               {"login": [None, login], "role": [None, data.role]}, championship_of(user))
+        return user.id
+
+
+def _target(session, actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    _require_may_manage(actor, user.role)
+    return user
+
+
+def update_account(actor, user_id: int, data: AccountInput) -> None:
+    _require_may_manage(actor, data.role)
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        if user.id == actor.id and data.role != user.role:
+            raise AccountError(_("You cannot change the role of your own account; ask another "
+                                 "administrator."), "role")
+        expert, competitor = _links(session, data)
+        _check_expert_free(session, expert, user.id)
+        if data.role not in auth.PIN_ROLES:
+            if not user.password_hash:
+                raise AccountError(_("This account has no password yet: set one first, then "
+                                     "change the role."), "role")
+            user.pin_hash = None  # a PIN is only for experts
+        changes = diff(user, ["role", "expert_id", "competitor_id", "locale"], {
+            "role": data.role,
+            "expert_id": expert.id if expert else None,
+            "competitor_id": competitor.id if competitor else None,
+            "locale": data.locale or None,
+        })
+        if changes:
+            record("update", "user", user.id, f"account {user.login}", changes,
+                   championship_of(user))
+
+
+def reset_password(actor, user_id: int, password: str) -> None:
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        if len(password) < PASSWORD_MIN:
+            raise AccountError(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
+                               "password")
+        user.set_password(password)
+        limits.clear_failures(session, [limits.login_key(user.login)])
+        record("password", "user", user.id, f"new password for {user.login}", {},
+               championship_of(user))
+
+
+def change_pin(actor, user_id: int, pin: str | None) -> None:
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        if user.role not in auth.PIN_ROLES:
+            raise AccountError(_("Only expert and chief expert accounts can have a PIN."))
+        if pin is not None and not auth.valid_pin(pin):
+            raise AccountError(_("A PIN has 4 to 6 digits."), "pin")
+        auth.set_pin(user, pin)
+        limits.clear_failures(session, [limits.pin_key(user.login)])
+        record("pin", "user", user.id,
+               f"{'new PIN' if pin else 'PIN removed'} for {user.login}", {},
+               championship_of(user))
+
+
+def set_enabled(actor, user_id: int, enabled: bool) -> None:
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        if user.id == actor.id and not enabled:
+            raise AccountError(_("You cannot disable your own account."))
+        changes = diff(user, ["is_enabled"], {"is_enabled": enabled})
+        if not enabled:
+            auth.revoke_login_codes(session, user.id)
+        if changes:
+            record("enable" if enabled else "disable", "user", user.id,
+                   f"account {user.login} {'enabled' if enabled else 'disabled'}", changes,
+                   championship_of(user))
+
+
+def issue_code(actor, user_id: int, days: int) -> tuple[str, datetime]:
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        if not user.is_enabled:
+            raise AccountError(_("The account is disabled: enable it before issuing a login "
+                                 "code."))
+        try:
+            code, expires_at = auth.issue_login_code(session, user, days)
+        except auth.AccountError:
+            raise AccountError(_("A login code is valid for 1 to %(n)s days.",
+                                 n=auth.LOGIN_CODE_MAX_DAYS), "days") from None
+        record("login-code", "user", user.id, f"login code for {user.login}",
+               {"expires_at": [None, expires_at.isoformat()]}, championship_of(user))
+    return code, expires_at
+
+
+def revoke_codes(actor, user_id: int) -> int:
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        count = auth.revoke_login_codes(session, user.id)
+        if count:
+            record("revoke-codes", "user", user.id, f"login codes of {user.login} revoked",
+                   {"revoked": count}, championship_of(user))
+    return count
+
+
+def revoke_token(actor, user_id: int, token_id: int) -> None:
+    with write_transaction() as session:
+        user = _target(session, actor, user_id)
+        token = session.get(ApiToken, token_id)
+        if token is None or token.user_id != user.id:
+            raise LookupError(token_id)
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            record("revoke-token", "user", user.id,
+                   f"API token {token.label or token.id} of {user.login} revoked",
+                   {"token": token.id}, championship_of(user))

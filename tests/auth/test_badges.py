@@ -1,0 +1,239 @@
+"""Expert badges: one PDF for a championship, fresh one-time login codes, a strict fetcher."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from competition.auth.pdf import PDF_BASE_URL, RefusedURL, StaticFilesOnly
+from competition.database import write_transaction
+from competition.extensions import db
+from competition.models import AuditEntry, Championship, Expert, LoginCode, Skill, User
+from competition.registry.accounts.badges import (
+    finish_badges,
+    login_url,
+    prepare_badges,
+    qr_svg,
+)
+
+from ..access import client_as, make_role_users
+from .helpers import EN, csrf_token, logged_in_as, post_form
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages of a PDF whose objects may sit in compressed object streams."""
+    chunks = [data]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    text = b"\n".join(chunks)
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", text))
+
+
+def pdf_text_objects(data: bytes) -> bytes:
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b"\n".join([data, *chunks])
+
+
+@pytest.fixture
+def badge_setup(demo_app):
+    ids = make_role_users(demo_app)
+    with demo_app.app_context():
+        championship = db.session.execute(
+            sa.select(Championship).where(Championship.code == "vko-ws-2026")).scalar_one()
+        experts = db.session.execute(
+            sa.select(sa.func.count()).select_from(Expert)
+            .where(Expert.championship_id == championship.id)).scalar_one()
+        info = {"championship_id": championship.id, "experts": experts}
+    return demo_app, ids, info
+
+
+def test_badges_page_says_what_printing_will_do(badge_setup):
+    app, ids, info = badge_setup
+    organizer = client_as(app, "organizer", ids)
+    page = organizer.get(f"/manage/badges?championship={info['championship_id']}",
+                         headers=EN).get_data(as_text=True)
+    n = info["experts"]
+    assert f"{n} badges on {-(-n // 8)} pages." in page
+    assert "withdraws the older unused ones" in page
+    # the demo made accounts for two experts (as-expert, as-chief): the others get one
+    assert f"{n - 2} experts have no account yet" in page
+    assert "only works on this computer" in page  # the test client talks to localhost
+    assert 'aria-live="polite"' in page
+
+
+def test_badges_pdf_for_a_championship(badge_setup):
+    app, ids, info = badge_setup
+    organizer = client_as(app, "organizer", ids)
+    old_path = None
+    # an expert with an older code: printing revokes it
+    response = post_form(organizer, f"/manage/accounts/{ids['expert']}/login-code", {"days": 3},
+                         page=f"/manage/accounts/{ids['expert']}")
+    old_path = urlsplit(re.search(r'<code class="login-url">([^<]+)</code>',
+                                  response.get_data(as_text=True)).group(1)).path
+
+    response = post_form(organizer, "/manage/badges", {
+        "championship": info["championship_id"], "skill": 0, "days": 4})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert 'filename="badges-vko-ws-2026.pdf"' in response.headers["Content-Disposition"]
+    data = response.get_data()
+    assert data.startswith(b"%PDF-")
+    pages = -(-info["experts"] // 8)
+    assert pdf_pages(data) == pages
+    assert response.headers["X-Pages"] == str(pages)
+    assert response.headers["X-Badges"] == str(info["experts"])
+    # every font in the PDF is the shipped one (@font-face "Badge Sans"), none from the system
+    fonts = set(re.findall(rb"/BaseFont\s*/\w+\+([\w-]+)", pdf_text_objects(data)))
+    assert fonts and all(name.startswith(b"Badge-Sans") for name in fonts), fonts
+
+    with app.app_context():
+        users = db.session.execute(
+            sa.select(User).join(Expert, User.expert_id == Expert.id)
+            .where(Expert.championship_id == info["championship_id"])).scalars().all()
+        assert len(users) == info["experts"]  # every expert now has an account
+        assert all(u.role in ("expert", "chief") for u in users)
+        assert any(u.login == "vko-ws-2026-e02" for u in users)
+        valid = db.session.execute(
+            sa.select(sa.func.count()).select_from(LoginCode)
+            .where(LoginCode.used_at.is_(None), LoginCode.revoked_at.is_(None))).scalar_one()
+        assert valid == info["experts"]
+        entry = db.session.execute(
+            sa.select(AuditEntry).where(AuditEntry.action == "badges")).scalar_one()
+        assert entry.changes["badges"] == info["experts"]
+    client = app.test_client()
+    assert client.get(old_path, headers=EN).status_code == 410  # the older code is withdrawn
+
+
+def test_qr_codes_in_the_badges_log_their_expert_in(badge_setup):
+    app, ids, info = badge_setup
+    with app.app_context():
+        skill = db.session.execute(
+            sa.select(Skill).where(Skill.code == "10",
+                                   Skill.championship_id == info["championship_id"])
+        ).scalar_one()
+    with app.test_request_context("/manage/badges", base_url="http://192.168.1.10:5000",
+                                  headers=EN):
+        prepared = prepare_badges(info["championship_id"], skill.id, 3, None)
+        with app.app_context():
+            before = db.session.execute(sa.select(sa.func.count()).select_from(LoginCode)
+                                        ).scalar_one()
+        assert before == 0  # nothing is stored before the PDF exists
+        printed = finish_badges(prepared)
+    assert printed.pages == -(-len(prepared.plan.badges) // 8)
+    assert printed.pdf.startswith(b"%PDF-")
+    for badge in prepared.plan.badges:
+        with app.test_request_context(base_url="http://192.168.1.10:5000"):
+            url = login_url(badge.code, None)
+            # the QR code drawn in the badge is the QR code of this address
+            assert str(qr_svg(url)) in prepared.html
+        assert url.startswith("http://192.168.1.10:5000/login/code/")
+    badge = prepared.plan.badges[0]
+    client = app.test_client()
+    path = f"/login/code/{badge.code}"
+    page = client.get(path, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert badge.names[-1] in page  # the Russian name (the last one on the badge)
+    response = client.post(path, data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    assert logged_in_as(client) == badge.login
+
+
+def test_public_url_setting_is_used_for_the_qr_codes(badge_setup):
+    app, _ids, _info = badge_setup
+    with app.test_request_context("/", base_url="http://localhost"):
+        assert login_url("abc", "https://scores.example.kz/") == (
+            "https://scores.example.kz/login/code/abc")
+        assert login_url("abc", None) == "http://localhost/login/code/abc"
+
+
+def test_badges_of_one_skill_and_form_errors(badge_setup):
+    app, ids, info = badge_setup
+    organizer = client_as(app, "organizer", ids)
+    with app.app_context():
+        other_skill = db.session.execute(
+            sa.select(Skill.id).where(Skill.championship_id != info["championship_id"])
+        ).scalars().first()
+    response = post_form(organizer, "/manage/badges", {
+        "championship": info["championship_id"], "skill": other_skill, "days": 3})
+    assert response.status_code == 400
+    assert "not part of the chosen championship" in response.get_data(as_text=True)
+    response = post_form(organizer, "/manage/badges", {
+        "championship": info["championship_id"], "skill": 0, "days": 0})
+    assert response.status_code == 400
+    assert "Enter 1 to 60 days." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(LoginCode)
+                                  ).scalar_one() == 0
+
+
+def test_disabled_expert_gets_a_badge_without_qr_code(badge_setup):
+    app, ids, info = badge_setup
+    with app.app_context():
+        with write_transaction() as session:
+            session.get(User, ids["expert"]).is_enabled = False
+    with app.test_request_context("/manage/badges", headers=EN):
+        prepared = prepare_badges(info["championship_id"], None, 3, None)
+        disabled = [b for b in prepared.plan.badges if b.login == "as-expert"]
+        assert disabled and disabled[0].code is None and disabled[0].qr_svg is None
+        assert prepared.plan.without_code == 1
+        finish_badges(prepared)
+    with app.app_context():
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(LoginCode)
+            .where(LoginCode.user_id == ids["expert"])).scalar_one() == 0
+
+
+def test_fetcher_serves_static_files_and_refuses_everything_else(app):
+    with app.test_request_context():
+        fetcher = StaticFilesOnly(app.static_folder, "/static/")
+        font = fetcher.fetch(PDF_BASE_URL + "static/fonts/DejaVuSans.ttf")
+        assert font.read(4) == b"\x00\x01\x00\x00"  # a TrueType font
+        font.close()
+        refused = [
+            "file:///etc/passwd",
+            "http://example.com/static/css/app.css",
+            "https://competition.invalid.example.com/static/css/app.css",
+            PDF_BASE_URL + "static/../competition/config.py",
+            PDF_BASE_URL + "static/%2e%2e/%2e%2e/etc/passwd",
+            PDF_BASE_URL + "manage/accounts",
+            PDF_BASE_URL + "static/fonts/missing.ttf",
+            "ftp://competition.invalid/static/css/app.css",
+        ]
+        for url in refused:
+            with pytest.raises((RefusedURL, ValueError)):
+                fetcher.fetch(url)
+        assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+
+
+def test_documents_cannot_read_local_files(app, tmp_path):
+    """A file: image in a document is refused: the PDF renders without it."""
+    import base64
+    import io
+
+    import segno
+
+    from competition.auth.pdf import render_pdf
+
+    png = io.BytesIO()
+    segno.make("x").save(png, kind="png")
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(png.getvalue())
+    inline = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    with app.test_request_context():
+        refused = render_pdf(f'<p>x</p><img src="{picture.as_uri()}">'
+                             '<img src="http://127.0.0.1:9/logo.png">')
+        allowed = render_pdf(f'<p>x</p><img src="{inline}">')
+    assert refused.pages == 1
+    assert b"/Image" in pdf_text_objects(allowed.data)  # the same picture, inline, is drawn
+    assert b"/Image" not in pdf_text_objects(refused.data)
