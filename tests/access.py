@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from competition.auth.access import ROLES
 from competition.database import write_transaction
-from competition.models import Competitor, ExpertRole
+from competition.models import Competitor, ExpertRole, User
 
 __all__ = ["ROLES", "client_as", "make_role_users"]
 
@@ -40,8 +40,10 @@ def make_role_users(app) -> dict[str, int]:
 def client_as(app, role: str, ids: dict[str, int]):
     client = app.test_client()
     if role != "anonymous":
+        with app.app_context():
+            user_id = app.extensions["sqlalchemy"].session.get(User, ids[role]).get_id()
         with client.session_transaction() as session:
-            session["_user_id"] = str(ids[role])
+            session["_user_id"] = user_id  # as Flask-Login stores it: id.session_version
             session["_fresh"] = True
     return client
 

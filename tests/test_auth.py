@@ -56,3 +56,27 @@ def test_password_login_and_logout(app):
     assert _who(client, None) == "organizer-1"
     client.post("/logout")
     assert _who(client, None) == "anonymous"
+
+
+def test_a_password_reset_ends_the_open_sessions(app):
+    from competition.models import User
+    from competition.registry.accounts.service import reset_password
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        with write_transaction():
+            add_user("organizer-1", "organizer", "a long password")
+            add_user("admin-1", "admin", "another long password")
+    victim, other = app.test_client(), app.test_client()
+    for client in (victim, other):
+        client.post("/login", data={"login": "organizer-1", "password": "a long password"})
+        assert _who(client, None) == "organizer-1"
+    with app.app_context():
+        admin = db.session.execute(sa.select(User).where(User.login == "admin-1")).scalar_one()
+        target = db.session.execute(
+            sa.select(User.id).where(User.login == "organizer-1")).scalar_one()
+        reset_password(admin, target, "a brand new password")
+    assert _who(victim, None) == "anonymous"
+    assert _who(other, None) == "anonymous"
+    victim.post("/login", data={"login": "organizer-1", "password": "a brand new password"})
+    assert _who(victim, None) == "organizer-1"

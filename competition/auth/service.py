@@ -45,11 +45,15 @@ class LoginFailed(Exception):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    number, _, version = user_id.partition(".")
+    if not number.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    # A disabled account loses its open sessions too, not only the next login.
-    return user if user is not None and user.is_active else None
+    user = db.session.get(User, int(number))
+    # A disabled account loses its open sessions too, not only the next login; so do sessions
+    # opened before a password reset (the version in the cookie no longer matches).
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.request_loader

@@ -140,11 +140,16 @@ class User(UserMixin, db.Model):
     )
     locale: Mapped[str | None] = mapped_column(String(8))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the session's user id: bumping it (a password reset) ends every open session.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     expert: Mapped[Expert | None] = relationship()
     competitor: Mapped[Competitor | None] = relationship()
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in

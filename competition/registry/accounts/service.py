@@ -281,6 +281,7 @@ def reset_password(actor, user_id: int, password: str) -> None:
             raise AccountError(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
                                "password")
         user.set_password(password)
+        user.session_version += 1  # whoever knew the old password is logged out
         limits.clear_failures(session, [limits.login_key(user.login)])
         record("password", "user", user.id, f"new password for {user.login}", {},
                championship_of(user))
