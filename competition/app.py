@@ -38,6 +38,9 @@ def build_app(overrides: dict | None = None) -> Flask:
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
     )
+    from .events import register as register_events
+
+    register_events(socketio)  # on this app's Socket.IO server (init_app made a new one)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # "basic", not "strong": tablets change address when the venue Wi-Fi hands them over.

@@ -87,3 +87,11 @@ def write_transaction() -> Iterator:
     except BaseException:
         session.rollback()
         raise
+
+
+def in_write_transaction() -> bool:
+    """Whether this thread's session is inside write_transaction() (no I/O may happen there)."""
+    session = db.session()
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().get_execution_options().get(WRITE_OPTION))

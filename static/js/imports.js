@@ -1,5 +1,6 @@
-// Import page: say "working…" while a file is checked or imported, and show only the
-// championship / skill fields the chosen kind of list needs. The page works without this.
+// Import page: a progress bar while a file is checked or imported (pushed over Socket.IO;
+// "working…" if the socket cannot connect), and only the championship / skill fields the
+// chosen kind of list needs. The page works without this.
 
 const SCOPES = {
   organizations: { championship: false, skill: false },
@@ -36,19 +37,84 @@ function showScope(form, prefix = "") {
   update();
 }
 
+// The Socket.IO client, vendored (static/vendor/socket.io): loaded at once, used on submit.
+const socketClient = import("../vendor/socket.io/socket.io.esm.min.js").catch(() => null);
+const CONNECT_WAIT = 2000; // ms: after this the form is sent without a progress bar
+const SPEAK_EVERY = 1500; // ms between two announcements of the count to screen readers
+
+function working(form, status) {
+  status.textContent = form.dataset.working;
+  const bar = document.createElement("progress");
+  bar.setAttribute("aria-hidden", "true");
+  status.append(" ", bar);
+  return bar;
+}
+
+// Join the task's room: resolves to the socket when the server accepted, else to null.
+async function watch(task) {
+  const module = await socketClient;
+  if (!module || !task) return null;
+  const socket = module.io({ transports: ["websocket"], reconnection: false, timeout: CONNECT_WAIT });
+  const joined = new Promise((resolve) => {
+    socket.on("connect_error", () => resolve(false));
+    socket.on("connect", () => {
+      socket.emit("progress:watch", { task }, (answer) => resolve(Boolean(answer && answer.ok)));
+    });
+  });
+  const timeout = new Promise((resolve) => { window.setTimeout(() => resolve(false), CONNECT_WAIT); });
+  if (await Promise.race([joined, timeout])) return socket;
+  socket.close();
+  return null;
+}
+
+function followProgress(socket, form, status, task) {
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  let bar = null;
+  let spoken = 0;
+  socket.on("progress", (event) => {
+    if (!event || event.task !== task || !event.total) return;
+    if (!bar) {
+      bar = document.createElement("progress");
+      bar.setAttribute("aria-hidden", "true"); // the text below says the same
+      status.replaceChildren(bar, " ", document.createElement("span"));
+    }
+    // Attributes, not properties: what a test (or an extension) observes.
+    bar.setAttribute("max", String(event.total));
+    bar.setAttribute("value", String(event.done));
+    const now = Date.now();
+    if (now - spoken >= SPEAK_EVERY || event.done === event.total) {
+      spoken = now;
+      status.lastChild.textContent = (form.dataset.progress || "{done} / {total}")
+        .replace("{label}", event.label || "")
+        .replace("{done}", numbers.format(event.done))
+        .replace("{total}", numbers.format(event.total));
+    }
+  });
+}
+
 function announceWork(form) {
   const status = document.getElementById("import-status");
   if (!status || !form.dataset.working) return;
-  form.addEventListener("submit", () => {
+  let sending = false;
+  form.addEventListener("submit", (event) => {
+    if (sending) { event.preventDefault(); return; } // already on its way
     const button = form.querySelector("button[type=submit]");
     // Disabled after the submission has started, so that it is not sent twice.
     window.setTimeout(() => { if (button) button.disabled = true; }, 0);
-    window.setTimeout(() => {
-      status.textContent = form.dataset.working;
-      const bar = document.createElement("progress");
-      bar.setAttribute("aria-hidden", "true");
-      status.append(" ", bar);
-    }, 300);
+    // Until progress arrives (or without it): "working…" with an indeterminate bar.
+    const fallback = window.setTimeout(() => working(form, status), 300);
+    const task = form.querySelector('[name="task"]')?.value;
+    if (!task) return;
+    event.preventDefault();
+    sending = true;
+    watch(task).then((socket) => {
+      if (socket) {
+        window.clearTimeout(fallback);
+        working(form, status);
+        followProgress(socket, form, status, task);
+      }
+      form.submit(); // a normal navigation: the page keeps listening until the answer comes
+    });
   });
 }
 

@@ -44,6 +44,7 @@ class _Target(FlaskForm):
 
 
 class UploadForm(_Target):
+    task = HiddenField()  # progress over Socket.IO (competition.progress); optional
     file = FileField(_l("File (.xlsx or .csv)"),
                      validators=[FileRequired(message=_l("Choose a file to import."))],
                      description=_l("Up to 5 MB. The first row holds the column names."))
@@ -68,3 +69,4 @@ class TemplateForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     token = HiddenField(validators=[InputRequired()])
+    task = HiddenField()  # progress over Socket.IO (competition.progress); optional

@@ -15,6 +15,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import progress
 from ...extensions import db
 from ...models import AuditEntry, Championship
 from .. import bp
@@ -34,6 +35,7 @@ def _forms(upload: UploadForm | None = None):
     championships = _championships()
     upload = upload or UploadForm()
     upload.fill(kinds, championships)
+    upload.task.data = progress.new_task()  # a fresh one for every page shown
     args = request.args if request.method == "GET" else None
     export = ExportForm(args, prefix="export")
     export.fill(kinds, championships)
@@ -74,7 +76,9 @@ def import_page():
 
 @bp.post("/import/preview")
 def import_upload():
-    upload, export, template = _forms(UploadForm())
+    upload = UploadForm()
+    task = upload.task.data
+    upload, export, template = _forms(upload)
     if not upload.validate_on_submit():
         return render_template("registry/imports/import.html", form=upload, export_form=export,
                                template_form=template), 400
@@ -88,7 +92,8 @@ def import_upload():
     storage = upload.file.data
     filename = _safe_name(storage.filename)
     data = storage.read()
-    report = service.preview(importer, target, filename, data)
+    with progress.reporter(task) as report_progress:
+        report = service.preview(importer, target, filename, data, progress=report_progress)
     token = None
     if report.ok:
         token = service.UploadStore.for_app().save(data, {
@@ -96,8 +101,10 @@ def import_upload():
             "championship": target.championship.code if target.championship else None,
             "skill": target.skill.code if target.skill else None,
         })
+    confirm = ConfirmForm(token=token)
+    confirm.task.data = progress.new_task()  # not the upload form's (this request's formdata)
     return render_template("registry/imports/preview.html", report=report, target=target,
-                           importer=importer, confirm=ConfirmForm(token=token),
+                           importer=importer, confirm=confirm,
                            kind_label=service.kind_label(importer.kind)), \
         200 if report.ok else 422
 
@@ -116,7 +123,9 @@ def import_confirm():
     importer = service.importer_for(meta["kind"])
     try:
         target = service.resolve_target(importer, meta.get("championship"), meta.get("skill"))
-        report = service.run_import(importer, target, meta["filename"], upload.data)
+        with progress.reporter(form.task.data) as report_progress:
+            report = service.run_import(importer, target, meta["filename"], upload.data,
+                                        progress=report_progress)
     except service.TargetError as error:
         store.discard(upload.token)
         return render_template("registry/imports/expired.html", reason=str(error)), 410

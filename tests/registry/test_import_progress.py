@@ -1,0 +1,182 @@
+"""The import's progress bar: `progress:watch {task}` and `progress {task, done, total, label}`
+events over Socket.IO, through Flask-SocketIO's test client and against the real server."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+
+import openpyxl
+import pytest
+import requests
+
+from competition import progress
+from competition.database import in_write_transaction
+from competition.extensions import socketio
+from tests.access import client_as, make_role_users
+
+from ..conftest import E2E_PASSWORD, add_organizer
+from .test_imports_people import csrf
+
+WS = "vko-ws-2026"
+ORGANIZATIONS = ["VKPTK", "UKSTK", "UKKSP", "RATK", "ZCPO", "ZMK", "SPK", "VKTU"]
+
+
+def competitors_xlsx(n: int) -> bytes:
+    """n new competitors of the demo's skill 10 (organizations of the demo)."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("competitors")
+    sheet.append(["code", "name_ru", "name_en", "organization", "workstation"])
+    for i in range(n):
+        sheet.append([f"P{i:05d}", f"Участник {i}", f"Competitor {i}",
+                      ORGANIZATIONS[i % len(ORGANIZATIONS)], str(i + 1)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def task_of(html: str, form_id: str) -> str:
+    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', html, re.S).group(0)
+    return re.search(r'name="task" type="hidden" value="([^"]+)"', form).group(1)
+
+
+def token_of(html: str) -> str:
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def users(demo_app):
+    return make_role_users(demo_app)
+
+
+@pytest.fixture
+def fast_progress(monkeypatch):
+    """Events every 10 ms, so that a few hundred rows give many; and check that the request's
+    thread never emits inside a write transaction."""
+    monkeypatch.setattr(progress, "INTERVAL", 0.01)
+    main, emit = threading.current_thread(), socketio.emit
+    inside: list[str] = []
+
+    def checked_emit(event, *args, **kwargs):
+        if threading.current_thread() is main and in_write_transaction():
+            inside.append(event)
+        return emit(event, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", checked_emit)
+    yield
+    assert inside == [], "emitted inside a write transaction"
+
+
+def events(sio, task: str) -> list[dict]:
+    received = [message["args"][0] for message in sio.get_received()
+                if message["name"] == "progress"]
+    assert all(event["task"] == task for event in received)
+    return received
+
+
+def assert_counts_up(received: list[dict], label: str, total: int) -> None:
+    phase = [event for event in received if event["label"] == label]
+    assert phase, (label, received)
+    assert {event["total"] for event in phase} == {total}
+    done = [event["done"] for event in phase]
+    assert done == sorted(set(done)), done  # strictly increasing
+    assert done[-1] == total
+    assert any(0 < value < total for value in done), done  # seen on its way, not only the end
+
+
+def test_an_organizer_watches_the_preview_and_the_import_count_up(demo_app, users,
+                                                                 fast_progress):
+    client = client_as(demo_app, "organizer", users)
+    client.get("/lang/en")
+    sio = socketio.test_client(demo_app, flask_test_client=client)
+    assert sio.is_connected()
+
+    page = client.get("/manage/import").get_data(as_text=True)
+    task = task_of(page, "import-form")
+    assert sio.emit("progress:watch", {"task": task}, callback=True) == {"ok": True}
+    response = client.post("/manage/import/preview", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "task": task, "kind": "competitors", "championship": WS,
+        "skill": f"{WS}/10", "file": (io.BytesIO(competitors_xlsx(300)), "big.xlsx")})
+    assert response.status_code == 200
+    assert_counts_up(events(sio, task), "Checking competitors", 300)
+
+    preview = response.get_data(as_text=True)
+    confirm_task = task_of(preview, "confirm-form")
+    assert confirm_task != task
+    assert sio.emit("progress:watch", {"task": confirm_task}, callback=True) == {"ok": True}
+    response = client.post("/manage/import/confirm", data={
+        "csrf_token": csrf(preview), "token": token_of(preview), "task": confirm_task})
+    assert response.status_code == 303
+    received = events(sio, confirm_task)
+    assert_counts_up(received, "Checking competitors", 300)
+    assert_counts_up(received, "Importing competitors", 300)
+    sio.disconnect()
+
+
+def test_without_a_task_the_import_works_and_sends_nothing(demo_app, users):
+    client = client_as(demo_app, "organizer", users)
+    sio = socketio.test_client(demo_app, flask_test_client=client)
+    page = client.get("/manage/import").get_data(as_text=True)
+    response = client.post("/manage/import/preview", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "kind": "competitors", "championship": WS,
+        "skill": f"{WS}/10", "file": (io.BytesIO(competitors_xlsx(20)), "small.xlsx")})
+    assert response.status_code == 200
+    assert [m for m in sio.get_received() if m["name"] == "progress"] == []
+
+
+@pytest.mark.parametrize("role", ["anonymous", "competitor", "expert", "chief"])
+def test_only_staff_may_watch(demo_app, users, role):
+    organizer = client_as(demo_app, "organizer", users)
+    task = task_of(organizer.get("/manage/import").get_data(as_text=True), "import-form")
+    other = client_as(demo_app, role, users)
+    sio = socketio.test_client(demo_app, flask_test_client=other)
+    assert sio.emit("progress:watch", {"task": task}, callback=True) == {
+        "ok": False, "error": "forbidden"}
+
+
+def test_staff_may_watch_only_their_own_tasks(demo_app, users):
+    organizer = client_as(demo_app, "organizer", users)
+    task = task_of(organizer.get("/manage/import").get_data(as_text=True), "import-form")
+    admin = socketio.test_client(demo_app, flask_test_client=client_as(demo_app, "admin", users))
+    nonce, _dot, signature = task.partition(".")
+    for wrong in (task, f"{nonce}.{signature[::-1]}", "", "task:x", None, 42):
+        assert admin.emit("progress:watch", {"task": wrong}, callback=True) == {
+            "ok": False, "error": "unknown-task"}
+    assert admin.emit("progress:watch", "not a dict", callback=True)["ok"] is False
+
+
+# --- the real server ------------------------------------------------------------------------------
+
+def log_in(session: requests.Session, url: str, login: str) -> None:
+    page = session.get(url + "/login", timeout=10).text
+    answer = session.post(url + "/login", timeout=10, allow_redirects=False, data={
+        "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD})
+    assert answer.status_code in (302, 303), answer.text[:500]
+
+
+def test_the_real_server_pushes_progress_over_a_websocket(live_server, sio_client):
+    session = requests.Session()
+    log_in(session, live_server.url, add_organizer(live_server))
+    session.get(live_server.url + "/lang/en", timeout=10)
+    page = session.get(live_server.url + "/manage/import", timeout=10).text
+    task = task_of(page, "import-form")
+
+    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    received: list[dict] = []
+    sio = sio_client(headers={"Cookie": cookie})
+    sio.on("progress", received.append)
+    assert sio.call("progress:watch", {"task": task}, timeout=10) == {"ok": True}
+    anonymous = sio_client()
+    assert anonymous.call("progress:watch", {"task": task}, timeout=10)["ok"] is False
+
+    answer = session.post(live_server.url + "/manage/import/preview", timeout=60, data={
+        "csrf_token": csrf(page), "task": task, "kind": "competitors", "championship": WS,
+        "skill": f"{WS}/10"}, files={"file": ("big.xlsx", competitors_xlsx(1500))})
+    assert answer.status_code == 200, answer.text[:500]
+    deadline = time.monotonic() + 5
+    while not (received and received[-1]["done"] == 1500) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert_counts_up(received, "Checking competitors", 1500)
+    assert len(received) <= 1500 / 10  # throttled, not one event per row
