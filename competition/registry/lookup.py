@@ -12,19 +12,24 @@ class NotFound(LookupError):
     """Nothing (or more than one thing) answers to a code; the message says which and why."""
 
 
-def find_expert(code: str, championship_code: str | None = None) -> Expert:
-    query = sa.select(Expert).join(Championship).where(Expert.code == code)
+def _in_championship(model, noun: str, code: str, championship_code: str | None):
+    """The one `model` (Expert or Skill) with `code`, in the championship when it is given."""
+    query = sa.select(model).join(Championship).where(model.code == code)
     if championship_code:
         query = query.where(Championship.code == championship_code)
-    experts = db.session.execute(query).scalars().all()
-    if not experts:
+    found = db.session.execute(query).scalars().all()
+    if not found:
         where = f" in championship {championship_code}" if championship_code else ""
-        raise NotFound(f"no expert with the code {code!r}{where}")
-    if len(experts) > 1:
-        options = ", ".join(sorted(e.championship.code for e in experts))
-        raise NotFound(f"expert code {code!r} exists in several championships ({options}); "
+        raise NotFound(f"no {noun} with the code {code!r}{where}")
+    if len(found) > 1:
+        options = ", ".join(sorted(item.championship.code for item in found))
+        raise NotFound(f"{noun} code {code!r} exists in several championships ({options}); "
                        "add --championship CODE")
-    return experts[0]
+    return found[0]
+
+
+def find_expert(code: str, championship_code: str | None = None) -> Expert:
+    return _in_championship(Expert, "expert", code, championship_code)
 
 
 def find_competitor(reference: str) -> Competitor:
@@ -43,15 +48,4 @@ def find_competitor(reference: str) -> Competitor:
 
 
 def find_skill(code: str, championship_code: str | None = None) -> Skill:
-    query = sa.select(Skill).join(Championship).where(Skill.code == code)
-    if championship_code:
-        query = query.where(Championship.code == championship_code)
-    skills = db.session.execute(query).scalars().all()
-    if not skills:
-        where = f" in championship {championship_code}" if championship_code else ""
-        raise NotFound(f"no skill with the code {code!r}{where}")
-    if len(skills) > 1:
-        options = ", ".join(sorted(s.championship.code for s in skills))
-        raise NotFound(f"skill code {code!r} exists in several championships ({options}); "
-                       "add --championship CODE")
-    return skills[0]
+    return _in_championship(Skill, "skill", code, championship_code)
