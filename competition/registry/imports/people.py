@@ -101,30 +101,15 @@ class OrganizationImporter:
                 "kind": organization.kind, "region": organization.region}
 
     def plan(self, table: Table, target, progress=None) -> Plan:
-        plan = Plan()
         existing = {o.code: o for o in db.session.execute(sa.select(Organization)).scalars()}
-        seen: dict[str, int] = {}
-        with report_locale():
-            for row in _each(table.rows, progress, _("Checking organizations")):
-                code = row.values.get("code", "").strip()
-                duplicate = _duplicate(seen, row, "code", code) if code else None
-                if duplicate:
-                    plan.errors.append(duplicate)
-                    continue
-                current = existing.get(code)
-                stored = self.stored(current) if current is not None else None
-                form = OrganizationForm(formdata=MultiDict(_merged(row, stored)),
-                                        meta={"csrf": False})
-                if not form.validate():
-                    plan.errors.extend(_form_errors(row, form))
-                    continue
-                data = form.data
-                new = {k: data.get(k) for k in ("code", *NAMES, "kind", "region")}
-                changes = _changes(stored, new, new) if stored else {}
-                action = "create" if current is None else "update" if changes else "unchanged"
-                plan.items.append(PlannedRow(row, code, _label(new), action, changes,
-                                             payload=(data, current.id if current else None)))
-        return plan
+
+        def compared(data: dict) -> dict:
+            return {k: data.get(k) for k in ("code", *NAMES, "kind", "region")}
+
+        return _plan_by_code(table, existing, self.stored,
+                             lambda formdata: OrganizationForm(formdata=formdata,
+                                                               meta={"csrf": False}),
+                             compared, None, _("Checking organizations"), progress)
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         for item in _each(plan.items, progress, _("Importing organizations")):
@@ -202,33 +187,18 @@ class CompetitorImporter:
 
     def plan(self, table: Table, target, progress=None) -> Plan:
         skill = target.skill
-        plan = Plan()
-        existing = self._existing(skill)
-        seen: dict[str, int] = {}
-        with report_locale():
-            for row in _each(table.rows, progress, _("Checking competitors")):
-                code = row.values.get("code", "").strip()
-                duplicate = _duplicate(seen, row, "code", code) if code else None
-                if duplicate:
-                    plan.errors.append(duplicate)
-                    continue
-                current = existing.get(code)
-                stored = self.stored(current) if current is not None else None
-                form = CompetitorForm(formdata=MultiDict(_merged(row, stored)),
-                                      meta={"csrf": False}, skill=skill)
-                if not form.validate():
-                    plan.errors.extend(_form_errors(row, form))
-                    continue
-                data = form.data
-                new = {k: data.get(k) for k in self.FIELDS}
-                for lang in ("ru", "kk", "en"):
-                    new[f"members_{lang}"] = "; ".join(
-                        m[lang] for m in members_from(data) if m[lang])
-                changes = _changes(stored, new, self.FIELDS) if stored else {}
-                action = "create" if current is None else "update" if changes else "unchanged"
-                plan.items.append(PlannedRow(row, code, _label(new), action, changes,
-                                             payload=(data, current.id if current else None)))
-        return plan
+
+        def compared(data: dict) -> dict:
+            new = {k: data.get(k) for k in self.FIELDS}
+            for lang in ("ru", "kk", "en"):
+                new[f"members_{lang}"] = "; ".join(
+                    m[lang] for m in members_from(data) if m[lang])
+            return new
+
+        return _plan_by_code(table, self._existing(skill), self.stored,
+                             lambda formdata: CompetitorForm(formdata=formdata,
+                                                             meta={"csrf": False}, skill=skill),
+                             compared, self.FIELDS, _("Checking competitors"), progress)
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         for item in _each(plan.items, progress, _("Importing competitors")):
@@ -401,3 +371,33 @@ class ExpertImporter:
 ORGANIZATIONS = OrganizationImporter()
 COMPETITORS = CompetitorImporter()
 EXPERTS = ExpertImporter()
+
+
+def _plan_by_code(table: Table, existing: dict, stored, make_form, compared, fields,
+                  label: str, progress) -> Plan:
+    """Check each row with its form and plan a create, an update or nothing, by code.
+
+    `stored(obj)` gives a record's current row values, `compared(form.data)` the values the
+    row would store; `fields` limits which of them count as changes (None: all)."""
+    plan = Plan()
+    seen: dict[str, int] = {}
+    with report_locale():
+        for row in _each(table.rows, progress, label):
+            code = row.values.get("code", "").strip()
+            duplicate = _duplicate(seen, row, "code", code) if code else None
+            if duplicate:
+                plan.errors.append(duplicate)
+                continue
+            current = existing.get(code)
+            before = stored(current) if current is not None else None
+            form = make_form(MultiDict(_merged(row, before)))
+            if not form.validate():
+                plan.errors.extend(_form_errors(row, form))
+                continue
+            data = form.data
+            new = compared(data)
+            changes = _changes(before, new, new if fields is None else fields) if before else {}
+            action = "create" if current is None else "update" if changes else "unchanged"
+            plan.items.append(PlannedRow(row, code, _label(new), action, changes,
+                                         payload=(data, current.id if current else None)))
+    return plan
