@@ -56,6 +56,8 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .i18n import bp as i18n_bp
+    from .judging import api as api_bp
+    from .judging import bp as judging_bp
     from .registry import bp as registry_bp
     from .registry.accounts import bp as accounts_bp
     from .registry.audit import bp as audit_bp
@@ -66,6 +68,8 @@ def build_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(judging_bp)
+    app.register_blueprint(api_bp)
 
     _register_error_pages(app)
     return app

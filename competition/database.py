@@ -13,8 +13,9 @@ refused, so a forgotten write path fails loudly in tests instead of under load a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
@@ -23,6 +24,11 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 WRITE_OPTION = "competition_write"
+
+# One writer at a time per process on SQLite. Under gevent (monkey-patched threading) this lock
+# is cooperative: a greenlet waiting for it lets the others run, whereas SQLite's busy wait is a
+# C sleep that would stall the whole process (DESIGN.md, "gevent and SQLite").
+_sqlite_writer = threading.RLock()
 
 
 class WriteOutsideTransaction(RuntimeError):
@@ -80,13 +86,15 @@ def write_transaction() -> Iterator:
         if session.new or session.dirty or session.deleted:
             raise WriteOutsideTransaction("changes were made before write_transaction() began")
         session.commit()
-    session.connection(execution_options={WRITE_OPTION: True})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    with _sqlite_writer if sqlite else nullcontext():
+        session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def in_write_transaction() -> bool:

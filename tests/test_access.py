@@ -36,6 +36,23 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "accounts.badges": ("/manage/badges?championship=1", STAFF),
     "audit.audit_log": ("/manage/audit", {"admin"}),
     "i18n.switch": ("/lang/kk", EVERYONE),
+    # the JSON API: 401 for anonymous, 403 for who may not (the chief and expert mark skill 10)
+    "api.skills": ("/api/v1/skills", EVERYONE - {"anonymous"}),
+    "api.skill": ("/api/v1/skills/10", {"expert", "chief"} | STAFF),
+    "api.marks": ("/api/v1/skills/10/marks?since=0", {"expert", "chief"} | STAFF),
+    "api.submit_mark": ("/api/v1/marks", {"expert", "chief"}),
+    # the expert's tablet: skill "10", whose expert the test expert is (tests/access.py);
+    # organizers and admins see it read-only, the chief of 10 marks too
+    "judging.index": ("/judging/", {"expert", "chief"} | STAFF),
+    "judging.tablet": ("/judging/10", {"expert", "chief"} | STAFF),
+    # the chief expert's board of skill 10: its chief (and deputy), organizers, admins; the test
+    # expert is an ordinary expert of 10 and gets a 403 page. GET on the two actions leads back
+    # to the board (it also keeps the tablet's /<path:ref> from taking their addresses).
+    "judging.chief": ("/judging/10/chief", {"chief"} | STAFF),
+    "judging.chief_progress": ("/judging/10/chief/progress.json", {"chief"} | STAFF),
+    "judging.chief_sign_off": ("/judging/10/chief/A1/sign-off", {"chief"} | STAFF),
+    "judging.chief_unlock": ("/judging/10/chief/A1/unlock", {"chief"} | STAFF),
+    "judging.history": ("/judging/10/history?aspect=A1.1&competitor=101", {"chief"} | STAFF),
     "registry.dashboard": ("/manage/", STAFF),
     # people: championship, skills, organizations, competitors, experts, draw, compatriots
     "registry.championship_new": ("/manage/championships/new", STAFF),
@@ -92,7 +109,7 @@ NOT_GET = {"registry.scheme_maxima", "registry.scheme_move",
            "auth.logout", "accounts.account_password", "accounts.account_pin",
            "accounts.account_pin_remove", "accounts.account_disable", "accounts.account_enable",
            "accounts.account_code", "accounts.account_codes_revoke",
-           "accounts.account_token_revoke"}
+           "accounts.account_token_revoke", "api.submit_mark"}
 
 
 @pytest.fixture(scope="module")

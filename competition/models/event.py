@@ -126,7 +126,11 @@ class Skill(Named, db.Model):
     visibility: Mapped[str] = mapped_column(String(16), default="hidden")
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every change of the skill's marks; clients resync with ?since=<version>.
+    # Scheme, competitor and panel changes bump it too (kept standings reload).
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by changes of what judging checks a mark against: the scheme, competitors,
+    # experts' roles, sign-offs, the policy. The judging service caches per scheme version.
+    scheme_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     championship: Mapped[Championship] = relationship(back_populates="skills")
     criteria: Mapped[list[Criterion]] = relationship(

@@ -1,0 +1,724 @@
+"""Judging use cases: recording a mark, and what a tablet or an outside tool reads.
+
+`record_mark` is the live path of DESIGN.md: it authorizes (role, skill, marking team,
+compatriot, lock), checks the value against the aspect (RULES.md), and writes Mark +
+MarkRevision + the skill's version in ONE write transaction. A repeated idempotency key
+returns the first answer and writes nothing; a stale `base` is a conflict, never a silent
+overwrite. Callers (events.py, api_views.py) acknowledge, then hand the change to `live`.
+
+Refusals are `Refused(code, message)` with the stable codes of docs/api.md; messages are
+translated for the user.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ..auth.access import STAFF, role_of
+from ..board.standings import decimal_text
+from ..database import write_transaction
+from ..extensions import db
+from ..models import (
+    Aspect,
+    Championship,
+    Competitor,
+    Criterion,
+    Expert,
+    ExpertRole,
+    Mark,
+    MarkRevision,
+    Organization,
+    Skill,
+    User,
+)
+from ..models.base import pick_translation, utcnow
+from ..models.marks import SignOff
+from ..models.scheme import SubCriterion
+from ..rules import AspectState, judgement_state
+
+# error code → HTTP status (docs/api.md)
+STATUS = {
+    "invalid_value": 422,
+    "unknown_skill": 422,
+    "unknown_aspect": 422,
+    "unknown_competitor": 422,
+    "reason_required": 422,
+    "forbidden": 403,
+    "not_assigned": 403,
+    "compatriot": 403,
+    "locked": 403,
+    "conflict": 409,
+    "unauthenticated": 401,
+}
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+MARKING_ROLES = frozenset({"expert", "chief"})  # accounts that may hold an expert's pen
+J_VALUES = (0, 1, 2, 3)
+
+
+class Refused(Exception):
+    """A submission or a request the server turns down; `code` is stable, `message` says why."""
+
+    def __init__(self, code: str, message: str, mark: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.mark = mark
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.code]
+
+    def answer(self) -> dict:
+        body = {"ok": False, "error": self.code, "message": self.message}
+        if self.mark is not None:
+            body["mark"] = self.mark
+        return body
+
+
+@dataclass
+class Recorded:
+    """The answer to a submission: the mark as it stands, whether this call wrote it."""
+
+    mark: dict
+    created: bool  # a revision was written by this call
+    replay: bool  # the key was seen before: the first answer, nothing written
+    dispute: dict | None = None  # the J cell's state when this mark moved it in or out
+    skill_id: int | None = None
+
+    @property
+    def status(self) -> int:
+        return 201 if self.created else 200
+
+    def answer(self) -> dict:
+        return {"ok": True, "mark": self.mark, "replay": self.replay, "dispute": self.dispute}
+
+
+# --- skills the caller may see ------------------------------------------------------------------
+
+def skill_ref(skill: Skill, ambiguous: set[str] | None = None) -> str:
+    """The skill's reference in the API: its code, or CHAMPIONSHIP/CODE when codes repeat
+    (`ambiguous`: the repeated codes, when the caller names many skills)."""
+    if ambiguous is None:
+        ambiguous = set(db.session.execute(
+            sa.select(Skill.code).where(Skill.code == skill.code)
+            .group_by(Skill.code).having(sa.func.count() > 1)).scalars())
+    if skill.code in ambiguous:
+        return f"{skill.championship.code}/{skill.code}"
+    return skill.code
+
+
+def _ambiguous_codes() -> set[str]:
+    return set(db.session.execute(
+        sa.select(Skill.code).group_by(Skill.code).having(sa.func.count() > 1)
+    ).scalars())
+
+
+def find_skill(ref) -> Skill:
+    """The skill named `ref`: its code, or CHAMPIONSHIP/CODE."""
+    if not isinstance(ref, str) or not ref.strip():
+        raise Refused("unknown_skill", _("Say which skill: its code, e.g. 04."))
+    championship, _slash, code = ref.strip().rpartition("/")
+    query = sa.select(Skill).where(Skill.code == code)
+    if championship:
+        query = query.join(Championship).where(Championship.code == championship)
+    found = db.session.execute(query).scalars().all()
+    if not found:
+        raise Refused("unknown_skill", _("There is no skill %(ref)s.", ref=ref))
+    if len(found) > 1:
+        options = ", ".join(sorted(f"{s.championship.code}/{s.code}" for s in found))
+        raise Refused("unknown_skill", _("Skill code %(ref)s is used in several championships; "
+                                         "use one of: %(options)s.", ref=ref, options=options))
+    return found[0]
+
+
+def expert_role(user, skill_id: int) -> ExpertRole | None:
+    expert_id = getattr(user, "expert_id", None)
+    if expert_id is None:
+        return None
+    return db.session.execute(
+        sa.select(ExpertRole).where(ExpertRole.expert_id == expert_id,
+                                    ExpertRole.skill_id == skill_id)
+    ).scalar_one_or_none()
+
+
+def visible_skills(user) -> list[dict]:
+    """GET /api/v1/skills: the skills this user may see, with their role in each."""
+    role = role_of(user)
+    query = sa.select(Skill).join(Championship).order_by(Championship.code, Skill.position,
+                                                         Skill.code)
+    roles: dict[int, str] = {}
+    if role in STAFF:
+        skills = db.session.execute(query).scalars().all()
+    elif user.expert_id is not None:
+        rows = db.session.execute(
+            sa.select(ExpertRole.skill_id, ExpertRole.role)
+            .where(ExpertRole.expert_id == user.expert_id)
+        ).all()
+        roles = dict(rows)
+        skills = db.session.execute(query.where(Skill.id.in_(roles))).scalars().all()
+    elif user.competitor_id is not None:
+        skills = db.session.execute(
+            query.join(Competitor, Competitor.skill_id == Skill.id)
+            .where(Competitor.id == user.competitor_id)
+        ).scalars().all()
+    else:
+        skills = []
+    ambiguous = _ambiguous_codes()
+    return [{
+        "code": skill.code, "ref": skill_ref(skill, ambiguous),
+        "championship": skill.championship.code, "name": skill.name(),
+        "kind": skill.championship.kind, "visibility": skill.visibility,
+        "version": skill.version, "role": roles.get(skill.id),
+    } for skill in skills]
+
+
+def readable_skill(user, ref) -> tuple[Skill, ExpertRole | None]:
+    """The skill for the experts' API: its experts, organizers and admins only."""
+    skill = find_skill(ref)
+    role = expert_role(user, skill.id)
+    if role is None and role_of(user) not in STAFF:
+        raise Refused("forbidden", _("Only the experts of this skill and organizers see it."))
+    return skill, role
+
+
+def _pick(name_ru: str, name_kk: str, name_en: str) -> str:
+    return pick_translation({"ru": name_ru, "kk": name_kk, "en": name_en})
+
+
+def _descriptors(aspect: Aspect) -> list[str] | None:
+    """A J aspect's four descriptors (scores 0-3) in the user's language."""
+    if aspect.type != "J" or not aspect.descriptors:
+        return None
+    return [pick_translation(text) if isinstance(text, dict) else str(text or "")
+            for text in aspect.descriptors]
+
+
+def _aspect_values(aspect: Aspect) -> list:
+    if aspect.type == "J":
+        return list(J_VALUES)
+    return [decimal_text(value) for value in aspect.allowed()]
+
+
+def describe_skill(user, skill: Skill, role: ExpertRole | None) -> dict:
+    """GET /api/v1/skills/<ref>: the scheme, competitors and experts (docs/api.md)."""
+    from .signoff import is_locked
+
+    criteria = []
+    for criterion in skill.criteria:
+        subs = []
+        for sub in criterion.sub_criteria:
+            subs.append({
+                "code": sub.code, "name": sub.name(), "day": sub.day,
+                "locked": is_locked(sub.id),
+                "aspects": [{
+                    "code": aspect.code, "type": aspect.type, "max": decimal_text(aspect.max),
+                    "values": _aspect_values(aspect),
+                    "description": aspect.description(),
+                    "descriptors": _descriptors(aspect),
+                    "standards_section": aspect.standards_section,
+                } for aspect in sub.aspects],
+            })
+        criteria.append({"code": criterion.code, "name": criterion.name(),
+                         "sub_criteria": subs})
+    competitors = [{
+        "code": code, "name": _pick(name_ru, name_kk, name_en),
+        "organization": organization, "category": category, "status": status,
+        "workstation": workstation,
+    } for code, name_ru, name_kk, name_en, organization, category, status, workstation
+        in db.session.execute(
+            sa.select(Competitor.code, Competitor.name_ru, Competitor.name_kk,
+                      Competitor.name_en, Organization.code, Competitor.category,
+                      Competitor.status, Competitor.workstation)
+            .outerjoin(Organization, Organization.id == Competitor.organization_id)
+            .where(Competitor.skill_id == skill.id).order_by(Competitor.code)
+        )]
+    experts = [{
+        "code": code, "name": _pick(name_ru, name_kk, name_en),
+        "organization": organization, "role": expert_role_name, "marking_team": team,
+    } for code, name_ru, name_kk, name_en, organization, expert_role_name, team
+        in db.session.execute(
+            sa.select(Expert.code, Expert.name_ru, Expert.name_kk, Expert.name_en,
+                      Organization.code, ExpertRole.role, ExpertRole.marking_team)
+            .join(ExpertRole, ExpertRole.expert_id == Expert.id)
+            .outerjoin(Organization, Organization.id == Expert.organization_id)
+            .where(ExpertRole.skill_id == skill.id).order_by(Expert.code)
+        )]
+    championship = skill.championship
+    return {
+        "code": skill.code, "ref": skill_ref(skill),
+        "championship": championship.code, "name": skill.name(), "kind": championship.kind,
+        "version": skill.version, "judges_per_aspect": championship.judges_per_aspect,
+        "visibility": skill.visibility,
+        "role": role.role if role else None,
+        "expert": role.expert.code if role else None,
+        "criteria": criteria, "competitors": competitors, "experts": experts,
+    }
+
+
+# --- marks --------------------------------------------------------------------------------------
+
+def _value_json(aspect_type: str, value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if aspect_type == "J" else decimal_text(value)
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _mark_json(skill: str, aspect: str, competitor: str, judge: str | None, aspect_type: str,
+               value: Decimal | None, revision: int, version: int, by: str | None, at,
+               device: str, reason: str = "") -> dict:
+    """A mark as the API and the events show it (docs/api.md)."""
+    return {
+        "skill": skill, "aspect": aspect, "competitor": competitor, "judge": judge,
+        "value": _value_json(aspect_type, value), "revision": revision, "version": version,
+        "by": by, "at": _iso(at), "device": device, "reason": reason,
+    }
+
+
+def marks_since(skill: Skill, since: int | None = None) -> dict:
+    """GET …/marks?since=V: the marks changed after version V (every mark without V)."""
+    # One read transaction: the version and the marks are of the same moment.
+    version = db.session.execute(
+        sa.select(Skill.version).where(Skill.id == skill.id)
+    ).scalar_one()
+    query = (
+        sa.select(Aspect.code, Competitor.code, Expert.code, Mark.aspect_type, Mark.value,
+                  Mark.revision, Mark.version, User.login, Mark.updated_at, Mark.device)
+        .join(Aspect, Aspect.id == Mark.aspect_id)
+        .join(Competitor, Competitor.id == Mark.competitor_id)
+        .outerjoin(Expert, Expert.id == Mark.judge_id)
+        .outerjoin(User, User.id == Mark.updated_by_id)
+        .where(Mark.skill_id == skill.id)
+    )
+    if since is not None:
+        query = query.where(Mark.version > since)
+    ref = skill_ref(skill)
+    rows = db.session.execute(query.order_by(Mark.version)).all()
+    return {"skill": ref, "version": version, "marks": [_mark_json(ref, *row) for row in rows]}
+
+
+def _parse_value(aspect: _AspectInfo, value) -> Decimal | None:
+    """The submitted value as stored, or Refused(invalid_value). None withdraws the mark."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Refused("invalid_value", _("A mark is a number."))
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise Refused("invalid_value", _("%(value)s is not a number.", value=value)) from None
+    if not number.is_finite():
+        raise Refused("invalid_value", _("%(value)s is not a number.", value=value))
+    if aspect.type == "J":
+        if number not in J_VALUES:
+            raise Refused("invalid_value",
+                          _("A judgement mark is 0, 1, 2 or 3, not %(value)s.", value=value))
+        return Decimal(int(number))
+    for candidate in aspect.allowed:
+        if candidate == number:
+            return candidate
+    shown = ", ".join(decimal_text(v) for v in aspect.allowed)
+    raise Refused("invalid_value", _("%(value)s is not an allowed mark of %(aspect)s "
+                                     "(allowed: %(allowed)s).",
+                                     value=value, aspect=aspect.code, allowed=shown))
+
+
+@dataclass
+class _Request:
+    key: str
+    skill_ref: str | None
+    competitor: str
+    aspect: str
+    value: object
+    base: int
+    reason: str
+    device: str
+
+
+def _parse_request(data, device: str = "") -> _Request:
+    if not isinstance(data, dict):
+        raise Refused("invalid_value", _("Send the mark as an object with id, competitor, "
+                                         "aspect and value."))
+    key = data.get("id")
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise Refused("invalid_value", _("Each mark needs an id of 8-100 letters, digits or "
+                                         "_ - . : (a random UUID)."))
+    for field in ("competitor", "aspect"):
+        given = data.get(field)
+        if isinstance(given, bool) or not isinstance(given, (str, int)) \
+                or not str(given).strip():
+            raise Refused("invalid_value", _("The mark has no %(field)s.", field=field))
+    if "value" not in data:
+        raise Refused("invalid_value", _("The mark has no value (null withdraws a mark)."))
+    base = data.get("base") or 0
+    if isinstance(base, bool) or not isinstance(base, int) or base < 0:
+        raise Refused("invalid_value", _("base is the revision number the judge saw (0 for an "
+                                         "empty cell)."))
+    reason = data.get("reason") or ""
+    if not isinstance(reason, str) or len(reason) > 2000:
+        raise Refused("invalid_value", _("The reason is text of at most 2000 characters."))
+    given_device = data.get("device") or device
+    if not isinstance(given_device, str):
+        given_device = device
+    skill = data.get("skill")
+    if skill is not None and not isinstance(skill, str):
+        raise Refused("unknown_skill", _("Say which skill: its code, e.g. 04."))
+    return _Request(key, skill, str(data["competitor"]).strip(), str(data["aspect"]).strip(),
+                    data["value"], base, reason.strip(), given_device.strip()[:200])
+
+
+# --- what a mark is checked against, cached per skill and scheme version ----------------------
+
+@dataclass(frozen=True, slots=True)
+class _AspectInfo:
+    id: int
+    code: str
+    type: str
+    allowed: tuple[Decimal, ...]
+    sub_criterion_id: int
+    criterion: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Judge:
+    expert_id: int
+    code: str
+    organization_id: int | None
+    team: frozenset[str]  # criterion codes; empty: every criterion
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    skill_id: int
+    code: str
+    ref: str  # the code, or CHAMPIONSHIP/CODE when the code repeats
+    scheme_version: int
+    judges_per_aspect: int
+    aspects: dict[str, _AspectInfo]
+    competitors: dict[str, tuple[int, int | None]]  # code -> (id, organization id)
+    judges: dict[int, _Judge]  # expert id -> the expert on this skill's panel
+    locked: frozenset[int]  # sub-criterion ids signed off now
+    signed_once: frozenset[int]  # sub-criterion ids ever signed off
+
+
+class _Cache:
+    """One app's cached contexts (an app is one database)."""
+
+    def __init__(self) -> None:
+        self.contexts: dict[int, _Context] = {}
+        self.refs: dict[str, int] = {}  # skill reference -> id (checked against the code)
+        self.lock = threading.Lock()
+
+
+def _cache() -> _Cache:
+    extensions = current_app.extensions
+    found = extensions.get("competition.judging")
+    if found is None:
+        found = extensions.setdefault("competition.judging", _Cache())
+    return found
+
+
+def _load_context(session, skill_id: int, scheme_version: int) -> _Context:
+    skill_code, jpa = session.execute(
+        sa.select(Skill.code, Championship.judges_per_aspect)
+        .join(Championship, Championship.id == Skill.championship_id)
+        .where(Skill.id == skill_id)
+    ).one()
+    aspects = {}
+    for aspect, criterion in session.execute(
+        sa.select(Aspect, Criterion.code)
+        .join(SubCriterion, SubCriterion.id == Aspect.sub_criterion_id)
+        .join(Criterion, Criterion.id == SubCriterion.criterion_id)
+        .where(Aspect.skill_id == skill_id)
+    ):
+        allowed = tuple(aspect.allowed()) if aspect.type == "M" else ()
+        aspects[aspect.code] = _AspectInfo(aspect.id, aspect.code, aspect.type, allowed,
+                                           aspect.sub_criterion_id, criterion)
+    competitors = {code: (cid, org) for cid, code, org in session.execute(
+        sa.select(Competitor.id, Competitor.code, Competitor.organization_id)
+        .where(Competitor.skill_id == skill_id))}
+    judges = {}
+    for expert_id, code, org, team in session.execute(
+        sa.select(Expert.id, Expert.code, Expert.organization_id, ExpertRole.marking_team)
+        .join(ExpertRole, ExpertRole.expert_id == Expert.id)
+        .where(ExpertRole.skill_id == skill_id)
+    ):
+        judges[expert_id] = _Judge(expert_id, code, org, frozenset(
+            part.strip() for part in (team or "").split(",") if part.strip()))
+    from .signoff import lock_states
+
+    skill = session.get(Skill, skill_id)
+    states = lock_states(skill)
+    signed_once = set(session.execute(
+        sa.select(SignOff.sub_criterion_id).where(
+            SignOff.sub_criterion_id.in_(list(states)), SignOff.action == "lock")
+    ).scalars()) if states else set()
+    locked = {sub for sub, entry in states.items()
+              if entry is not None and entry.action == "lock"}
+    return _Context(skill_id, skill_code, skill_ref(skill), scheme_version, jpa, aspects,
+                    competitors, judges,
+                    frozenset(locked), frozenset(signed_once))
+
+
+def _context(session, skill_id: int, scheme_version: int) -> _Context:
+    cache = _cache()
+    found = cache.contexts.get(skill_id)
+    if found is not None and found.scheme_version == scheme_version:
+        return found
+    loaded = _load_context(session, skill_id, scheme_version)
+    with cache.lock:
+        cache.contexts[skill_id] = loaded
+    return loaded
+
+
+def _skill_id_for(request: _Request, expert_id: int) -> int:
+    ref = request.skill_ref
+    if ref is not None:
+        cache = _cache()
+        known = cache.refs.get(ref)
+        context = cache.contexts.get(known) if known is not None else None
+        if context is not None and context.code == ref.rpartition("/")[2]:
+            return known
+        skill_id = find_skill(ref).id
+        cache.refs[ref] = skill_id
+        return skill_id
+    # Without a skill: the one skill of this judge that has both codes.
+    found = db.session.execute(
+        sa.select(Skill.id).join(ExpertRole, ExpertRole.skill_id == Skill.id)
+        .join(Aspect, Aspect.skill_id == Skill.id)
+        .join(Competitor, Competitor.skill_id == Skill.id)
+        .where(ExpertRole.expert_id == expert_id, Aspect.code == request.aspect,
+               Competitor.code == request.competitor)
+    ).scalars().unique().all()
+    if len(found) != 1:
+        raise Refused("unknown_skill", _("Say which skill the mark is for (field skill)."))
+    return found[0]
+
+
+# --- recording ----------------------------------------------------------------------------------
+
+_JUDGE = aliased(Expert)
+
+
+def _replay(session, request: _Request, user_id: int, login: str) -> Recorded | None:
+    """The first answer given to this key, or None when the key is new."""
+    row = session.execute(
+        sa.select(MarkRevision.user_id, MarkRevision.new_value, MarkRevision.revision,
+                  MarkRevision.skill_version, MarkRevision.created_at, MarkRevision.device,
+                  MarkRevision.reason, Mark.aspect_type, Mark.skill_id, Aspect.code,
+                  Competitor.code, _JUDGE.code)
+        .join(Mark, Mark.id == MarkRevision.mark_id)
+        .join(Aspect, Aspect.id == Mark.aspect_id)
+        .join(Competitor, Competitor.id == Mark.competitor_id)
+        .outerjoin(_JUDGE, _JUDGE.id == Mark.judge_id)
+        .where(MarkRevision.idempotency_key == request.key)
+    ).first()
+    if row is None:
+        return None
+    (by, value, revision, version, at, device, reason, aspect_type, skill_id, aspect,
+     competitor, judge) = row
+    if by != user_id or aspect != request.aspect or competitor != request.competitor:
+        raise Refused("conflict", _("This id was already used for another mark; send each new "
+                                    "mark with a new id."))
+    first = _mark_json(skill_ref(session.get(Skill, skill_id)), aspect, competitor, judge,
+                       aspect_type, value, revision, version, login, at, device, reason)
+    return Recorded(first, created=False, replay=True, skill_id=skill_id)
+
+
+def record_mark(user, data, device: str = "") -> Recorded:
+    """Record one submission (docs/api.md, `mark:submit`). Raises Refused.
+
+    Everything is checked and written in one write transaction, which also serializes the
+    skill's writers: the replay look-up, the checks against the cached scheme (reloaded when
+    the skill's scheme version moved), the cell's current mark, the write."""
+    if role_of(user) == "anonymous":
+        raise Refused("unauthenticated", _("Log in to enter marks."))
+    if role_of(user) not in MARKING_ROLES or user.expert_id is None:
+        raise Refused("forbidden", _("Only expert accounts enter marks."))
+    user_id, login, expert_id = user.id, user.login, user.expert_id
+    request = _parse_request(data, device)
+    skill_id = _skill_id_for(request, expert_id)
+    try:
+        with write_transaction() as session:
+            replayed = _replay(session, request, user_id, login)
+            if replayed is not None:
+                return replayed
+            return _record(session, request, skill_id, user_id, login, expert_id)
+    except IntegrityError:
+        # The key was written meanwhile by another process (unique): its answer stands.
+        with write_transaction() as session:
+            replayed = _replay(session, request, user_id, login)
+        if replayed is not None:
+            return replayed
+        raise
+
+
+def _record(session, request: _Request, skill_id: int, user_id: int, login: str,
+            expert_id: int) -> Recorded:
+    row = session.execute(
+        sa.select(Skill.version, Skill.scheme_version).where(Skill.id == skill_id)
+        .with_for_update()
+    ).one()
+    version, scheme_version = row
+    context = _context(session, skill_id, scheme_version)
+    judge = context.judges.get(expert_id)
+    if judge is None:
+        raise Refused("not_assigned", _("You are not an expert of skill %(skill)s.",
+                                        skill=context.code))
+    aspect = context.aspects.get(request.aspect)
+    if aspect is None:
+        raise Refused("unknown_aspect", _("Skill %(skill)s has no aspect %(aspect)s.",
+                                          skill=context.code, aspect=request.aspect))
+    competitor = context.competitors.get(request.competitor)
+    if competitor is None:
+        raise Refused("unknown_competitor", _("Skill %(skill)s has no competitor %(code)s.",
+                                              skill=context.code, code=request.competitor))
+    competitor_id, competitor_org = competitor
+    if judge.team and aspect.criterion not in judge.team:
+        raise Refused("not_assigned", _("Your marking team does not mark criterion "
+                                        "%(criterion)s.", criterion=aspect.criterion))
+    if judge.organization_id is not None and judge.organization_id == competitor_org:
+        raise Refused("compatriot", _("Competitor %(code)s is from your own organization: a "
+                                      "compatriot expert does not mark them.",
+                                      code=request.competitor))
+    value = _parse_value(aspect, request.value)
+    if aspect.sub_criterion_id in context.locked:
+        raise Refused("locked", _("The chief expert signed this sub-criterion off; marks "
+                                  "change only after it is unlocked."))
+    is_j = aspect.type == "J"
+    judge_id = expert_id if is_j else None
+    judge_code = judge.code if is_j else None
+
+    cell = (
+        sa.select(Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at,
+                  Mark.device, User.login)
+        .outerjoin(User, User.id == Mark.updated_by_id)
+        .where(Mark.aspect_id == aspect.id, Mark.competitor_id == competitor_id,
+               Mark.judge_id == judge_id if is_j else Mark.judge_id.is_(None))
+    )
+    current_row = session.execute(cell).first()
+    current = None
+    if current_row is not None:
+        _id, old, revision, mark_version, at, mark_device, by = current_row
+        current = _mark_json(context.ref, aspect.code, request.competitor, judge_code,
+                             aspect.type, old, revision, mark_version, by, at, mark_device)
+    if (current_row.revision if current_row is not None else 0) != request.base:
+        raise Refused("conflict", _("This mark was changed meanwhile (now: %(value)s); "
+                                    "look at it again before you correct it.",
+                                    value=_shown(current)), mark=current)
+    old_value = current_row.value if current_row is not None else None
+    if current_row is not None and old_value == value:
+        return Recorded(current, created=False, replay=False, skill_id=skill_id)
+    if current_row is None and value is None:
+        raise Refused("invalid_value", _("There is no mark to withdraw."))
+    others: list[tuple[str, Decimal]] = []
+    if is_j:
+        others = session.execute(
+            sa.select(_JUDGE.code, Mark.value).join(_JUDGE, _JUDGE.id == Mark.judge_id)
+            .where(Mark.aspect_id == aspect.id, Mark.competitor_id == competitor_id,
+                   Mark.judge_id != expert_id, Mark.value.is_not(None))
+        ).all()
+        if value is not None and old_value is None and len(others) >= context.judges_per_aspect:
+            raise Refused("conflict", _("All %(count)s judges have marked this aspect for "
+                                        "this competitor.", count=context.judges_per_aspect))
+    if old_value is not None and aspect.sub_criterion_id in context.signed_once \
+            and not request.reason:
+        raise Refused("reason_required", _("This sub-criterion was signed off once: say "
+                                           "why the mark is corrected."), mark=current)
+
+    version += 1
+    now = utcnow()
+    revision = current_row.revision + 1 if current_row is not None else 1
+    session.execute(sa.update(Skill).where(Skill.id == skill_id).values(version=version))
+    fields = {"value": value, "revision": revision, "version": version,
+              "updated_by_id": user_id, "updated_at": now, "device": request.device}
+    if current_row is None:
+        mark_id = session.execute(
+            sa.insert(Mark).values(skill_id=skill_id, aspect_id=aspect.id,
+                                   aspect_type=aspect.type, competitor_id=competitor_id,
+                                   judge_id=judge_id, **fields)
+        ).inserted_primary_key[0]
+    else:
+        mark_id = current_row.id
+        session.execute(sa.update(Mark).where(Mark.id == mark_id).values(**fields))
+    session.execute(sa.insert(MarkRevision).values(
+        mark_id=mark_id, revision=revision, old_value=old_value, new_value=value,
+        reason=request.reason, idempotency_key=request.key, user_id=user_id,
+        device=request.device, skill_version=version, created_at=now,
+    ))
+    answer = _mark_json(context.ref, aspect.code, request.competitor, judge_code, aspect.type,
+                        value, revision, version, login, now, request.device, request.reason)
+    dispute = None
+    if is_j:
+        jpa = context.judges_per_aspect
+        before = _in_dispute([v for _c, v in others] + [old_value], jpa)
+        after = _in_dispute([v for _c, v in others] + [value], jpa)
+        if after != before:
+            scores = {code: int(score) for code, score in others}
+            if value is not None:
+                scores[judge_code] = int(value)
+            dispute = {"skill": context.ref, "aspect": aspect.code,
+                       "competitor": request.competitor, "scores": scores, "open": after}
+    return Recorded(answer, created=True, replay=False, dispute=dispute, skill_id=skill_id)
+
+
+def _shown(mark: dict | None) -> str:
+    if mark is None or mark["value"] is None:
+        return "—"
+    return str(mark["value"])
+
+
+def _in_dispute(values: list[Decimal | None], jpa: int) -> bool:
+    scores = tuple(int(v) for v in values if v is not None)
+    return judgement_state(scores, jpa) is AspectState.DISPUTE
+
+
+# --- versions follow what marks are checked against ----------------------------------------------
+
+@sa.event.listens_for(FlaskSession, "before_flush")
+def _bump_versions(session, _context, _instances) -> None:
+    """A change of a skill's scheme, competitors, panel or sign-offs (or of its championship's
+    policy) bumps the skill's scheme version, which refreshes the judging service's cache,
+    and its version, so that the live standings of every process see a gap and reload."""
+    skills: set[int] = set()
+    championships: set[int] = set()
+    experts: set[int] = set()
+    for thing in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(thing, (Aspect, Criterion, Competitor, ExpertRole)):
+            if thing.skill_id is not None:
+                skills.add(thing.skill_id)
+        elif isinstance(thing, (SubCriterion, SignOff)):
+            sub = thing if isinstance(thing, SubCriterion) else session.get(
+                SubCriterion, thing.sub_criterion_id)
+            criterion = sub.criterion if sub is not None else None
+            if criterion is not None and criterion.skill_id is not None:
+                skills.add(criterion.skill_id)
+        elif isinstance(thing, Expert) and thing.id is not None:
+            experts.add(thing.id)
+        elif isinstance(thing, Championship) and thing.id is not None \
+                and session.is_modified(thing, include_collections=False):
+            championships.add(thing.id)
+    if not (skills or championships or experts):
+        return
+    session.execute(
+        sa.update(Skill)
+        .where(sa.or_(Skill.id.in_(skills), Skill.championship_id.in_(championships),
+                      Skill.id.in_(sa.select(ExpertRole.skill_id)
+                                   .where(ExpertRole.expert_id.in_(experts)))))
+        .values(version=Skill.version + 1, scheme_version=Skill.scheme_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
