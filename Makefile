@@ -9,7 +9,8 @@ PORT   ?= 5000
 # Debian packages the product and its tests use: Chromium for browser tests, Pango for PDFs.
 APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: run test screenshots install install-dev system-packages catalogs messages lint clean
+.PHONY: run test screenshots install install-dev system-packages catalogs messages lint clean \
+        bench-live
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +69,11 @@ clean:
 # Regenerate the README's screenshots (docs/screenshots/) from the browser tests.
 screenshots: install-dev system-packages
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
+
+# The live path's benchmark (bench/bench_live.py): needs Node.js and npm (apt-get install nodejs
+# npm); the load generator's packages come from bench/live/package-lock.json. Not part of `test`.
+# BENCH_ARGS=--quick for a smoke run.
+bench-live: install-dev
+	@command -v npm >/dev/null || { echo "bench-live needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; }
+	cd bench/live && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/bench_live.py $(BENCH_ARGS)

@@ -6,17 +6,24 @@ status; a traceback is never what a user sees.
 
 from __future__ import annotations
 
-import logging
-import socket
 import sys
 
-import click
-from flask.cli import ScriptInfo, with_appcontext
-from flask_migrate.cli import db as db_group
+from .serve import patch_before_imports
 
-from . import create_app
-from .cli_evaluate import evaluate_command
-from .registry.imports.cli import import_group
+# `serve` runs on gevent, which must patch the standard library before anything below imports
+# socket, ssl or threading.
+patch_before_imports(sys.argv)
+
+import logging  # noqa: E402
+import socket  # noqa: E402
+
+import click  # noqa: E402
+from flask.cli import ScriptInfo, with_appcontext  # noqa: E402
+from flask_migrate.cli import db as db_group  # noqa: E402
+
+from . import create_app  # noqa: E402
+from .cli_evaluate import evaluate_command  # noqa: E402
+from .registry.imports.cli import import_group  # noqa: E402
 
 
 class CommandError(click.ClickException):
@@ -92,6 +99,49 @@ def run(host: str, port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     socketio.run(current_app._get_current_object(), host=host, port=port, debug=False,
                  use_reloader=False, log_output=False, allow_unsafe_werkzeug=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every network of this computer).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Start the production server (gevent, websockets); creates/migrates the database first."""
+    from pathlib import Path
+
+    from . import serve as production
+    from .extensions import db, socketio
+
+    if not production.gevent_is_patched():
+        raise CommandError("the production server must be started as `competition serve` "
+                           "(or `python -m competition serve`), not from inside another program")
+    if not _port_is_free(host, port):
+        raise CommandError(
+            f"port {port} on {host} is in use; stop what runs there or pass --port NUMBER"
+        )
+    app = create_app({"ASYNC_MODE": "gevent"})
+    with app.app_context():
+        try:
+            production.check_database_driver(db.engine)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
+        upgrade_database()
+    # Outermost, so that it sees the websocket handshake before Socket.IO does.
+    app.wsgi_app = production.WithoutWebsocketCompression(app.wsgi_app)
+    files = production.raise_open_files_limit()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+    base = f"http://{shown}:{port}"
+    click.echo(f"competition is serving on {host}:{port} (gevent; Ctrl+C stops it):\n"
+               f"  home page: {base}/\n  log in:    {base}/login")
+    accounts = Path(app.instance_path) / "demo-accounts.txt"
+    if accounts.exists():
+        click.echo(f"  demo accounts: {accounts}")
+    if files < 4096:
+        click.echo(f"warning: at most {files} open files: each viewer takes two, so about "
+                   f"{files // 2 - 50} viewers fit; raise the limit (`ulimit -n`, systemd "
+                   "LimitNOFILE=)", err=True)
+    production.tune_garbage_collector()
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
 
 
 @cli.command()

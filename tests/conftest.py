@@ -176,7 +176,9 @@ class LiveServer:
         return self.log.read_text(errors="replace")
 
 
-def start_server(instance: Path, database_url: str, env: dict | None = None) -> LiveServer:
+def start_server(instance: Path, database_url: str, env: dict | None = None,
+                 command: str = "run") -> LiveServer:
+    """`python -m competition COMMAND --port P` (`run`, or `serve` for the gevent server)."""
     port = free_port()
     log = instance / "server.log"
     environment = dict(os.environ)
@@ -189,7 +191,7 @@ def start_server(instance: Path, database_url: str, env: dict | None = None) -> 
     environment.update(env or {})
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "competition", "run", "--port", str(port)],
+            [sys.executable, "-m", "competition", command, "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env=environment, cwd=instance,
         )
     deadline = time.monotonic() + 30
