@@ -33,11 +33,13 @@ def build_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
-    socketio.init_app(
-        app,
-        async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["MESSAGE_QUEUE"],
-    )
+    from .fanout import client_manager
+
+    options = {"async_mode": app.config["ASYNC_MODE"], "message_queue": app.config["MESSAGE_QUEUE"]}
+    manager = client_manager(app.config["MESSAGE_QUEUE"])
+    if manager is not None:
+        options["client_manager"] = manager
+    socketio.init_app(app, **options)
     from .events import register as register_events
 
     register_events(socketio)  # on this app's Socket.IO server (init_app made a new one)

@@ -512,20 +512,50 @@ def _skill_id_for(request: _Request, expert_id: int) -> int:
 
 _JUDGE = aliased(Expert)
 
+# The statements of the live path, built once: building a statement costs more than running it
+# on SQLite. They run on the session's connection (Core), inside the write transaction.
+_REPLAY = (
+    sa.select(MarkRevision.user_id, MarkRevision.new_value, MarkRevision.revision,
+              MarkRevision.skill_version, MarkRevision.created_at, MarkRevision.device,
+              MarkRevision.reason, Mark.aspect_type, Mark.skill_id, Aspect.code,
+              Competitor.code, _JUDGE.code)
+    .join(Mark, Mark.id == MarkRevision.mark_id)
+    .join(Aspect, Aspect.id == Mark.aspect_id)
+    .join(Competitor, Competitor.id == Mark.competitor_id)
+    .outerjoin(_JUDGE, _JUDGE.id == Mark.judge_id)
+    .where(MarkRevision.idempotency_key == sa.bindparam("key"))
+)
+_SKILL_VERSIONS = (
+    sa.select(Skill.version, Skill.scheme_version).where(Skill.id == sa.bindparam("skill"))
+    .with_for_update()
+)
+_CELL = (
+    sa.select(Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at, Mark.device,
+              User.login)
+    .outerjoin(User, User.id == Mark.updated_by_id)
+    .where(Mark.aspect_id == sa.bindparam("aspect"),
+           Mark.competitor_id == sa.bindparam("competitor"))
+)
+_J_CELL = _CELL.where(Mark.judge_id == sa.bindparam("judge"))
+_M_CELL = _CELL.where(Mark.judge_id.is_(None))
+_OTHER_JUDGES = (
+    sa.select(_JUDGE.code, Mark.value).join(_JUDGE, _JUDGE.id == Mark.judge_id)
+    .where(Mark.aspect_id == sa.bindparam("aspect"),
+           Mark.competitor_id == sa.bindparam("competitor"),
+           Mark.judge_id != sa.bindparam("judge"), Mark.value.is_not(None))
+)
+_SET_VERSION = (
+    sa.update(Skill).where(Skill.id == sa.bindparam("b_skill"))
+    .values(version=sa.bindparam("b_version"))
+)
+_NEW_MARK = sa.insert(Mark)
+_CHANGE_MARK = sa.update(Mark).where(Mark.id == sa.bindparam("b_id"))
+_NEW_REVISION = sa.insert(MarkRevision)
+
 
 def _replay(session, request: _Request, user_id: int, login: str) -> Recorded | None:
     """The first answer given to this key, or None when the key is new."""
-    row = session.execute(
-        sa.select(MarkRevision.user_id, MarkRevision.new_value, MarkRevision.revision,
-                  MarkRevision.skill_version, MarkRevision.created_at, MarkRevision.device,
-                  MarkRevision.reason, Mark.aspect_type, Mark.skill_id, Aspect.code,
-                  Competitor.code, _JUDGE.code)
-        .join(Mark, Mark.id == MarkRevision.mark_id)
-        .join(Aspect, Aspect.id == Mark.aspect_id)
-        .join(Competitor, Competitor.id == Mark.competitor_id)
-        .outerjoin(_JUDGE, _JUDGE.id == Mark.judge_id)
-        .where(MarkRevision.idempotency_key == request.key)
-    ).first()
+    row = session.connection().execute(_REPLAY, {"key": request.key}).first()
     if row is None:
         return None
     (by, value, revision, version, at, device, reason, aspect_type, skill_id, aspect,
@@ -568,11 +598,8 @@ def record_mark(user, data, device: str = "") -> Recorded:
 
 def _record(session, request: _Request, skill_id: int, user_id: int, login: str,
             expert_id: int) -> Recorded:
-    row = session.execute(
-        sa.select(Skill.version, Skill.scheme_version).where(Skill.id == skill_id)
-        .with_for_update()
-    ).one()
-    version, scheme_version = row
+    connection = session.connection()
+    version, scheme_version = connection.execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
     context = _context(session, skill_id, scheme_version)
     judge = context.judges.get(expert_id)
     if judge is None:
@@ -602,14 +629,8 @@ def _record(session, request: _Request, skill_id: int, user_id: int, login: str,
     judge_id = expert_id if is_j else None
     judge_code = judge.code if is_j else None
 
-    cell = (
-        sa.select(Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at,
-                  Mark.device, User.login)
-        .outerjoin(User, User.id == Mark.updated_by_id)
-        .where(Mark.aspect_id == aspect.id, Mark.competitor_id == competitor_id,
-               Mark.judge_id == judge_id if is_j else Mark.judge_id.is_(None))
-    )
-    current_row = session.execute(cell).first()
+    where = {"aspect": aspect.id, "competitor": competitor_id, "judge": expert_id}
+    current_row = connection.execute(_J_CELL if is_j else _M_CELL, where).first()
     current = None
     if current_row is not None:
         _id, old, revision, mark_version, at, mark_device, by = current_row
@@ -626,11 +647,7 @@ def _record(session, request: _Request, skill_id: int, user_id: int, login: str,
         raise Refused("invalid_value", _("There is no mark to withdraw."))
     others: list[tuple[str, Decimal]] = []
     if is_j:
-        others = session.execute(
-            sa.select(_JUDGE.code, Mark.value).join(_JUDGE, _JUDGE.id == Mark.judge_id)
-            .where(Mark.aspect_id == aspect.id, Mark.competitor_id == competitor_id,
-                   Mark.judge_id != expert_id, Mark.value.is_not(None))
-        ).all()
+        others = connection.execute(_OTHER_JUDGES, where).all()
         if value is not None and old_value is None and len(others) >= context.judges_per_aspect:
             raise Refused("conflict", _("All %(count)s judges have marked this aspect for "
                                         "this competitor.", count=context.judges_per_aspect))
@@ -642,23 +659,22 @@ def _record(session, request: _Request, skill_id: int, user_id: int, login: str,
     version += 1
     now = utcnow()
     revision = current_row.revision + 1 if current_row is not None else 1
-    session.execute(sa.update(Skill).where(Skill.id == skill_id).values(version=version))
+    connection.execute(_SET_VERSION, {"b_skill": skill_id, "b_version": version})
     fields = {"value": value, "revision": revision, "version": version,
               "updated_by_id": user_id, "updated_at": now, "device": request.device}
     if current_row is None:
-        mark_id = session.execute(
-            sa.insert(Mark).values(skill_id=skill_id, aspect_id=aspect.id,
-                                   aspect_type=aspect.type, competitor_id=competitor_id,
-                                   judge_id=judge_id, **fields)
-        ).inserted_primary_key[0]
+        mark_id = connection.execute(_NEW_MARK, {
+            "skill_id": skill_id, "aspect_id": aspect.id, "aspect_type": aspect.type,
+            "competitor_id": competitor_id, "judge_id": judge_id, **fields,
+        }).inserted_primary_key[0]
     else:
         mark_id = current_row.id
-        session.execute(sa.update(Mark).where(Mark.id == mark_id).values(**fields))
-    session.execute(sa.insert(MarkRevision).values(
-        mark_id=mark_id, revision=revision, old_value=old_value, new_value=value,
-        reason=request.reason, idempotency_key=request.key, user_id=user_id,
-        device=request.device, skill_version=version, created_at=now,
-    ))
+        connection.execute(_CHANGE_MARK, {"b_id": mark_id, **fields})
+    connection.execute(_NEW_REVISION, {
+        "mark_id": mark_id, "revision": revision, "old_value": old_value, "new_value": value,
+        "reason": request.reason, "idempotency_key": request.key, "user_id": user_id,
+        "device": request.device, "skill_version": version, "created_at": now,
+    })
     answer = _mark_json(context.ref, aspect.code, request.competitor, judge_code, aspect.type,
                         value, revision, version, login, now, request.device, request.reason)
     dispute = None

@@ -511,23 +511,24 @@ def history(skill: Skill, aspect_code: str, competitor_code: str,
     return entries
 
 
-def find_aspect(skill: Skill, code: str) -> Aspect:
-    aspect = db.session.execute(
-        sa.select(Aspect).where(Aspect.skill_id == skill.id, Aspect.code == code)
+def _in_skill(model, skill: Skill, code: str, missing: str):
+    """The skill's Aspect or Competitor with `code`, or NotFound(missing)."""
+    found = db.session.execute(
+        sa.select(model).where(model.skill_id == skill.id, model.code == code)
     ).scalar_one_or_none()
-    if aspect is None:
-        raise NotFound(_("Skill %(skill)s has no aspect %(code)s.", skill=skill.code, code=code))
-    return aspect
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+def find_aspect(skill: Skill, code: str) -> Aspect:
+    return _in_skill(Aspect, skill, code, _("Skill %(skill)s has no aspect %(code)s.",
+                                            skill=skill.code, code=code))
 
 
 def find_competitor(skill: Skill, code: str) -> Competitor:
-    competitor = db.session.execute(
-        sa.select(Competitor).where(Competitor.skill_id == skill.id, Competitor.code == code)
-    ).scalar_one_or_none()
-    if competitor is None:
-        raise NotFound(_("Skill %(skill)s has no competitor %(code)s.",
-                         skill=skill.code, code=code))
-    return competitor
+    return _in_skill(Competitor, skill, code, _("Skill %(skill)s has no competitor %(code)s.",
+                                                skill=skill.code, code=code))
 
 
 def _aware(moment: datetime) -> datetime:
