@@ -43,6 +43,8 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "api.submit_mark": ("/api/v1/marks", {"expert", "chief"}),
     # the expert's tablet: skill "10", whose expert the test expert is (tests/access.py);
     # organizers and admins see it read-only, the chief of 10 marks too
+    "board.snapshot": ("/board/10/snapshot.json", EVERYONE),
+    "board.skill_visibility": ("/board/10/visibility", STAFF),  # POST only
     "judging.index": ("/judging/", {"expert", "chief"} | STAFF),
     "judging.tablet": ("/judging/10", {"expert", "chief"} | STAFF),
     # the chief expert's board of skill 10: its chief (and deputy), organizers, admins; the test
@@ -109,7 +111,8 @@ NOT_GET = {"registry.scheme_maxima", "registry.scheme_move",
            "auth.logout", "accounts.account_password", "accounts.account_pin",
            "accounts.account_pin_remove", "accounts.account_disable", "accounts.account_enable",
            "accounts.account_code", "accounts.account_codes_revoke",
-           "accounts.account_token_revoke", "api.submit_mark"}
+           "accounts.account_token_revoke", "api.submit_mark",
+           "board.skill_visibility"}
 
 
 @pytest.fixture(scope="module")

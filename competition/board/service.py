@@ -49,3 +49,57 @@ def championships_overview() -> list[ChampionshipSummary]:
         )
         for championship in championships
     ]
+
+
+# --- what the public sees -------------------------------------------------------------------------
+
+class VisibilityError(ValueError):
+    """A visibility change that cannot be made; the message says why (translated)."""
+
+
+def visibility_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        "hidden": _("Hidden: only the skill's name"),
+        "progress": _("Progress: how much is marked, no scores"),
+        "live": _("Live: provisional standings"),
+        "frozen": _("Frozen: the standings as of now; later marks stay hidden"),
+        "published": _("Published: final results with medals"),
+    }
+
+
+def set_visibility(user, skill_id: int, visibility: str) -> Skill:
+    """Organizers set what the public sees of a skill; every board of it follows at once.
+
+    Freezing keeps the skill's version of that moment: the public then sees the standings as of
+    it until the skill is unfrozen or published."""
+    from flask_babel import gettext as _
+
+    from .. import audit
+    from ..auth.access import STAFF, Forbidden, role_of
+    from ..database import write_transaction
+    from ..judging import live
+    from ..models.base import utcnow
+    from ..models.event import VISIBILITIES
+
+    if role_of(user) not in STAFF:
+        raise Forbidden(_("Only organizers decide what the public sees."))
+    if visibility not in VISIBILITIES:
+        raise VisibilityError(_("Unknown visibility %(value)s.", value=visibility))
+    with write_transaction() as session:
+        skill = session.get(Skill, skill_id)
+        if skill is None:
+            raise VisibilityError(_("There is no such skill."))
+        before = skill.visibility
+        if before == visibility:
+            return skill
+        skill.visibility = visibility
+        if visibility == "frozen":
+            skill.frozen_at = utcnow()
+            skill.frozen_version = skill.version
+        audit.record("visibility", "skill", skill.id, f"{skill.code}: {before} → {visibility}",
+                     {"visibility": [before, visibility]}, skill.championship_id)
+    live.hub().refresh(skill_id)
+    return skill
+

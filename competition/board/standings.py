@@ -14,19 +14,48 @@ import sqlalchemy as sa
 
 from .. import rules
 from ..extensions import db
-from ..models import Aspect, Competitor, Criterion, Expert, Mark, Organization, Skill
+from ..models import (
+    Aspect,
+    Competitor,
+    Criterion,
+    Expert,
+    Mark,
+    MarkRevision,
+    Organization,
+    Skill,
+)
+from ..models.base import decimal_text  # noqa: F401  (the export's number format)
 from ..models.scheme import SubCriterion
 
 
-def decimal_text(value: Decimal) -> str:
-    """A stored decimal as text: at least 2 decimals, no trailing zeros beyond them."""
-    text = format(value.normalize(), "f")
-    whole, _, fraction = text.partition(".")
-    return f"{whole}.{fraction.ljust(2, '0')}"
+def _marks_as_of(skill: Skill, version: int):
+    """(aspect, type, competitor, judge, value) of every mark as it stood at skill `version`:
+    the value of each mark's latest revision at or before it (withdrawn ones left out)."""
+    latest = (
+        sa.select(MarkRevision.mark_id, sa.func.max(MarkRevision.skill_version).label("at"))
+        .join(Mark, Mark.id == MarkRevision.mark_id)
+        .where(Mark.skill_id == skill.id, MarkRevision.skill_version <= version)
+        .group_by(MarkRevision.mark_id)
+        .subquery()
+    )
+    return (
+        sa.select(Aspect.code, Mark.aspect_type, Competitor.code, Expert.code,
+                  MarkRevision.new_value)
+        .select_from(MarkRevision)
+        .join(latest, sa.and_(latest.c.mark_id == MarkRevision.mark_id,
+                              latest.c.at == MarkRevision.skill_version))
+        .join(Mark, Mark.id == MarkRevision.mark_id)
+        .join(Aspect, Aspect.id == Mark.aspect_id)
+        .join(Competitor, Competitor.id == Mark.competitor_id)
+        .outerjoin(Expert, Expert.id == Mark.judge_id)
+        .where(MarkRevision.new_value.is_not(None))
+        .order_by(Aspect.code, Competitor.code, Expert.code)
+    )
 
 
-def skill_document(skill: Skill) -> dict:
-    """The skill's scheme, competitors, policy and current marks (RULES.md section 1)."""
+def skill_document(skill: Skill, as_of: int | None = None) -> dict:
+    """The skill's scheme, competitors, policy and marks (RULES.md section 1): the current
+    marks, or those as they stood at skill version `as_of` (a frozen board)."""
     championship = skill.championship
     criteria = []
     aspect_rows = db.session.execute(
@@ -67,14 +96,16 @@ def skill_document(skill: Skill) -> dict:
     ]
 
     marks = []
-    for aspect_code, aspect_type, competitor_code, judge_code, value in db.session.execute(
+    current = (
         sa.select(Aspect.code, Mark.aspect_type, Competitor.code, Expert.code, Mark.value)
         .join(Aspect, Aspect.id == Mark.aspect_id)
         .join(Competitor, Competitor.id == Mark.competitor_id)
         .outerjoin(Expert, Expert.id == Mark.judge_id)
         .where(Mark.skill_id == skill.id, Mark.value.is_not(None))
         .order_by(Aspect.code, Competitor.code, Expert.code)
-    ):
+    )
+    query = current if as_of is None else _marks_as_of(skill, as_of)
+    for aspect_code, aspect_type, competitor_code, judge_code, value in db.session.execute(query):
         if aspect_type == "J":
             marks.append({"aspect": aspect_code, "competitor": competitor_code,
                           "judge": judge_code, "value": int(value)})

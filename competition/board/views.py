@@ -1,9 +1,59 @@
-from flask import render_template
+"""Public pages and the snapshots every board is drawn from."""
 
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.access import STAFF, deny, role_of
+from ..judging import live
+from ..judging.service import Refused, find_skill
 from . import bp
-from .service import championships_overview
+from .service import VisibilityError, championships_overview, set_visibility, visibility_labels
 
 
 @bp.get("/")
 def home():
     return render_template("board/home.html", overview=championships_overview())
+
+
+def skill_or_404(ref: str):
+    try:
+        return find_skill(ref)
+    except Refused:
+        abort(404)
+
+
+@bp.get("/board/<path:ref>/snapshot.json")
+def snapshot(ref: str):
+    """The skill's snapshot as this viewer may see it (docs/api.md): what a board shows, and
+    what it fetches after a reconnect."""
+    skill = skill_or_404(ref)
+    found = live.hub().snapshot_for(skill.id, current_user)
+    if found is None:
+        return jsonify(error="unavailable",
+                       message=_("The standings of this skill cannot be computed yet.")), 503
+    response = jsonify(found)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/board/<path:ref>/visibility")
+def skill_visibility(ref: str):
+    """Organizers: what the public sees of a skill (hidden … published)."""
+    if role_of(current_user) not in STAFF:
+        return deny()
+    skill = skill_or_404(ref)
+    visibility = request.form.get("visibility", "")
+    try:
+        set_visibility(current_user, skill.id, visibility)
+    except VisibilityError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("%(skill)s: %(state)s", skill=skill.code,
+                state=visibility_labels()[visibility]))
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("registry.championship", championship_id=skill.championship_id)
+    return redirect(target)

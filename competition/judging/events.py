@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
 
-from ..auth.access import STAFF, role_of
+from ..auth.access import role_of
 from ..extensions import db
 from . import live, service
 from .service import Refused
@@ -82,23 +82,21 @@ def on_panel_join(data) -> dict:
 
 
 def on_board_join(data) -> dict:
-    """Watch a skill's standings: `board:snapshot` now and after every change."""
+    """Watch a skill's standings: `board:snapshot` now and after every change, as this viewer
+    may see them (docs/api.md, "Boards and their snapshots")."""
     from flask_socketio import emit
 
     try:
         skill = service.find_skill(_skill_of(data))
     except Refused as refusal:
         return refusal.answer()
-    staff = role_of(current_user) in STAFF or service.expert_role(current_user, skill.id)
+    staff = live.is_staff(current_user, skill.id)
     snapshot = live.hub().snapshot(skill.id)
     if snapshot is None:
         return {"ok": False, "error": "unavailable",
                 "message": _("The standings of this skill cannot be computed yet.")}
-    mine = snapshot[0] if staff else snapshot[1]
-    if mine is None:
-        return {"ok": False, "error": "hidden", "message": _("This skill is not shown yet.")}
-    join_room(live.board_room(skill.id, staff=bool(staff)))
-    emit("board:snapshot", mine)
+    join_room(live.board_room(skill.id, staff=staff))
+    emit("board:snapshot", snapshot[0] if staff else snapshot[1])
     return {"ok": True}
 
 

@@ -25,10 +25,10 @@ import logging
 import threading
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .. import rules
+from ..auth.access import STAFF, role_of
 from ..extensions import db, socketio
 from ..models import Skill
 from ..rules.model import MEASUREMENT
@@ -37,7 +37,6 @@ from .service import skill_ref
 log = logging.getLogger(__name__)
 
 COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
-PUBLIC_RESULTS = frozenset({"live", "published"})  # visibilities whose standings are public
 
 
 def panel_room(skill_id: int) -> str:
@@ -48,8 +47,52 @@ def board_room(skill_id: int, staff: bool) -> str:
     return f"board:{skill_id}:{'staff' if staff else 'public'}"
 
 
+def _names(thing) -> dict[str, str]:
+    return thing.names() if thing is not None else {"ru": "", "kk": "", "en": ""}
+
+
+def _skill_meta(skill: Skill) -> dict:
+    """What a board shows beside the scores: names of the skill, criteria and competitors."""
+    from ..models.base import decimal_text
+
+    criteria = []
+    for criterion in skill.criteria:
+        total = sum((a.max for sub in criterion.sub_criteria for a in sub.aspects), Decimal(0))
+        criteria.append({"code": criterion.code, "name": _names(criterion),
+                         "max": decimal_text(total)})
+    competitors = {}
+    for competitor in skill.competitors:
+        organization = competitor.organization
+        competitors[competitor.code] = {
+            "name": _names(competitor),
+            "organization": organization.code if organization else None,
+            "organization_name": _names(organization),
+            "region": organization.region if organization else "",
+            "category": competitor.category, "status": competitor.status,
+            "workstation": competitor.workstation,
+        }
+    return {"skill": skill_ref(skill), "championship": skill.championship.code,
+            "name": _names(skill), "criteria": criteria, "competitors": competitors}
+
+
+def _expected(parsed) -> int:
+    n_m = n_j = 0
+    for criterion in parsed.criteria:
+        for aspect in criterion.aspects:
+            if aspect.kind == MEASUREMENT:
+                n_m += 1
+            else:
+                n_j += 1
+    markable = sum(1 for c in parsed.competitors if c.status != "withdrawn")
+    return markable * (n_m + parsed.policy.judges_per_aspect * n_j)
+
+
+def _marked(document: dict, withdrawn: set[str]) -> int:
+    return sum(1 for mark in document["marks"] if mark["competitor"] not in withdrawn)
+
+
 class _Standings:
-    """One skill's standings at a version, and the count of its marked cells."""
+    """One skill's standings at a version, the count of its marked cells, and its names."""
 
     def __init__(self, skill: Skill):
         from ..board.standings import skill_document
@@ -57,21 +100,13 @@ class _Standings:
         document = skill_document(skill)
         parsed = rules.parse_skill(document)
         self.version = skill.version
-        self.code = skill_ref(skill)  # as the API names it
+        self.meta = _skill_meta(skill)
+        self.code = self.meta["skill"]
         self.standings = rules.SkillStandings(parsed)
-        self.jpa = parsed.policy.judges_per_aspect
         self.withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
         self.filled = {(m["aspect"], m["competitor"], m.get("judge"))
                        for m in document["marks"]}
-        n_m = n_j = 0
-        for criterion in parsed.criteria:
-            for aspect in criterion.aspects:
-                if aspect.kind == MEASUREMENT:
-                    n_m += 1
-                else:
-                    n_j += 1
-        markable = sum(1 for c in parsed.competitors if c.status != "withdrawn")
-        self.expected = markable * (n_m + self.jpa * n_j)
+        self.expected = _expected(parsed)
         self._snapshot: dict | None = None
 
     def apply(self, mark: dict) -> None:
@@ -97,6 +132,47 @@ class _Standings:
         return self._snapshot
 
 
+def _frozen(skill: Skill, version: int) -> tuple[dict, dict]:
+    """(results, progress) of the skill as it stood at `version`."""
+    from ..board.standings import skill_document
+
+    document = skill_document(skill, as_of=version)
+    parsed = rules.parse_skill(document)
+    withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
+    results = rules.skill_result_to_json(rules.evaluate_skill(parsed))
+    return results, {"marked": _marked(document, withdrawn), "expected": _expected(parsed)}
+
+
+def _public_results(results: dict, medals: bool) -> dict:
+    """Results for the public: no disputes; medals only once published."""
+    groups = []
+    for group in results["groups"]:
+        rows = group["results"] if medals else [
+            {**row, "medal": None} for row in group["results"]]
+        groups.append({**group, "results": rows})
+    return {key: value for key, value in results.items() if key != "disputes"} | {
+        "groups": groups}
+
+
+def is_staff(user, skill_id: int) -> bool:
+    """Who sees a skill's standings whatever its visibility: organizers, admins, its experts."""
+    from . import service
+
+    if role_of(user) in STAFF:
+        return True
+    return user is not None and service.expert_role(user, skill_id) is not None
+
+
+def _iso(moment) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+
+
+def _iso_now() -> str:
+    from ..models.base import utcnow
+
+    return _iso(utcnow())
+
+
 class Hub:
     """The live state of one app: queued changes per skill and the skills' standings."""
 
@@ -108,6 +184,9 @@ class Hub:
         self._disputes: dict[int, list[dict]] = {}
         self._running: set[int] = set()
         self._standings: dict[int, _Standings] = {}
+        self._frozen: dict[tuple[int, int], tuple[dict, dict]] = {}
+        self._refresh: set[int] = set()
+        self._sent_public: dict[int, tuple] = {}
         self.broadcasts = 0  # rounds sent (for benchmarks and tests)
 
     # --- called by the live path, after the commit ---------------------------------------
@@ -133,17 +212,20 @@ class Hub:
             with self._lock:
                 marks = self._pending.pop(skill_id, [])
                 disputes = self._disputes.pop(skill_id, [])
-                if not marks and not disputes:
+                refresh = skill_id in self._refresh
+                self._refresh.discard(skill_id)
+                if not marks and not disputes and not refresh:
                     self._running.discard(skill_id)
                     return
             try:
                 with self.app.app_context():
-                    self._publish(skill_id, marks, disputes)
+                    self._publish(skill_id, marks, disputes, refresh)
             except Exception:
                 log.exception("live update of skill %s failed", skill_id)
             socketio.sleep(COALESCE)
 
-    def _publish(self, skill_id: int, marks: list[dict], disputes: list[dict]) -> None:
+    def _publish(self, skill_id: int, marks: list[dict], disputes: list[dict],
+                 refresh: bool = False) -> None:
         marks.sort(key=lambda mark: mark["version"])
         if marks:
             socketio.emit("marks", {"skill": marks[0]["skill"], "version": marks[-1]["version"],
@@ -156,20 +238,23 @@ class Hub:
         staff, public = snapshot
         self.broadcasts += 1
         socketio.emit("board:snapshot", staff, to=board_room(skill_id, staff=True))
-        if public is not None:
+        # A hidden or frozen skill's public snapshot does not move with marks: sent on change.
+        seen = (public["visibility"], public.get("version"))
+        if refresh or self._sent_public.get(skill_id) != seen \
+                or public["visibility"] not in ("hidden", "frozen"):
+            self._sent_public[skill_id] = seen
             socketio.emit("board:snapshot", public, to=board_room(skill_id, staff=False))
 
-    # --- standings ---------------------------------------------------------------------------
+    # --- standings -----------------------------------------------------------------------
 
     def snapshot(self, skill_id: int, marks: list[dict] = ()) -> tuple[dict, dict | None] | None:
-        """(for staff, for the public) snapshots of the skill now; None for the public while
-        it is hidden. Applies `marks` (sorted by version) to the kept standings first."""
-        row = db.session.execute(
-            sa.select(Skill.version, Skill.visibility).where(Skill.id == skill_id)
-        ).first()
-        if row is None:
+        """(for staff, for the public) snapshots of the skill now (docs/api.md, "Boards and
+        their snapshots"); None when the skill is gone or its standings cannot be computed.
+        Applies `marks` (sorted by version) to the kept standings first."""
+        skill = db.session.get(Skill, skill_id)
+        if skill is None:
             return None
-        version, visibility = row
+        db.session.refresh(skill)  # its version and visibility now, not as first read
         with self._standings_lock:
             state = self._standings.get(skill_id)
             if state is not None:
@@ -184,25 +269,65 @@ class Hub:
                         log.exception("mark refused by the standings of skill %s", skill_id)
                         state = None
                         break
-            if state is None or state.version != version:
+            if state is None or state.version != skill.version:
                 try:
-                    state = _Standings(db.session.get(Skill, skill_id))
+                    state = _Standings(skill)
                 except rules.RulesInputError as error:
                     log.warning("standings of skill %s cannot be computed: %s", skill_id, error)
                     self._standings.pop(skill_id, None)
                     return None
                 self._standings[skill_id] = state
-            staff = {
-                "skill": state.code, "version": state.version, "visibility": visibility,
+            meta = state.meta
+            base = {"skill": meta["skill"], "championship": meta["championship"],
+                    "name": meta["name"], "visibility": skill.visibility}
+            staff = base | {
+                "version": state.version,
+                "frozen_at": _iso(skill.frozen_at), "updated_at": _iso_now(),
                 "progress": {"marked": state.marked(), "expected": state.expected},
+                "criteria": meta["criteria"], "competitors": meta["competitors"],
                 "results": state.results(),
             }
-        if visibility == "hidden":
-            return staff, None
-        public = dict(staff)
-        if visibility not in PUBLIC_RESULTS:
-            public["results"] = None
+        public = self._public(skill, base, staff)
+        # What boards that joined were sent (a hidden or frozen one is not sent again).
+        self._sent_public.setdefault(skill_id, (public["visibility"], public.get("version")))
         return staff, public
+
+    def _public(self, skill: Skill, base: dict, staff: dict) -> dict:
+        visibility = skill.visibility
+        if visibility == "hidden":
+            return base
+        if visibility == "frozen" and skill.frozen_version is not None:
+            key = (skill.id, skill.frozen_version)
+            frozen = self._frozen.get(key)
+            if frozen is None:
+                frozen = self._frozen[key] = _frozen(skill, skill.frozen_version)
+            results, progress = frozen
+            return staff | {"version": skill.frozen_version, "updated_at": staff["frozen_at"],
+                            "progress": progress,
+                            "results": _public_results(results, medals=False)}
+        if visibility in ("live", "published", "frozen"):
+            return staff | {"results": _public_results(staff["results"],
+                                                       medals=visibility == "published")}
+        return staff | {"results": None}  # progress
+
+    def snapshot_for(self, skill_id: int, user) -> dict | None:
+        """The snapshot `user` may see (None: anonymous or public): what boards, results pages
+        and the participant's page show. None when the skill has no standings."""
+        both = self.snapshot(skill_id)
+        if both is None:
+            return None
+        staff, public = both
+        return staff if is_staff(user, skill_id) else public
+
+    def refresh(self, skill_id: int) -> None:
+        """Send every board of the skill a new snapshot (its visibility changed)."""
+        with self._lock:
+            self._pending.setdefault(skill_id, [])
+            self._refresh.add(skill_id)
+            if skill_id in self._running:
+                return
+            self._running.add(skill_id)
+        socketio.start_background_task(self._drain, skill_id)
 
     def forget(self, skill_id: int) -> None:
         """Drop a skill's kept standings (its scheme or competitors changed)."""

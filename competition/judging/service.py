@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..auth.access import STAFF, role_of
-from ..board.standings import decimal_text
 from ..database import write_transaction
 from ..extensions import db
 from ..models import (
@@ -41,7 +40,7 @@ from ..models import (
     Skill,
     User,
 )
-from ..models.base import pick_translation, utcnow
+from ..models.base import decimal_text, pick_translation, utcnow
 from ..models.marks import SignOff
 from ..models.scheme import SubCriterion
 from ..rules import AspectState, judgement_state

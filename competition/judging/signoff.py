@@ -32,7 +32,6 @@ from sqlalchemy.orm import aliased, selectinload
 
 from .. import audit
 from ..auth.access import STAFF, Forbidden, role_of
-from ..board.standings import decimal_text
 from ..database import write_transaction
 from ..extensions import db
 from ..models import (
@@ -48,6 +47,7 @@ from ..models import (
     SubCriterion,
     User,
 )
+from ..models.base import decimal_text
 from ..rules import AspectState, judgement_state
 from . import service
 from .service import skill_ref

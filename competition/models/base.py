@@ -62,3 +62,10 @@ class Named:
 
 def as_decimal(value) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def decimal_text(value: Decimal) -> str:
+    """A stored decimal as text: at least 2 decimals, no trailing zeros beyond them."""
+    text = format(value.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"

@@ -125,6 +125,8 @@ class Skill(Named, db.Model):
     team_size: Mapped[int] = mapped_column(Integer, default=1)
     visibility: Mapped[str] = mapped_column(String(16), default="hidden")
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The skill's version when it was frozen: the public sees the standings as of this version.
+    frozen_version: Mapped[int | None] = mapped_column(Integer)
     # Bumped by every change of the skill's marks; clients resync with ?since=<version>.
     # Scheme, competitor and panel changes bump it too (kept standings reload).
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -76,22 +76,3 @@ def test_a_scheme_change_bumps_the_version_and_the_standings_reload(ctx):
         aspect.max = aspect.max + 1
     after, _ = hub.snapshot(skill.id)
     assert after["version"] == before["version"] + 1 == skill_10().version
-
-
-@pytest.mark.parametrize(("visibility", "public_results"), [
-    ("hidden", "none"), ("progress", "null"), ("live", "full"), ("frozen", "null"),
-    ("published", "full"),
-])
-def test_what_the_public_is_sent_follows_the_visibility(ctx, visibility, public_results):
-    app, _panel = ctx
-    with write_transaction() as session:
-        session.execute(sa.update(Skill).where(Skill.code == "10")
-                        .values(visibility=visibility))
-    staff, public = live.hub(app).snapshot(skill_10().id)
-    assert staff["results"] is not None and staff["visibility"] == visibility
-    if public_results == "none":
-        assert public is None
-    elif public_results == "null":
-        assert public["results"] is None and public["progress"] == staff["progress"]
-    else:
-        assert public == staff

@@ -97,8 +97,11 @@ def championship_new():
 @bp.get("/championships/<int:championship_id>")
 def championship(championship_id: int):
     championship = _get(Championship, championship_id)
+    from ...board.service import visibility_labels
+
     return render_template("registry/people/championship.html", championship=championship,
-                           overview=service.skill_overview(championship))
+                           overview=service.skill_overview(championship),
+                           visibility_labels=visibility_labels())
 
 
 @bp.route("/championships/<int:championship_id>/edit", methods=["GET", "POST"])
