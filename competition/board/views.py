@@ -30,7 +30,9 @@ def snapshot(ref: str):
     """The skill's snapshot as this viewer may see it (docs/api.md): what a board shows, and
     what it fetches after a reconnect."""
     skill = skill_or_404(ref)
-    found = live.hub().snapshot_for(skill.id, current_user)
+    # ?view=public: what the hall may see, even on an organizer's logged-in laptop.
+    viewer = None if request.args.get("view") == "public" else current_user
+    found = live.hub().snapshot_for(skill.id, viewer)
     if found is None:
         return jsonify(error="unavailable",
                        message=_("The standings of this skill cannot be computed yet.")), 503

@@ -90,7 +90,9 @@ def on_board_join(data) -> dict:
         skill = service.find_skill(_skill_of(data))
     except Refused as refusal:
         return refusal.answer()
-    staff = live.is_staff(current_user, skill.id)
+    # A projector in the hall asks for the public view even with an organizer logged in.
+    public_view = isinstance(data, dict) and data.get("view") == "public"
+    staff = not public_view and live.is_staff(current_user, skill.id)
     snapshot = live.hub().snapshot(skill.id)
     if snapshot is None:
         return {"ok": False, "error": "unavailable",
