@@ -177,9 +177,10 @@ class LiveServer:
 
 
 def start_server(instance: Path, database_url: str, env: dict | None = None,
-                 command: str = "run") -> LiveServer:
-    """`python -m competition COMMAND --port P` (`run`, or `serve` for the gevent server)."""
-    port = free_port()
+                 command: str = "run", port: int | None = None) -> LiveServer:
+    """`python -m competition COMMAND --port P` (`run`, or `serve` for the gevent server), on
+    a free port unless `port` is given (a restart on the same address)."""
+    port = port or free_port()
     log = instance / "server.log"
     environment = dict(os.environ)
     environment.update({
