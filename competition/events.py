@@ -27,8 +27,10 @@ def on_connect(auth=None) -> None:
 
 def register(socketio) -> None:
     from . import progress
+    from .board import screen_events
     from .judging import events as judging
 
     socketio.on_event("connect", on_connect)
     progress.register(socketio)
     judging.register(socketio)
+    screen_events.register(socketio)

@@ -45,6 +45,27 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     # organizers and admins see it read-only, the chief of 10 marks too
     "board.snapshot": ("/board/10/snapshot.json", EVERYONE),
     "board.skill_visibility": ("/board/10/visibility", STAFF),  # POST only
+    # the hall's projector: one skill, or a rotation through skills (public screens)
+    "board.projector": ("/board/10/projector?theme=light&lang=kk", EVERYONE),
+    "board.rotation": ("/board/rotation?skills=04,10,18&every=20", EVERYONE),
+    # the hall's screens: organizers control them (changes are POST only); a screen is public
+    # (the demo has none: an unknown key is a 404 for everyone)
+    "board.screens": ("/board/screens", STAFF),
+    "board.screen_new": ("/board/screens/new", STAFF),
+    "board.screen_rename": ("/board/screens/1/rename", STAFF),
+    "board.screen_delete": ("/board/screens/1/delete", STAFF),
+    "board.screen_show": ("/board/screens/1/show/medals", STAFF),
+    "board.screen_ceremony": ("/board/screens/1/ceremony", STAFF),
+    "board.screen_step": ("/board/screens/1/ceremony/next", STAFF),
+    "board.screen": ("/screen/no-such-screen", EVERYONE),
+    # public results (skill 10 of the demo is live: its workbook is a 404 until published), the
+    # medal table, the participant's page (an unknown code answers 404 with the form)
+    "board.results_index": ("/results", EVERYONE),
+    "board.results_skill": ("/results/10", EVERYONE),
+    "board.results_export": ("/results/10.xlsx", EVERYONE),
+    "board.medals": ("/medals", EVERYONE),
+    "board.participant_lookup": ("/me?code=not-a-code", EVERYONE),
+    "board.participant": ("/me/NOTACODE00", EVERYONE),
     "judging.index": ("/judging/", {"expert", "chief"} | STAFF),
     "judging.tablet": ("/judging/10", {"expert", "chief"} | STAFF),
     # the chief expert's board of skill 10: its chief (and deputy), organizers, admins; the test
@@ -112,7 +133,9 @@ NOT_GET = {"registry.scheme_maxima", "registry.scheme_move",
            "accounts.account_pin_remove", "accounts.account_disable", "accounts.account_enable",
            "accounts.account_code", "accounts.account_codes_revoke",
            "accounts.account_token_revoke", "api.submit_mark",
-           "board.skill_visibility"}
+           "board.skill_visibility", "board.screen_new", "board.screen_rename",
+           "board.screen_delete", "board.screen_show", "board.screen_ceremony",
+           "board.screen_step"}
 
 
 @pytest.fixture(scope="module")

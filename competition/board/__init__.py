@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from . import projector, results, views  # noqa: E402,F401
+from . import projector, results, screens, views  # noqa: E402,F401

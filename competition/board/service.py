@@ -101,5 +101,8 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
         audit.record("visibility", "skill", skill.id, f"{skill.code}: {before} → {visibility}",
                      {"visibility": [before, visibility]}, skill.championship_id)
     live.hub().refresh(skill_id)
+    from .screens import skill_visibility_changed
+
+    skill_visibility_changed(skill_id)  # a ceremony on a hall screen shows what it now may
     return skill
 

@@ -6,10 +6,11 @@ from .event import Championship, Organization, Skill
 from .marks import Mark, MarkRevision, SignOff
 from .people import ApiToken, Competitor, CompetitorMember, Expert, ExpertRole, User
 from .scheme import Aspect, Criterion, SubCriterion
+from .screens import Screen
 
 __all__ = [
     "ApiToken", "Aspect", "AuditEntry", "Award", "Championship", "Competitor", "CompetitorMember",
     "Criterion", "Document", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark",
-    "MarkRevision", "Organization", "WorkstationDraw",
+    "MarkRevision", "Organization", "Screen", "WorkstationDraw",
     "SignOff", "Skill", "SubCriterion", "User",
 ]
