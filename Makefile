@@ -10,7 +10,7 @@ PORT   ?= 5000
 APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: run test screenshots install install-dev system-packages catalogs messages lint clean \
-        bench-live
+        bench-live bench-board e2e-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,12 +53,22 @@ system-packages:
 run: install
 	@$(BIN)/competition db upgrade
 	@$(BIN)/competition demo --if-empty
+	@echo "To see boards move, let demo judges enter marks (in another terminal): $(BIN)/competition simulate --url http://$(HOST):$(PORT)"
 	@$(BIN)/competition run --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
 
-test: install-dev system-packages
+# axe-core for the accessibility tests, from tests/e2e/package-lock.json. Without npm those tests
+# skip (and fail with CI=true): install Node.js with npm.
+e2e-packages:
+	@if command -v npm >/dev/null; then \
+	  cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "npm not found: the accessibility tests need it (install Node.js with npm)"; \
+	fi
+
+test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -67,7 +77,7 @@ clean:
 	find competition/translations -name '*.mo' -delete
 
 # Regenerate the README's screenshots (docs/screenshots/) from the browser tests.
-screenshots: install-dev system-packages
+screenshots: install-dev system-packages e2e-packages
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
 
 # The live path's benchmark (bench/bench_live.py): needs Node.js and npm (apt-get install nodejs
@@ -77,3 +87,16 @@ bench-live: install-dev
 	@command -v npm >/dev/null || { echo "bench-live needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; }
 	cd bench/live && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/bench_live.py $(BENCH_ARGS)
+
+# The public standings endpoint (GET /board/<ref>/snapshot.json) under 50 HTTP clients, beside a
+# static file and a bare Flask "hello" on gevent (bench/bench_board_http.py). Needs wrk: installed
+# here when run as root. Not part of `test`. BENCH_ARGS="--duration 5" for a shorter run.
+bench-board: install
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian package: wrk"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "bench-board needs wrk: sudo apt-get install wrk"; exit 1; \
+	  fi; }
+	$(BIN)/python bench/bench_board_http.py $(BENCH_ARGS)

@@ -141,7 +141,8 @@ def serve(host: str, port: int) -> None:
                    f"{files // 2 - 50} viewers fit; raise the limit (`ulimit -n`, systemd "
                    "LimitNOFILE=)", err=True)
     production.tune_garbage_collector()
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
+                 handler_class=production.handler_class())
 
 
 @cli.command()
@@ -282,6 +283,66 @@ def token_create(login: str, label: str) -> None:
         click.echo(create_token(login, label))
     except AccountError as error:
         raise CommandError(str(error)) from None
+
+
+@cli.command()
+@click.option("--url", default="http://localhost:5000", show_default=True,
+              help="The running server (`make run`, `competition run` or `serve`).")
+@click.option("--rate", default=5.0, show_default=True, type=click.FloatRange(0.1, 1000),
+              help="Marks per second, all judges together.")
+@click.option("--skills", "skills", default="", metavar="CODES",
+              help="Comma-separated skills, e.g. 10,04 (default: every skill).")
+@click.option("--championship", "championship_code",
+              help="The championship, when skill codes repeat across championships (without "
+                   "--skills: its skills only).")
+@click.option("--until-complete", is_flag=True,
+              help="Go on until every mark of the skills is in and no dispute is open, also "
+                   "after marks others withdrew or disputes they opened meanwhile.")
+@click.option("--show", is_flag=True, help="Set the skills' boards to live first.")
+@click.option("--seed", type=int, help="Random seed, for a repeatable run.")
+@with_appcontext
+def simulate(url: str, rate: float, skills: str, championship_code: str | None,
+             until_complete: bool, show: bool, seed: int | None) -> None:
+    """Demo judges enter marks into a running server, as tablets do, so that boards move.
+
+    Run it beside the server with the same COMPETITION_INSTANCE / COMPETITION_DATABASE_URL:
+    it makes the judges' API tokens in that database (and an account, without a password, for
+    each expert who has none). The marks are real: for the demo, never a real championship.
+    """
+    from .simulate import SimulationError
+    from .simulate import simulate as run_simulation
+
+    def bar(length: int, label: str):
+        return click.progressbar(length=length, label=label, file=sys.stderr)
+
+    try:
+        summary = run_simulation(url, rate, skills.split(","), championship_code,
+                                 until_complete, show, seed, bar, click.echo)
+    except SimulationError as error:
+        raise CommandError(str(error)) from None
+    rate_done = summary.marks / summary.seconds if summary.seconds else 0
+    done = (f"{summary.marks} marks entered in {summary.seconds:.1f} s ({rate_done:.1f}/s); "
+            f"disputes: {summary.disputes}, re-marked: {summary.remarks}")
+    if summary.taken:
+        done += f"; {summary.taken} cells were marked by others meanwhile"
+    if summary.refused:
+        counts = ", ".join(f"{code} {count}" for code, count in sorted(summary.refused.items()))
+        click.echo(f"warning: the server refused marks ({counts}); first: "
+                   f"{one_line(summary.first_refusal)}", err=True)
+    if summary.interrupted:
+        click.echo(f"Stopped (Ctrl+C): {done}.")
+        sys.exit(130)
+    missing = summary.left + summary.unreachable
+    if missing and until_complete:
+        raise CommandError(f"{missing} marks could not be entered ({summary.unreachable} of "
+                           "them no judge may enter: signed-off sub-criteria, compatriots or "
+                           f"marking teams); {done}")
+    if not (summary.marks or summary.refused or summary.taken or missing):
+        click.echo("Every mark of these skills is in already; nothing to do.")
+        return
+    click.echo(f"Done: {done}.")
+    if missing:
+        click.echo(f"{missing} marks are still missing; run again, or with --until-complete.")
 
 
 def _explain(error: BaseException) -> str:
