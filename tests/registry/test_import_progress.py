@@ -53,9 +53,17 @@ def users(demo_app):
 
 @pytest.fixture
 def fast_progress(monkeypatch):
-    """Events every 10 ms, so that a few hundred rows give many; and check that the request's
-    thread never emits inside a write transaction."""
+    """Events every 10 ms, and each row taking at least 0.2 ms (a busy machine may check 300
+    rows faster than one interval, or starve the watcher), so that a few hundred rows give
+    several; and check that the request's thread never emits inside a write transaction."""
     monkeypatch.setattr(progress, "INTERVAL", 0.01)
+    update = progress.Reporter._update
+
+    def slower_update(self, done, total, label):
+        update(self, done, total, label)
+        time.sleep(0.0002)
+
+    monkeypatch.setattr(progress.Reporter, "_update", slower_update)
     main, emit = threading.current_thread(), socketio.emit
     inside: list[str] = []
 
