@@ -9,6 +9,7 @@
 // A projector is a public screen even when an organizer is logged in on its laptop, so it asks
 // for the public view and, whatever it is sent, shows no more than the visibility allows.
 
+import { format, pickName } from "./text.js";
 const SOCKET_MODULE = "../vendor/socket.io/socket.io.esm.min.js";
 const RESYNC_EVERY = 60000; // ms between two reads of the snapshots over HTTP (a safety net)
 const ANNOUNCE_EVERY = 30000; // ms: "standings updated" is said at most this often
@@ -32,16 +33,9 @@ const byRef = new Map(skills.map((entry) => [entry.ref, entry]));
 const snapshots = new Map(); // ref -> the snapshot shown (or to show when its turn comes)
 const view = { index: 0, ref: null, rendered: null }; // the skill on screen and its snapshot
 
-function t(key, values = {}) {
-  return (strings[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (
-    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole));
-}
+const t = (key, values = {}) => format(strings[key] || key, values);
 
-function pick(names) {
-  if (names === null || names === undefined) return "";
-  if (typeof names === "string") return names;
-  return names[lang] || names.ru || names.kk || names.en || "";
-}
+const pick = (names) => pickName(names, lang);
 
 const timeOfDay = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
 const hourMinute = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
@@ -283,6 +277,15 @@ function accept(ref, snapshot) {
   const entry = byRef.get(snapshot.skill || ref);
   if (!entry) return;
   const shown = snapshots.get(entry.ref);
+  if (!("competitors" in snapshot) && snapshot.visibility !== "hidden") {
+    // A broadcast leaves out the names it sent before (same `meta`): keep ours, or read all.
+    if (!shown || !shown.competitors || shown.meta !== snapshot.meta) {
+      fetchSnapshot(entry);
+      return;
+    }
+    snapshot.competitors = shown.competitors;
+    snapshot.criteria = shown.criteria;
+  }
   const onScreen = skills[view.index] && skills[view.index].ref === entry.ref;
   snapshot.received = new Date();
   if (shown) {

@@ -8,6 +8,7 @@
 // A message and a ceremony are drawn here. When the server restarts, Socket.IO reconnects,
 // joins again and the answer's state is shown; a frame that failed to load is loaded again.
 
+import { format, pickName } from "./text.js";
 const SOCKET_MODULE = "../vendor/socket.io/socket.io.esm.min.js";
 const JOIN_TIMEOUT = 5000; // ms to wait for the answer to `screen:join` before asking again
 const RETRY_FRAME = 5000; // ms before loading again a frame that failed (the server was away)
@@ -22,16 +23,9 @@ const byId = (id) => document.getElementById(id);
 let shown = null; // the state on screen
 let socket = null;
 
-function t(template, values = {}) {
-  return (template || "").replace(/\{(\w+)\}/g, (whole, name) => (
-    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole));
-}
+const t = format;
 
-function pick(names) {
-  if (!names) return "";
-  if (typeof names === "string") return names;
-  return names[lang] || names.ru || names.kk || names.en || "";
-}
+const pick = (names) => pickName(names, lang);
 
 function node(tag, className, text) {
   const element = document.createElement(tag);

@@ -6,6 +6,7 @@
 // the screen itself (`screen:join`, `screen:show`) and says what each one shows now, whoever
 // changed it.
 
+import { format, pickName } from "./text.js";
 const SOCKET_MODULE = "../vendor/socket.io/socket.io.esm.min.js";
 
 const root = document.getElementById("screens-control");
@@ -14,16 +15,9 @@ const status = document.getElementById("control-status");
 const news = document.getElementById("control-news");
 const lang = document.documentElement.lang || "ru";
 
-function t(template, values = {}) {
-  return (template || "").replace(/\{(\w+)\}/g, (whole, name) => (
-    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole));
-}
+const t = format;
 
-function pick(names) {
-  if (!names) return "";
-  if (typeof names === "string") return names;
-  return names[lang] || names.ru || names.kk || names.en || "";
-}
+const pick = (names) => pickName(names, lang);
 
 function announce(text) {
   // Cleared first so that the same words said twice are announced twice.

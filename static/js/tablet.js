@@ -8,6 +8,7 @@
 // (re)connection is followed by a resync over HTTP from the last version seen.
 
 import { Outbox, deviceLabel, newId } from "./outbox.js";
+import { format } from "./text.js";
 
 const ACK_TIMEOUT = 8000; // ms without an answer: the mark stays in the outbox, resent later
 const DRAIN_EVERY = 4000; // ms between two passes over the outbox
@@ -21,10 +22,7 @@ const strings = data.strings;
 const lang = document.documentElement.lang || "ru";
 const byId = (id) => document.getElementById(id);
 
-function t(key, values = {}) {
-  return (strings[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (
-    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole));
-}
+const t = (key, values = {}) => format(strings[key] || key, values);
 
 const decimals = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
 
