@@ -51,9 +51,10 @@ import urllib.request  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from processes import cpu_seconds, free_port, machine_busy_seconds  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-TICKS = os.sysconf("SC_CLK_TCK")
 SECRET_KEY = secrets.token_urlsafe(32)  # of the product's throwaway instance
 
 
@@ -105,26 +106,6 @@ def product_server(port: int, nodelay: bool) -> None:
 
 
 # --- processes ------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes of this machine have used (the `cpu` line of /proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / TICKS
-
 
 @dataclass
 class Server:

@@ -44,10 +44,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from processes import cpu_seconds, free_port, machine_busy_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = ROOT / "bench" / "live"
 PYTHON = sys.executable
-TICKS = os.sysconf("SC_CLK_TCK")
 PY_SPY: Path | None = None  # --py-spy
 SECRET_KEY = secrets.token_urlsafe(32)  # of the product's throwaway instance
 
@@ -60,26 +61,6 @@ CPU_VS_NODE = 3.0
 
 
 # --- processes ------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes of this machine have used (the `cpu` line of /proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / TICKS
-
 
 def wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
