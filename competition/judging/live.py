@@ -101,6 +101,7 @@ class _Standings:
         parsed = rules.parse_skill(document)
         self.version = skill.version
         self.meta = _skill_meta(skill)
+        self.meta_version = skill.scheme_version  # names and scheme change with it
         self.code = self.meta["skill"]
         self.standings = rules.SkillStandings(parsed)
         self.withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
@@ -187,6 +188,7 @@ class Hub:
         self._frozen: dict[tuple[int, int], tuple[dict, dict]] = {}
         self._refresh: set[int] = set()
         self._sent_public: dict[int, tuple] = {}
+        self._sent_meta: dict[tuple[int, str], int] = {}
         self.broadcasts = 0  # rounds sent (for benchmarks and tests)
 
     # --- called by the live path, after the commit ---------------------------------------
@@ -237,13 +239,28 @@ class Hub:
             return
         staff, public = snapshot
         self.broadcasts += 1
-        socketio.emit("board:snapshot", staff, to=board_room(skill_id, staff=True))
+        socketio.emit("board:snapshot", self._slim(skill_id, "staff", staff),
+                      to=board_room(skill_id, staff=True))
         # A hidden or frozen skill's public snapshot does not move with marks: sent on change.
         seen = (public["visibility"], public.get("version"))
         if refresh or self._sent_public.get(skill_id) != seen \
                 or public["visibility"] not in ("hidden", "frozen"):
             self._sent_public[skill_id] = seen
-            socketio.emit("board:snapshot", public, to=board_room(skill_id, staff=False))
+            socketio.emit("board:snapshot", self._slim(skill_id, "public", public),
+                          to=board_room(skill_id, staff=False))
+
+    def _slim(self, skill_id: int, audience: str, snapshot: dict) -> dict:
+        """A broadcast leaves out the competitors' and criteria's names once a room was sent
+        them for this `meta` version: boards keep them (docs/api.md). They are most of a
+        snapshot's bytes, and a broadcast goes to every viewer of the hall."""
+        if "competitors" not in snapshot:
+            return snapshot
+        key = (skill_id, audience)
+        if self._sent_meta.get(key) != snapshot["meta"]:
+            self._sent_meta[key] = snapshot["meta"]
+            return snapshot
+        return {name: value for name, value in snapshot.items()
+                if name not in ("competitors", "criteria")}
 
     # --- standings -----------------------------------------------------------------------
 
@@ -281,7 +298,7 @@ class Hub:
             base = {"skill": meta["skill"], "championship": meta["championship"],
                     "name": meta["name"], "visibility": skill.visibility}
             staff = base | {
-                "version": state.version,
+                "version": state.version, "meta": state.meta_version,
                 "frozen_at": _iso(skill.frozen_at), "updated_at": _iso_now(),
                 "progress": {"marked": state.marked(), "expected": state.expected},
                 "criteria": meta["criteria"], "competitors": meta["competitors"],

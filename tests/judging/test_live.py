@@ -100,6 +100,15 @@ def test_a_judges_mark_reaches_the_panel_and_the_boards(live_server, sio_client,
     assert snapshot["progress"]["marked"] == first["progress"]["marked"] + 1
     results = [r for g in snapshot["results"]["groups"] for r in g["results"]]
     assert any(r["competitor"] == panel.competitor for r in results)
+    # Once the room has the names, broadcasts leave them out (same `meta`); HTTP has them all.
+    answer = tablet.call("mark:submit", {"id": str(uuid.uuid4()), "skill": "10",
+                                         "aspect": panel.j_aspect, "competitor": panel.competitor,
+                                         "value": 2, "base": 1}, timeout=10)
+    later = _wait(snapshots, lambda e: e["version"] >= answer["mark"]["version"])
+    assert "competitors" in first and "competitors" not in later
+    assert later["meta"] == first["meta"] and later["results"] is not None
+    full = requests.get(f"{live_server.url}/board/10/snapshot.json", timeout=10).json()
+    assert full["competitors"] == first["competitors"]
 
 
 def test_a_socket_without_a_valid_token_is_refused_and_anonymous_cannot_mark(live_server,
