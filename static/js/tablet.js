@@ -677,6 +677,12 @@ function settle(entry, answer) {
     announce(t("announce_saved", { ...words, value: aspect ? shown(aspect, value) : String(value) }));
   } else if (answer.error === "unauthenticated") {
     state.sessionEnded = true; // kept until the expert logs in again
+  } else if (answer.error === "server_error") {
+    // The server could not take it just now (its log says why): kept, and sent again with
+    // the same id by the timer, as when no answer came.
+    renderCell(entry.cell);
+    renderStatus();
+    return;
   } else {
     // Refused for good: not retried. The entries made after it in this cell go too: they
     // were corrections of a value the server did not take.
