@@ -198,10 +198,16 @@ class Hub:
             self._pending.setdefault(skill_id, []).append(mark)
             if dispute is not None:
                 self._disputes.setdefault(skill_id, []).append(dispute)
-            if skill_id in self._running:
-                return
-            self._running.add(skill_id)
-        socketio.start_background_task(self._drain, skill_id)
+            start = self._claim(skill_id)
+        if start:
+            socketio.start_background_task(self._drain, skill_id)
+
+    def _claim(self, skill_id: int) -> bool:
+        """Whether the caller starts the skill's broadcaster (none runs yet); under _lock."""
+        if skill_id in self._running:
+            return False
+        self._running.add(skill_id)
+        return True
 
     def lock_changed(self, skill_id: int, payload: dict) -> None:
         socketio.emit("lock", payload, to=panel_room(skill_id))
@@ -339,12 +345,10 @@ class Hub:
     def refresh(self, skill_id: int) -> None:
         """Send every board of the skill a new snapshot (its visibility changed)."""
         with self._lock:
-            self._pending.setdefault(skill_id, [])
             self._refresh.add(skill_id)
-            if skill_id in self._running:
-                return
-            self._running.add(skill_id)
-        socketio.start_background_task(self._drain, skill_id)
+            start = self._claim(skill_id)
+        if start:
+            socketio.start_background_task(self._drain, skill_id)
 
     def forget(self, skill_id: int) -> None:
         """Drop a skill's kept standings (its scheme or competitors changed)."""
