@@ -51,7 +51,7 @@ import urllib.request  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from processes import cpu_seconds, free_port, machine_busy_seconds  # noqa: E402
+from processes import Server, cpu_seconds, free_port, machine_busy_seconds, start, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -103,46 +103,6 @@ def product_server(port: int, nodelay: bool) -> None:
     if nodelay:
         set_nodelay()
     competition()
-
-
-# --- processes ------------------------------------------------------------------------------
-
-@dataclass
-class Server:
-    label: str
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-
-def start(label: str, command: list[str], port: int, workdir: Path, env: dict | None = None,
-          ) -> Server:
-    log = workdir / f"server-{port}.log"
-    environment = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   env=environment, cwd=workdir)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{label} exited early:\n{log.read_text(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return Server(label, process, f"http://127.0.0.1:{port}", log)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"{label} did not listen in 60 s:\n{log.read_text(errors='replace')}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the product's instance -----------------------------------------------------------------

@@ -34,7 +34,6 @@ import queue
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from processes import cpu_seconds, free_port, machine_busy_seconds
+from processes import Server, cpu_seconds, free_port, machine_busy_seconds, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = ROOT / "bench" / "live"
@@ -58,51 +57,6 @@ ACK_P99_MS = 20.0
 LAST_VIEWER_P99_MS = 150.0
 CPU_VS_PYTHON = 1.5
 CPU_VS_NODE = 3.0
-
-
-# --- processes ------------------------------------------------------------------------------
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited early:\n{log.read_text(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the server did not listen in {seconds:.0f} s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@dataclass
-class Server:
-    label: str
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-
-def start(label: str, command: list[str], port: int, workdir: Path, env: dict | None = None,
-          ) -> Server:
-    log = workdir / f"server-{port}.log"
-    environment = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   env=environment, cwd=workdir)
-    wait_for_port(port, process, log)
-    return Server(label, process, f"http://127.0.0.1:{port}", log)
 
 
 # --- the load generator -------------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""What the benchmarks measure of processes: free ports and CPU time (Linux /proc)."""
+"""The benchmarks' servers: started, awaited and stopped; free ports and CPU time (/proc)."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -27,3 +30,45 @@ def machine_busy_seconds() -> float:
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
     return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+@dataclass
+class Server:
+    label: str
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+
+def start(label: str, command: list[str], port: int, workdir: Path, env: dict | None = None,
+          seconds: float = 60) -> Server:
+    """Run `command` (a server listening on `port`), its output in workdir/server-PORT.log,
+    and return once it accepts connections."""
+    log = workdir / f"server-{port}.log"
+    environment = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   env=environment, cwd=workdir)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{label} exited early:\n{log.read_text(errors='replace')}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return Server(label, process, f"http://127.0.0.1:{port}", log)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{label} did not listen in {seconds:.0f} s:\n"
+                     f"{log.read_text(errors='replace')}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
