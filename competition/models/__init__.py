@@ -1,7 +1,14 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from .audit import AuditEntry, LoginAttempt, LoginCode, WorkstationDraw
-from .documents import Award, Document
+from .documents import (
+    Award,
+    Document,
+    DocumentAsset,
+    DocumentBatch,
+    DocumentSettings,
+    DocumentTemplate,
+)
 from .event import Championship, Organization, Skill
 from .marks import Mark, MarkRevision, SignOff
 from .people import ApiToken, Competitor, CompetitorMember, Expert, ExpertRole, User
@@ -10,7 +17,8 @@ from .screens import Screen
 
 __all__ = [
     "ApiToken", "Aspect", "AuditEntry", "Award", "Championship", "Competitor", "CompetitorMember",
-    "Criterion", "Document", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark",
+    "Criterion", "Document", "DocumentAsset", "DocumentBatch", "DocumentSettings",
+    "DocumentTemplate", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark",
     "MarkRevision", "Organization", "Screen", "WorkstationDraw",
     "SignOff", "Skill", "SubCriterion", "User",
 ]

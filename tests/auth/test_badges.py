@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from competition.auth.pdf import PDF_BASE_URL, RefusedURL, StaticFilesOnly
+from competition.documents.render import PDF_BASE_URL, RefusedURL, StaticFilesOnly
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import AuditEntry, Championship, Expert, LoginCode, Skill, User
@@ -223,7 +223,7 @@ def test_documents_cannot_read_local_files(app, tmp_path):
 
     import segno
 
-    from competition.auth.pdf import render_pdf
+    from competition.documents.render import render_pdf
 
     png = io.BytesIO()
     segno.make("x").save(png, kind="png")

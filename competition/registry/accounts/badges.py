@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from ...audit import record
 from ...auth import service as auth
-from ...auth.pdf import render_pdf
+from ...documents.render import render_pdf
 from ...database import write_transaction
 from ...extensions import db
 from ...models import Championship, Expert, ExpertRole, Skill, User

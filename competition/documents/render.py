@@ -7,8 +7,7 @@ static folder on disk and refuses everything else: `file:` URLs, other hosts, ot
 template (or a name typed by an organizer) cannot make the server read its own files or call
 out to the network. `data:` URLs carry no I/O and are allowed.
 
-(Badges are the first user; the documents feature — certificates, result sheets — should take
-this module over.)
+(Badges, certificates, result sheets and marking forms all render through here.)
 """
 
 from __future__ import annotations
@@ -82,3 +81,47 @@ def render_pdf(html: str) -> RenderedPdf:
     """Render one HTML document (many pages) to one PDF."""
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_fetcher()).render()
     return RenderedPdf(document.write_pdf(), len(document.pages))
+
+
+class RenderFailed(RuntimeError):
+    """The render process failed; the message is its last line of error output."""
+
+
+def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
+    """`render_pdf` in a child process, for pages that print in a request (result sheets,
+    marking forms): WeasyPrint holds the CPU for as long as it renders, and in the server's
+    process that would stall every socket (under gevent the wait for the child is cooperative).
+    The child fetches the same static files only."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "competition.documents.render",
+               current_app.static_folder, url_for("static", filename="")]
+    if has_request_context():
+        command.append(request.host_url)
+    done = subprocess.run(command, input=html.encode(), capture_output=True, timeout=timeout)
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise RenderFailed(lines[-1])
+    pages, _newline, data = done.stdout.partition(b"\n")
+    return RenderedPdf(data, int(pages))
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m competition.documents.render STATIC_FOLDER STATIC_PATH [ORIGIN]`: HTML on
+    stdin; the page count, a newline and the PDF on stdout."""
+    import sys
+
+    static_folder, static_path, *origins = argv
+    fetcher = StaticFilesOnly(static_folder, static_path, (PDF_ORIGIN, *origins))
+    html = sys.stdin.buffer.read().decode()
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
+    data = document.write_pdf()
+    sys.stdout.buffer.write(f"{len(document.pages)}\n".encode() + data)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))
