@@ -125,6 +125,16 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
                                  "&template-lang=kk&template-format=xlsx", STAFF),
     "registry.import_export": ("/manage/import/export?export-kind=experts"
                                "&export-championship=vko-ws-2026&export-format=xlsx", STAFF),
+    # staff sheets and exports (documents/sheet_views.py): organizers print them whatever the
+    # public sees
+    "sheets.results_pdf": ("/manage/sheets/skills/10/results.pdf", STAFF),
+    "sheets.results_xlsx": ("/manage/sheets/skills/10/results.xlsx", STAFF),
+    "sheets.results_csv": ("/manage/sheets/skills/10/results.csv", STAFF),
+    "sheets.forms_pdf": ("/manage/sheets/skills/10/forms.pdf?sub=A1", STAFF),
+    "sheets.marks_csv": ("/manage/sheets/skills/10/marks.csv", STAFF),
+    "sheets.marks_xlsx": ("/manage/sheets/skills/10/marks.xlsx", STAFF),
+    "sheets.medals_pdf": ("/manage/sheets/championships/vko-ws-2026/medals.pdf", STAFF),
+    "sheets.medals_xlsx": ("/manage/sheets/championships/vko-ws-2026/medals.xlsx", STAFF),
 }
 NOT_GET = {"registry.scheme_maxima", "registry.scheme_move",
            "registry.competitor_results_code", "registry.import_upload",

@@ -213,7 +213,7 @@ def results_index():
 @bp.get("/results/<path:ref>.xlsx")
 def results_export(ref: str):
     """The published results as a workbook: the same table as the page."""
-    from .exports import results_workbook
+    from ..documents.sheets import results_workbook
 
     skill = _skill_or_404(ref)
     if skill.visibility != "published":
