@@ -125,6 +125,16 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
                                  "&template-lang=kk&template-format=xlsx", STAFF),
     "registry.import_export": ("/manage/import/export?export-kind=experts"
                                "&export-championship=vko-ws-2026&export-format=xlsx", STAFF),
+    # awards: organizers manage nominations (award 1 is the demo's first), everyone reads /awards
+    "awards.awards_public": ("/awards", EVERYONE),
+    "awards.manage": ("/manage/awards?championship=vko-ws-2026", STAFF),
+    "awards.nomination_new": ("/manage/awards/new?championship=vko-ws-2026", STAFF),
+    "awards.nomination_edit": ("/manage/awards/1/edit", STAFF),
+    "awards.nomination_delete": ("/manage/awards/1/delete", STAFF),
+    "awards.recipients_add": ("/manage/awards/1/recipients", STAFF),
+    "awards.recipient_remove": ("/manage/awards/1/remove", STAFF),
+    "awards.nomination_move": ("/manage/awards/1/move", STAFF),
+    "awards.recipient_move": ("/manage/awards/1/move-recipient", STAFF),
     # staff sheets and exports (documents/sheet_views.py): organizers print them whatever the
     # public sees
     "sheets.results_pdf": ("/manage/sheets/skills/10/results.pdf", STAFF),
@@ -136,7 +146,9 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "sheets.medals_pdf": ("/manage/sheets/championships/vko-ws-2026/medals.pdf", STAFF),
     "sheets.medals_xlsx": ("/manage/sheets/championships/vko-ws-2026/medals.xlsx", STAFF),
 }
-NOT_GET = {"registry.scheme_maxima", "registry.scheme_move",
+NOT_GET = {"awards.recipients_add", "awards.recipient_remove", "awards.nomination_move",
+           "awards.recipient_move",
+           "registry.scheme_maxima", "registry.scheme_move",
            "registry.competitor_results_code", "registry.import_upload",
            "registry.import_confirm", "registry.import_cancel",
            "auth.logout", "accounts.account_password", "accounts.account_pin",

@@ -106,6 +106,48 @@ def test_organizations():
     assert len(regions) >= 2, "a guest region makes Best of Region worth showing"
 
 
+# -- awards ---------------------------------------------------------------------------------
+
+
+def test_awards():
+    """Nominations as in the issue: a patron of the year and a college (one recipient each),
+    a social partner given to several enterprises, one to a person; every code is known."""
+    awards = load("awards.json")
+    orgs = organizations()
+    championships = {load(name)["code"] for name in CHAMPIONSHIPS}
+    titles = Counter()
+    for index, nomination in enumerate(awards):
+        where = f"awards.json[{index}]"
+        assert set(nomination) == {"championship", "name", "recipients"}, where
+        assert nomination["championship"] in championships, where
+        assert_text(nomination["name"], where)
+        assert_translated(nomination["name"], where)
+        titles[(nomination["championship"], nomination["name"]["ru"])] += 1
+        assert nomination["recipients"], f"{where}: no recipient"
+        seen = []
+        for recipient in nomination["recipients"]:
+            assert set(recipient) in ({"organization"}, {"person", "organization"}), where
+            assert recipient["organization"] is None or recipient["organization"] in orgs, where
+            if "person" in recipient:
+                assert_text(recipient["person"], f"{where} person")
+            else:
+                assert recipient["organization"] is not None, where
+            assert recipient not in seen, f"{where}: a recipient twice"
+            seen.append(recipient)
+    assert all(n == 1 for n in titles.values()), f"a nomination listed twice: {titles}"
+
+    def given(title_ru):
+        return [r for n in awards if n["name"]["ru"] == title_ru for r in n["recipients"]]
+
+    assert [orgs[r["organization"]]["kind"] for r in given("Лучший меценат года")] == [
+        "enterprise"]
+    partners = given("Лучший социальный партнёр")
+    assert len(partners) >= 2
+    assert {orgs[r["organization"]]["kind"] for r in partners} == {"enterprise"}
+    assert [orgs[r["organization"]]["kind"] for r in given("Лучший колледж")] == ["college"]
+    assert any("person" in r for n in awards for r in n["recipients"])
+
+
 # -- championships --------------------------------------------------------------------------
 
 

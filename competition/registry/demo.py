@@ -20,6 +20,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import (
     Aspect,
+    Award,
     Championship,
     Competitor,
     CompetitorMember,
@@ -34,6 +35,7 @@ from ..models import (
 from ..paths import resource_dir
 
 DEMO_FILES = ("worldskills.json", "abilympics.json")
+AWARDS_FILE = "awards.json"
 
 
 class DemoError(ValueError):
@@ -236,6 +238,48 @@ def _load_championship(path: Path, loader: _Loader, progress) -> Championship:
     return championship
 
 
+def _load_awards(path: Path, loader: _Loader, championships: dict[str, Championship]
+                 ) -> list[Award]:
+    """The nominations (awards.json): one Award row per recipient, in the file's order.
+    The championships must have ids (flushed)."""
+    entries = _read(path)
+    if not isinstance(entries, list):
+        raise DemoError(f"{path.name}: expected a list of nominations")
+    awards: list[Award] = []
+    positions: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        where = f"{path.name}[{index}]"
+        code = entry.get("championship")
+        if code not in championships:
+            raise DemoError(f"{where}: unknown championship {code!r}")
+        names = _names(entry, "name", where)
+        recipients = entry.get("recipients")
+        if not isinstance(recipients, list) or not recipients:
+            raise DemoError(f"{where}: 'recipients' needs at least one organization or person")
+        for r_index, recipient in enumerate(recipients):
+            r_where = f"{where}.recipients[{r_index}]"
+            if not isinstance(recipient, dict):
+                raise DemoError(f"{r_where}: expected {{'organization'}} or {{'person', "
+                                "'organization'}}")
+            organization = loader.organization(recipient.get("organization"), r_where)
+            award = Award(championship_id=championships[code].id, organization=organization,
+                          position=positions.setdefault(code, 0) + 1)
+            positions[code] = award.position
+            award.set_names(names)
+            if "person" in recipient:
+                person = _names(recipient, "person", r_where)
+                award.recipient_kind = "person"
+                award.recipient_ru = person.get("ru") or ""
+                award.recipient_kk = person.get("kk") or ""
+                award.recipient_en = person.get("en") or ""
+            elif organization is not None:
+                award.recipient_kind = "organization"
+            else:
+                raise DemoError(f"{r_where}: give an 'organization' code or a 'person'")
+            awards.append(award)
+    return awards
+
+
 def _no_progress(items: Iterable, _label: str):
     from contextlib import nullcontext
 
@@ -259,11 +303,16 @@ def load_demo(replace: bool = False,
         session.add_all(loader.organizations.values())
         championships = [_load_championship(folder / name, loader, each) for name in DEMO_FILES]
         session.add_all(championships)
+        session.flush()  # the awards refer to the championships by id
+        awards = _load_awards(folder / AWARDS_FILE, loader,
+                              {c.code: c for c in championships})
+        session.add_all(awards)
         session.flush()
         skills = sum(len(c.skills) for c in championships)
         competitors = sum(len(s.competitors) for c in championships for s in c.skills)
     return (f"Demo loaded: {len(championships)} championships, {skills} skills, "
-            f"{len(loader.organizations)} organizations, {competitors} competitors.")
+            f"{len(loader.organizations)} organizations, {competitors} competitors, "
+            f"{len(awards)} awards.")
 
 
 def _reset_schema() -> None:
