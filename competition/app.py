@@ -58,6 +58,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .documents import awards_bp, sheets_bp
+    from .documents import bp as documents_bp
     from .i18n import bp as i18n_bp
     from .judging import api as api_bp
     from .judging import bp as judging_bp
@@ -73,6 +74,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(i18n_bp)
     app.register_blueprint(judging_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(sheets_bp)
     app.register_blueprint(awards_bp)
 

@@ -125,6 +125,18 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
                                  "&template-lang=kk&template-format=xlsx", STAFF),
     "registry.import_export": ("/manage/import/export?export-kind=experts"
                                "&export-championship=vko-ws-2026&export-format=xlsx", STAFF),
+    # certificates (documents/views.py): organizers print, edit templates and settings (batch 1
+    # does not exist: a 404 for those allowed); verification and the PDF are public
+    "documents.certificates": ("/manage/certificates?championship=vko-ws-2026", STAFF),
+    "documents.batch": ("/manage/certificates/batches/1", STAFF),
+    "documents.batch_json": ("/manage/certificates/batches/1.json", STAFF),
+    "documents.batch_download": ("/manage/certificates/batches/1/download", STAFF),
+    "documents.template_edit": ("/manage/certificates/templates/gold?championship=vko-ws-2026",
+                                STAFF),
+    "documents.settings": ("/manage/certificates/settings?championship=vko-ws-2026", STAFF),
+    "documents.asset": ("/documents/assets/1", STAFF),
+    "documents.verify": ("/verify/not-a-real-code", EVERYONE),
+    "documents.certificate_pdf": ("/certificates/not-a-real-code.pdf", EVERYONE),
     # awards: organizers manage nominations (award 1 is the demo's first), everyone reads /awards
     "awards.awards_public": ("/awards", EVERYONE),
     "awards.manage": ("/manage/awards?championship=vko-ws-2026", STAFF),

@@ -414,6 +414,9 @@ def competitor_chart(standings: Standings, row: Row, *, chart_id: str):
 
 @bp.get("/me/<code>")
 def participant(code: str):
+    from ..documents.certificates import KIND_LABELS
+    from ..documents.views import certificates_of
+
     competitor = _competitor_by_code(clean_code(code))
     if competitor is None:
         return _wrong_code(code)
@@ -429,4 +432,5 @@ def participant(code: str):
         group=group, row=row, chart=chart, lines=lines,
         organization=competitor.organization.name() if competitor.organization else "",
         category=category_label(competitor.category),
-        results_url=url_for("board.results_skill", ref=skill_ref(skill)))
+        results_url=url_for("board.results_skill", ref=skill_ref(skill)),
+        certificates=certificates_of(competitor.id), certificate_kinds=KIND_LABELS)

@@ -13,4 +13,4 @@ bp = Blueprint("documents", __name__)
 sheets_bp = Blueprint("sheets", __name__)
 awards_bp = Blueprint("awards", __name__)
 
-from . import awards_views, sheet_views  # noqa: E402,F401
+from . import awards_views, sheet_views, views  # noqa: E402,F401

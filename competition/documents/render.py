@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import segno
 from flask import current_app, has_request_context, request, url_for
+from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
@@ -71,6 +73,13 @@ def static_fetcher() -> StaticFilesOnly:
                            tuple(origins))
 
 
+def qr_svg(url: str) -> Markup:
+    """A QR code of `url` as inline SVG (badges, certificates)."""
+    qr = segno.make(url, error="m", micro=False)
+    # segno escapes nothing it does not generate itself: the SVG holds only path data.
+    return Markup(qr.svg_inline(border=0, omitsize=True, svgclass="qr", lineclass=None))  # noqa: S704
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     data: bytes
@@ -95,7 +104,7 @@ def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "competition.documents.render",
+    command = [sys.executable, "-m", "competition.documents", "render",
                current_app.static_folder, url_for("static", filename="")]
     if has_request_context():
         command.append(request.host_url)
@@ -107,8 +116,8 @@ def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
     return RenderedPdf(data, int(pages))
 
 
-def _main(argv: list[str]) -> int:
-    """`python -m competition.documents.render STATIC_FOLDER STATIC_PATH [ORIGIN]`: HTML on
+def main(argv: list[str]) -> int:
+    """`python -m competition.documents render STATIC_FOLDER STATIC_PATH [ORIGIN]`: HTML on
     stdin; the page count, a newline and the PDF on stdout."""
     import sys
 
@@ -119,9 +128,3 @@ def _main(argv: list[str]) -> int:
     data = document.write_pdf()
     sys.stdout.buffer.write(f"{len(document.pages)}\n".encode() + data)
     return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(_main(sys.argv[1:]))

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from competition.documents.render import PDF_BASE_URL, RefusedURL, StaticFilesOnly
 from competition.database import write_transaction
+from competition.documents.render import PDF_BASE_URL, RefusedURL, StaticFilesOnly
 from competition.extensions import db
 from competition.models import AuditEntry, Championship, Expert, LoginCode, Skill, User
 from competition.registry.accounts.badges import (

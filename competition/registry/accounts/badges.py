@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import segno
 import sqlalchemy as sa
 from flask import render_template, url_for
 from flask_babel import force_locale, format_date
@@ -25,8 +24,8 @@ from sqlalchemy.orm import selectinload
 
 from ...audit import record
 from ...auth import service as auth
-from ...documents.render import render_pdf
 from ...database import write_transaction
+from ...documents.render import qr_svg, render_pdf
 from ...extensions import db
 from ...models import Championship, Expert, ExpertRole, Skill, User
 from ...models.base import utcnow
@@ -145,12 +144,6 @@ def plan_badges(championship_id: int, skill_id: int | None = None) -> BadgePlan:
             badge.note = "not-expert"
         plan.badges.append(badge)
     return plan
-
-
-def qr_svg(url: str) -> Markup:
-    qr = segno.make(url, error="m", micro=False)
-    # segno escapes nothing it does not generate itself: the SVG holds only path data.
-    return Markup(qr.svg_inline(border=0, omitsize=True, svgclass="qr", lineclass=None))  # noqa: S704
 
 
 def login_url(code: str, public_url: str | None) -> str:

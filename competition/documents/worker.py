@@ -1,0 +1,247 @@
+"""The certificate worker: a process of its own, so WeasyPrint never holds the CPU of the
+process that serves sockets.
+
+    python -m competition.documents batch BATCH_ID [--locale ru]
+    python -m competition.documents preview CHAMPIONSHIP_ID KIND   (JSON on stdin)
+
+The server starts it (`launch`) with its own database and instance folder. A batch issues the
+documents (one write transaction), prints them in chunks, keeps each person's page in the
+database, writes the batch's PDF or ZIP under <instance>/documents/ and records the outcome on
+the batch row; it prints one JSON line per progress step on stdout. In the server, a relay
+(a greenlet under gevent, a thread otherwise) reads those lines and pushes them to the page
+over Socket.IO (`progress` events, the same as imports), and marks the batch failed if the
+worker died without saying so. The command line (`competition certificates`) runs the same
+batch in its own process with a progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from ..database import write_transaction
+from ..extensions import db
+from ..models import Championship, Document, DocumentBatch, Skill
+from ..models.base import utcnow
+from . import certificates as certs
+
+STALE = timedelta(hours=1)  # a batch "running" this long is taken as abandoned
+
+Progress = Callable[[int, int, str], None]
+
+
+def batch_folder() -> Path:
+    folder = Path(current_app.instance_path) / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def batch_path(batch: DocumentBatch) -> Path:
+    return batch_folder() / f"batch-{batch.id}.{batch.output}"
+
+
+def _set(batch_id: int, **values) -> None:
+    with write_transaction() as session:
+        session.execute(sa.update(DocumentBatch).where(DocumentBatch.id == batch_id)
+                        .values(**values))
+
+
+def run_batch(batch_id: int, progress: Progress) -> DocumentBatch:
+    """Issue and print the batch's certificates; the row says how it ended."""
+    from pypdf import PdfWriter
+
+    batch = db.session.get(DocumentBatch, batch_id)
+    if batch is None:
+        raise certs.CertificateError(f"no batch {batch_id}")
+    try:
+        championship = db.session.get(Championship, batch.championship_id)
+        skill = db.session.get(Skill, batch.skill_id) if batch.skill_id else None
+        _set(batch_id, status="running")
+        progress(0, 1, str(_l("Checking who is due a certificate")))
+        scope = certs.make_scope(championship, skill, batch.kinds.split(","))
+        with write_transaction() as session:
+            issued = certs.issue(session, scope)
+            ids = [d.id for d in issued.documents]
+        documents = [db.session.get(Document, i) for i in ids]
+        total = len(documents)
+        _set(batch_id, total=total, documents=total)
+        if not documents:
+            raise certs.CertificateError(str(_l(
+                "No certificate is due: nobody in this choice has a published result "
+                "(or there are no awards).")))
+        label = str(_l("Printing certificates"))
+        progress(0, total, label)
+        target = batch_path(batch)
+        partial = target.with_suffix(target.suffix + ".part")
+        merged = PdfWriter() if batch.output == "pdf" else None
+        archive = zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) if merged is None else None
+        done = 0
+        settings = certs.settings_of(championship)
+        for chunk in certs.print_chunks(championship, documents, batch.base_url, settings):
+            with write_transaction() as session:
+                pages = zip(chunk.documents, chunk.pages, strict=True)
+                session.execute(sa.update(Document), [{"id": d.id, "pdf": page}
+                                                      for d, page in pages])
+                session.execute(sa.update(DocumentBatch).where(DocumentBatch.id == batch_id)
+                                .values(done=done + len(chunk.documents)))
+            if merged is not None:
+                import io
+
+                merged.append(io.BytesIO(chunk.pdf))
+            else:
+                for document, page in zip(chunk.documents, chunk.pages, strict=True):
+                    archive.writestr(certs.file_name(document), page)
+            done += len(chunk.documents)
+            progress(done, total, label)
+        if merged is not None:
+            with partial.open("wb") as handle:
+                merged.write(handle)
+        else:
+            archive.close()
+        partial.replace(target)
+        name = f"certificates-{championship.code}" + (f"-{skill.code}" if skill else "")
+        _set(batch_id, status="done", done=total, file_name=f"{name}.{batch.output}",
+             size=target.stat().st_size, finished_at=utcnow())
+    except certs.CertificateError as error:
+        db.session.rollback()
+        _set(batch_id, status="failed", error=str(error), finished_at=utcnow())
+    except Exception as error:  # noqa: BLE001  (the page must say it failed, not hang)
+        db.session.rollback()
+        current_app.logger.exception("certificate batch %s failed", batch_id)
+        _set(batch_id, status="failed", finished_at=utcnow(),
+             error=str(_l("Printing failed: %(error)s", error=str(error)[:500])))
+    db.session.expire_all()
+    return db.session.get(DocumentBatch, batch_id)
+
+
+# --- the server's side ----------------------------------------------------------------------------
+
+def worker_env(app) -> dict:
+    env = dict(os.environ)
+    env.update({
+        "COMPETITION_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "COMPETITION_INSTANCE": app.config["INSTANCE_PATH"],
+        "COMPETITION_SECRET_KEY": str(app.config["SECRET_KEY"]),
+        "COMPETITION_ASYNC_MODE": "threading",
+    })
+    return env
+
+
+def running_batch(championship_id: int) -> DocumentBatch | None:
+    """A batch of the championship still printing (one at a time: serials are sequential)."""
+    since = utcnow() - STALE
+    return db.session.execute(sa.select(DocumentBatch).where(
+        DocumentBatch.championship_id == championship_id,
+        DocumentBatch.status.in_(("queued", "running")),
+        DocumentBatch.created_at > since)).scalars().first()
+
+
+def launch(batch: DocumentBatch, locale: str) -> None:
+    """Start the worker for the batch and relay its progress to the batch's task room."""
+    from ..extensions import socketio
+
+    app = current_app._get_current_object()
+    log = (batch_folder() / f"batch-{batch.id}.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "competition.documents", "batch", str(batch.id),
+         "--locale", locale],
+        stdout=subprocess.PIPE, stderr=log, env=worker_env(app), close_fds=True)
+    log.close()
+    socketio.start_background_task(_relay, app, socketio, process, batch.id, batch.task)
+
+
+def _relay(app, socketio, process, batch_id: int, task: str) -> None:
+    from ..progress import room
+
+    last = {"task": task, "done": 0, "total": 0, "label": ""}
+    for line in process.stdout:
+        try:
+            step = json.loads(line)
+        except ValueError:
+            continue
+        last = {"task": task, "batch": batch_id, "done": step["done"], "total": step["total"],
+                "label": step["label"]}
+        if task:
+            socketio.emit("progress", last, to=room(task))
+    code = process.wait()
+    with app.app_context():
+        batch = db.session.get(DocumentBatch, batch_id)
+        if batch is not None and batch.status in ("queued", "running"):
+            with write_transaction():
+                batch.status = "failed"
+                batch.error = f"the certificate worker stopped (exit code {code})"
+                batch.finished_at = utcnow()
+        status = batch.status if batch is not None else "failed"
+        db.session.remove()
+    if task:
+        socketio.emit("progress", {**last, "finished": status}, to=room(task))
+
+
+def preview(championship_id: int, kind: str, html: str, css: str) -> bytes:
+    """A one-page PDF of the template with invented values (run in the worker process)."""
+    from weasyprint import HTML
+
+    championship = db.session.get(Championship, championship_id)
+    context = certs.sample_context()
+    context["kind"] = kind
+    settings = certs.settings_of(championship)
+    context["logo_url"] = certs.asset_url(settings.logo_asset_id)
+    page = certs.SANDBOX.from_string(html).render(context)
+    fetcher = certs.AssetsAndStatic(current_app.static_folder, certs._static_path(),
+                                    championship_id)
+    return HTML(string=certs.wrap(css, [page]), base_url=certs.PDF_BASE_URL,
+                url_fetcher=fetcher).write_pdf()
+
+
+def preview_in_worker(championship_id: int, kind: str, html: str, css: str,
+                      timeout: float = 120) -> bytes:
+    done = subprocess.run(
+        [sys.executable, "-m", "competition.documents", "preview", str(championship_id),
+         kind], input=json.dumps({"html": html, "css": css}).encode(), capture_output=True,
+        env=worker_env(current_app), timeout=timeout)
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise certs.CertificateError(lines[-1])
+    return done.stdout
+
+
+# --- the process ----------------------------------------------------------------------------------
+
+def _print_step(done: int, total: int, label: str) -> None:
+    sys.stdout.write(json.dumps({"done": done, "total": total, "label": label}) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str]) -> int:
+    from .. import create_app
+
+    app = create_app()
+    command, *rest = argv
+    with app.test_request_context("/"):
+        if command == "batch":
+            locale = rest[2] if len(rest) > 2 and rest[1] == "--locale" else "ru"
+            with force_locale(locale):
+                batch = run_batch(int(rest[0]), _print_step)
+            return 0 if batch.status == "done" else 1
+        if command == "preview":
+            data = json.loads(sys.stdin.buffer.read())
+            try:
+                pdf = preview(int(rest[0]), rest[1], data["html"], data["css"])
+            except Exception as error:  # noqa: BLE001  (the organizer sees this line)
+                sys.stderr.write(f"{error}\n")
+                return 1
+            sys.stdout.buffer.write(pdf)
+            return 0
+    sys.stderr.write(f"unknown command {command!r}\n")
+    return 2

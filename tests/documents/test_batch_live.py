@@ -1,0 +1,90 @@
+"""The production server (`competition serve`, gevent) starts a certificate batch in a worker
+process and relays its progress over Socket.IO; the server answers pages meanwhile."""
+
+from __future__ import annotations
+
+import io
+import queue
+import re
+import shutil
+import time
+
+import pypdf
+import requests
+import sqlalchemy as sa
+
+from competition.database import write_transaction
+from competition.extensions import db
+from competition.models import Skill
+
+from ..auth.helpers import csrf_token
+from ..conftest import E2E_PASSWORD, add_organizer, make_app, start_server, stop_server
+
+EN = {"Accept-Language": "en"}
+
+
+def test_serve_relays_the_workers_progress_and_stays_responsive(demo_template_db, tmp_path):
+    import socketio
+
+    database = tmp_path / "competition.db"
+    shutil.copyfile(demo_template_db, database)
+    app = make_app(f"sqlite:///{database}", tmp_path)
+    with app.app_context():
+        with write_transaction() as session:  # every skill published (no marks: no medals)
+            session.execute(sa.update(Skill).values(visibility="published"))
+        championship = db.session.execute(sa.select(Skill)).scalars().first().championship.code
+        db.session.remove()
+        db.engine.dispose()
+    server = start_server(tmp_path, f"sqlite:///{database}", command="serve")
+    client = socketio.Client(reconnection=False)
+    try:
+        login = add_organizer(server, "organizer-certificates")
+        http = requests.Session()
+        http.headers.update(EN)
+        page = http.get(server.url + "/login", timeout=10).text
+        answer = http.post(server.url + "/login", timeout=10, allow_redirects=False, data={
+            "csrf_token": csrf_token(page), "login": login, "password": E2E_PASSWORD})
+        assert answer.status_code in (302, 303)
+        url = f"{server.url}/manage/certificates?championship={championship}"
+        page = http.get(url, timeout=10).text
+        answer = http.post(url, timeout=10, allow_redirects=False, data={
+            "csrf_token": csrf_token(page), "championship": championship, "skill": "0",
+            "groups": ["participation", "expert"], "output": "pdf"})
+        assert answer.status_code == 302, answer.text[:2000]
+        batch_page = http.get(server.url + answer.headers["Location"], timeout=10).text
+        task = re.search(r'data-task="([^"]+)"', batch_page).group(1)
+        state_url = re.search(r'data-state-url="([^"]+)"', batch_page).group(1)
+
+        events: queue.Queue = queue.Queue()
+        client.on("progress", events.put)
+        client.connect(server.url, transports=["websocket"], wait_timeout=10,
+                       headers={"Cookie": "; ".join(f"{k}={v}" for k, v in
+                                                    http.cookies.items())})
+        assert client.call("progress:watch", {"task": task}, timeout=10) == {"ok": True}
+
+        seen, final = [], None
+        deadline = time.monotonic() + 120
+        while final is None and time.monotonic() < deadline:
+            # the server answers pages while the worker prints
+            assert http.get(server.url + "/", timeout=10).status_code == 200
+            try:
+                while True:
+                    event = events.get(timeout=0.2)
+                    assert event["task"] == task
+                    seen.append(event)
+                    if event.get("finished"):
+                        final = event
+            except queue.Empty:
+                pass
+        assert final is not None and final["finished"] == "done", seen[-3:]
+        printing = [e for e in seen if e["total"] > 1]
+        assert printing and any(0 < e["done"] < e["total"] for e in printing), seen
+        state = http.get(server.url + state_url, timeout=10).json()
+        assert state["status"] == "done" and state["total"] == final["total"]
+        pdf = http.get(server.url + state["download"], timeout=30)
+        assert pdf.headers["Content-Type"] == "application/pdf"
+        assert len(pypdf.PdfReader(io.BytesIO(pdf.content)).pages) == state["total"]
+    finally:
+        if client.connected:
+            client.disconnect()
+        stop_server(server)
