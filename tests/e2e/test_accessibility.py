@@ -1,6 +1,7 @@
 """axe-core in Chromium on the public pages, in Russian and Kazakh: no serious or critical
 violation on the results list, a published skill's results, the medal table, the participant's
-form and page, and the hall's projector.
+form and page, the awards and a certificate's verification, the hall's projector, and the
+organizer's certificate and awards pages.
 
 axe-core comes from npm (tests/e2e/package.json, installed by `make test`): the page gets
 node_modules/axe-core/axe.min.js as a script, then `axe.run()` reports on the whole document.
@@ -17,7 +18,7 @@ from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Competitor, Skill
 
-from ..conftest import make_app, need
+from ..conftest import add_organizer, log_in, make_app, need
 from ..marking import enter_marks
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -89,7 +90,8 @@ def describe(url: str, found: list[dict]) -> str:
 @pytest.mark.parametrize("locale", ["ru", "kk"])
 def test_public_results_pages_pass_axe(browser, live_server, published, axe_script, locale):
     pages = ["/results", "/results/10", "/results/A01", "/medals", "/me",
-             f"/me/{published['code']}", "/me?code=WRONGCODE1"]
+             f"/me/{published['code']}", "/me?code=WRONGCODE1", "/awards",
+             "/verify/not-a-real-code"]
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     problems = []
@@ -139,6 +141,28 @@ def test_projector_passes_axe(browser, live_server, published, axe_script, local
         assert not found, describe(path, found)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["ru", "kk"])
+def test_certificate_and_award_pages_pass_axe(browser, live_server, published, axe_script,
+                                              locale):
+    login = add_organizer(live_server, f"organizer-axe-{locale}")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems = []
+    try:
+        log_in(page, live_server, login)
+        page.goto(f"{live_server.url}/lang/{locale}")
+        for path in ("/manage/certificates", "/manage/certificates/settings",
+                     "/manage/certificates/templates/gold", "/manage/awards",
+                     "/manage/awards/new"):
+            page.goto(live_server.url + path)
+            found = blocking(violations(page, axe_script))
+            if found:
+                problems.append(describe(path, found))
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
 
 
 def test_axe_does_report_a_broken_page(browser, axe_script):
