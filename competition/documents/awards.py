@@ -28,20 +28,11 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Award, Championship, Organization
 from ..models.base import pick_translation
+from ..registry.people.service import Invalid
 
 LANGS = ("ru", "kk", "en")
 RECIPIENT_KINDS = ("organization", "person")
 TEXT_MAX = 500
-
-
-class Invalid(ValueError):
-    """A rule is broken: `field` names the form field (None: the whole form), `message` says
-    what is wrong and what to do."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,7 @@ def template_edit(kind: str):
     if request.method == "POST":
         status = 400
         action = request.form.get("action", "save")
+        back = url_for("documents.template_edit", kind=kind, championship=championship.code)
         if action == "reset":
             with write_transaction() as session:
                 session.execute(sa.delete(DocumentTemplate).where(
@@ -211,8 +212,7 @@ def template_edit(kind: str):
                        f"certificate template {kind} reset to the default",
                        championship_id=championship.id)
             flash(_("The template is back to the default."))
-            return redirect(url_for("documents.template_edit", kind=kind,
-                                    championship=championship.code))
+            return redirect(back)
         if form.validate_on_submit():
             html, css = form.html.data, form.css.data or ""
             problem = certs.check_template(html, css)
@@ -238,8 +238,7 @@ def template_edit(kind: str):
                            f"certificate template {kind} saved",
                            championship_id=championship.id)
                 flash(_("The template is saved. Certificates printed from now on use it."))
-                return redirect(url_for("documents.template_edit", kind=kind,
-                                        championship=championship.code))
+                return redirect(back)
     return render_template("documents/template.html", championship=championship, kind=kind,
                            label=certs.KIND_LABELS[kind], form=form,
                            custom=current.custom), status

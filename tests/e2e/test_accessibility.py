@@ -87,15 +87,14 @@ def describe(url: str, found: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("locale", ["ru", "kk"])
-def test_public_results_pages_pass_axe(browser, live_server, published, axe_script, locale):
-    pages = ["/results", "/results/10", "/results/A01", "/medals", "/me",
-             f"/me/{published['code']}", "/me?code=WRONGCODE1", "/awards",
-             "/verify/not-a-real-code"]
+def check_pages(browser, live_server, axe_script, locale: str, pages, login=None) -> None:
+    """Every page in `locale` (logged in as `login`, if given): no blocking violation."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     problems = []
     try:
+        if login:
+            log_in(page, live_server, login)
         page.goto(f"{live_server.url}/lang/{locale}")
         for path in pages:
             page.goto(live_server.url + path)
@@ -106,6 +105,13 @@ def test_public_results_pages_pass_axe(browser, live_server, published, axe_scri
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["ru", "kk"])
+def test_public_results_pages_pass_axe(browser, live_server, published, axe_script, locale):
+    check_pages(browser, live_server, axe_script, locale, [
+        "/results", "/results/10", "/results/A01", "/medals", "/me",
+        f"/me/{published['code']}", "/me?code=WRONGCODE1", "/awards", "/verify/not-a-real-code"])
 
 
 @pytest.mark.parametrize("locale", ["ru", "kk"])
@@ -146,23 +152,10 @@ def test_projector_passes_axe(browser, live_server, published, axe_script, local
 @pytest.mark.parametrize("locale", ["ru", "kk"])
 def test_certificate_and_award_pages_pass_axe(browser, live_server, published, axe_script,
                                               locale):
-    login = add_organizer(live_server, f"organizer-axe-{locale}")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    problems = []
-    try:
-        log_in(page, live_server, login)
-        page.goto(f"{live_server.url}/lang/{locale}")
-        for path in ("/manage/certificates", "/manage/certificates/settings",
-                     "/manage/certificates/templates/gold", "/manage/awards",
-                     "/manage/awards/new"):
-            page.goto(live_server.url + path)
-            found = blocking(violations(page, axe_script))
-            if found:
-                problems.append(describe(path, found))
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
+    check_pages(browser, live_server, axe_script, locale, [
+        "/manage/certificates", "/manage/certificates/settings",
+        "/manage/certificates/templates/gold", "/manage/awards", "/manage/awards/new"],
+        login=add_organizer(live_server, f"organizer-axe-{locale}"))
 
 
 def test_axe_does_report_a_broken_page(browser, axe_script):
