@@ -46,7 +46,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.documents import DOCUMENT_KINDS
 from ..paths import resource_dir
-from .render import PDF_BASE_URL, PDF_ORIGIN, StaticFilesOnly, qr_svg
+from .render import PDF_BASE_URL, PDF_ORIGIN, StaticFilesOnly, qr_image
 
 MEDAL_KINDS = ("gold", "silver", "bronze", "medallion")
 # What an organizer picks for a batch; each group is a set of kinds.
@@ -416,13 +416,15 @@ def issue(session, scope: Scope) -> Issued:
 # --- printing -------------------------------------------------------------------------------------
 
 class AssetsAndStatic(StaticFilesOnly):
-    """The static files, and the championship's uploaded images at /documents/assets/<id>."""
+    """The static files, and the championship's uploaded images at /documents/assets/<id>
+    (given as {id: (content type, bytes)}: a render process needs no database)."""
 
     PATH = re.compile(r"^/documents/assets/(\d+)(?:/[^/]*)?$")
 
-    def __init__(self, static_folder, static_path, championship_id: int, origins=(PDF_ORIGIN,)):
+    def __init__(self, static_folder, static_path, assets: dict[int, tuple[str, bytes]],
+                 origins=(PDF_ORIGIN,)):
         super().__init__(static_folder, static_path, origins)
-        self.championship_id = championship_id
+        self.assets = assets
 
     def fetch(self, url, headers=None):
         from urllib.parse import unquote, urlsplit
@@ -432,10 +434,17 @@ class AssetsAndStatic(StaticFilesOnly):
         parts = urlsplit(url)
         found = self.PATH.match(unquote(parts.path)) if parts.scheme in ("http", "https") else None
         if found and f"{parts.scheme}://{parts.netloc}".lower() in self.origins:
-            asset = db.session.get(DocumentAsset, int(found.group(1)))
-            if asset is not None and asset.championship_id == self.championship_id:
-                return URLFetcherResponse(url, asset.data, {"Content-Type": asset.content_type})
+            asset = self.assets.get(int(found.group(1)))
+            if asset is not None:
+                return URLFetcherResponse(url, asset[1], {"Content-Type": asset[0]})
         return super().fetch(url, headers)
+
+
+def assets_of(championship_id: int) -> dict[int, tuple[str, bytes]]:
+    rows = db.session.execute(sa.select(DocumentAsset.id, DocumentAsset.content_type,
+                                        DocumentAsset.data)
+                              .where(DocumentAsset.championship_id == championship_id))
+    return {row.id: (row.content_type, row.data) for row in rows}
 
 
 def asset_url(asset_id: int | None) -> str | None:
@@ -480,7 +489,9 @@ def _by_language(values: dict | None, languages: list[str]) -> dict[str, str]:
 
 
 def page_context(document: Document | None, details: dict, settings: DocumentSettings,
-                 championship: Championship, verify_url: str) -> dict:
+                 championship: Championship, verify_url: str, qr: bool = True) -> dict:
+    """The variables of one certificate's template (docs/documents.md). With qr=False the QR
+    code is left for the render process to draw (`Job.document`)."""
     languages = settings.languages.split("+")
     issued_on = settings.issued_on or championship.ends_on or (
         document.issued_at.date() if document is not None else date.today())
@@ -517,7 +528,7 @@ def page_context(document: Document | None, details: dict, settings: DocumentSet
         "category": details.get("category"),
         "serial": document.serial if document is not None else "SAMPLE-000000",
         "verify_url": verify_url,
-        "qr": qr_svg(verify_url),
+        "qr": qr_image(verify_url) if qr else None,
         "logo_url": asset_url(settings.logo_asset_id),
         "signatories": signatories,
     }
@@ -550,26 +561,68 @@ FONTS_CSS = """
 """
 
 
-def _static_url(path: str) -> str:
-    from flask import url_for
-
-    return PDF_ORIGIN + url_for("static", filename=path)
-
-
-def wrap(css: str, pages: Iterable[str], language: str = "kk") -> str:
-    fonts = FONTS_CSS.replace("{regular}", _static_url("fonts/DejaVuSans.ttf")).replace(
-        "{bold}", _static_url("fonts/DejaVuSans-Bold.ttf"))
-    return (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
-            f"<style>{fonts}{css}</style></head><body>{''.join(pages)}</body></html>")
-
-
 def verify_url(base_url: str, code: str) -> str:
     return base_url.rstrip("/") + "/verify/" + code
 
 
-def render_pages(template: Template, contexts: Iterable[dict]) -> list[str]:
-    compiled = template.compile()
-    return [compiled.render(context) for context in contexts]
+@dataclass
+class Job:
+    """One WeasyPrint document of certificates, as a render process gets it: plain data only
+    (the pages' contexts carry their verification address; the QR code is drawn there)."""
+
+    html: str  # the organizer's template of one page
+    css: str
+    contexts: list[dict]
+    language: str
+    static_folder: str
+    static_path: str
+    assets: dict[int, tuple[str, bytes]]
+
+    def document(self) -> str:
+        compiled = SANDBOX.from_string(self.html)
+        pages = []
+        for context in self.contexts:
+            if context.get("qr") is None:
+                context = {**context, "qr": qr_image(context["verify_url"])}
+            pages.append(compiled.render(context))
+        fonts = PDF_ORIGIN + self.static_path + "fonts/"
+        fonts = FONTS_CSS.replace("{regular}", fonts + "DejaVuSans.ttf").replace(
+            "{bold}", fonts + "DejaVuSans-Bold.ttf")
+        return (f'<!doctype html><html lang="{self.language}"><head><meta charset="utf-8">'
+                f"<style>{fonts}{self.css}</style></head><body>{''.join(pages)}</body></html>")
+
+    def render(self) -> bytes:
+        from weasyprint import HTML
+
+        fetcher = AssetsAndStatic(self.static_folder, self.static_path, self.assets)
+        return HTML(string=self.document(), base_url=PDF_BASE_URL,
+                    url_fetcher=fetcher).write_pdf()
+
+
+def split_pages(pdf: bytes) -> list[bytes]:
+    """One PDF per page (each person's own certificate)."""
+    from pypdf import PdfReader, PdfWriter
+
+    pages = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        pages.append(buffer.getvalue())
+    return pages
+
+
+def print_job(job: Job) -> tuple[bytes, list[bytes]]:
+    """In a render process: the chunk's PDF and its pages one by one."""
+    pdf = job.render()
+    return pdf, split_pages(pdf)
+
+
+def make_job(template: Template, contexts: list[dict], settings: DocumentSettings,
+             assets: dict) -> Job:
+    return Job(template.html, template.css, contexts, settings.languages[:2],
+               current_app.static_folder, _static_path(), assets)
 
 
 @dataclass
@@ -579,44 +632,75 @@ class PrintedChunk:
     pages: list[bytes]  # one PDF per document, in order
 
 
+def render_processes() -> int:
+    """How many processes render at once: COMPETITION_RENDER_PROCESSES, else one per core."""
+    import os
+
+    configured = os.environ.get("COMPETITION_RENDER_PROCESSES", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, os.cpu_count() or 1)
+
+
 def print_chunks(championship: Championship, documents: list[Document], base_url: str,
-                 settings: DocumentSettings | None = None) -> Iterator[PrintedChunk]:
-    """Render the documents CHUNK at a time (one WeasyPrint document per chunk and kind),
-    and split each chunk into one PDF per page."""
-    from pypdf import PdfReader, PdfWriter
-    from weasyprint import HTML
+                 settings: DocumentSettings | None = None,
+                 processes: int | None = None) -> Iterator[PrintedChunk]:
+    """Render the documents CHUNK at a time (one WeasyPrint document per chunk of the same
+    template), in `processes` render processes at once, and split each chunk into one PDF per
+    page. Chunks come back in order."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
 
     settings = settings or settings_of(championship)
-    fetcher = AssetsAndStatic(current_app.static_folder, _static_path(), championship.id)
+    assets = assets_of(championship.id)
     templates: dict[str, Template] = {}
-    start = 0
-    while start < len(documents):
-        kind = documents[start].kind
-        end = start
-        while end < len(documents) and end - start < CHUNK and documents[end].kind == kind:
-            end += 1
-        chunk = documents[start:end]
-        start = end
-        template = templates.get(kind) or templates.setdefault(
-            kind, template_for(championship.id, kind))
-        contexts = [page_context(d, d.details, settings, championship,
-                                 verify_url(base_url, d.verification_code)) for d in chunk]
-        html = wrap(template.css, render_pages(template, contexts), settings.languages[:2])
-        pdf = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
-        reader = PdfReader(io.BytesIO(pdf))
-        if len(reader.pages) != len(chunk):
+
+    def template_of(kind: str) -> Template:
+        if kind not in templates:
+            templates[kind] = template_for(championship.id, kind)
+        return templates[kind]
+
+    def chunks() -> Iterator[tuple[list[Document], Job]]:
+        start = 0
+        while start < len(documents):
+            template = template_of(documents[start].kind)
+            end = start
+            # Kinds that share a template (usually the default) share a document.
+            while (end < len(documents) and end - start < CHUNK
+                   and (template_of(documents[end].kind).html,
+                        template_of(documents[end].kind).css) == (template.html, template.css)):
+                end += 1
+            chunk = documents[start:end]
+            start = end
+            contexts = [page_context(d, d.details, settings, championship,
+                                     verify_url(base_url, d.verification_code), qr=False)
+                        for d in chunk]
+            yield chunk, make_job(template, contexts, settings, assets)
+
+    def checked(chunk: list[Document], printed: tuple[bytes, list[bytes]]) -> PrintedChunk:
+        pdf, pages = printed
+        if len(pages) != len(chunk):
             raise CertificateError(str(_l(
                 "The %(kind)s template must make exactly one page per certificate; it made "
-                "%(pages)s pages for %(count)s certificates.", kind=KIND_LABELS[kind],
-                pages=len(reader.pages), count=len(chunk))))
-        pages = []
-        for page in reader.pages:
-            writer = PdfWriter()
-            writer.add_page(page)
-            buffer = io.BytesIO()
-            writer.write(buffer)
-            pages.append(buffer.getvalue())
-        yield PrintedChunk(chunk, pdf, pages)
+                "%(pages)s pages for %(count)s certificates.", kind=KIND_LABELS[chunk[0].kind],
+                pages=len(pages), count=len(chunk))))
+        return PrintedChunk(chunk, pdf, pages)
+
+    processes = processes or render_processes()
+    if processes == 1 or len(documents) <= CHUNK:
+        for chunk, job in chunks():
+            yield checked(chunk, print_job(job))
+        return
+    # Spawned, not forked: a render process shares no database connection nor lock.
+    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
+        waiting = []  # (chunk, future) in order; at most two per process in flight
+        for chunk, job in chunks():
+            waiting.append((chunk, pool.submit(print_job, job)))
+            while len(waiting) >= 2 * processes:
+                done_chunk, future = waiting.pop(0)
+                yield checked(done_chunk, future.result())
+        for done_chunk, future in waiting:
+            yield checked(done_chunk, future.result())
 
 
 def _static_path() -> str:

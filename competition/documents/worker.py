@@ -190,18 +190,14 @@ def _relay(app, socketio, process, batch_id: int, task: str) -> None:
 
 def preview(championship_id: int, kind: str, html: str, css: str) -> bytes:
     """A one-page PDF of the template with invented values (run in the worker process)."""
-    from weasyprint import HTML
-
     championship = db.session.get(Championship, championship_id)
+    settings = certs.settings_of(championship)
     context = certs.sample_context()
     context["kind"] = kind
-    settings = certs.settings_of(championship)
     context["logo_url"] = certs.asset_url(settings.logo_asset_id)
-    page = certs.SANDBOX.from_string(html).render(context)
-    fetcher = certs.AssetsAndStatic(current_app.static_folder, certs._static_path(),
-                                    championship_id)
-    return HTML(string=certs.wrap(css, [page]), base_url=certs.PDF_BASE_URL,
-                url_fetcher=fetcher).write_pdf()
+    job = certs.make_job(certs.Template(kind, html, css, True), [context], settings,
+                         certs.assets_of(championship_id))
+    return job.render()
 
 
 def preview_in_worker(championship_id: int, kind: str, html: str, css: str,

@@ -298,23 +298,32 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _png() -> bytes:
+def _png(colour=(200, 30, 30)) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, "PNG")
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
     return buffer.getvalue()
 
 
 PNG = _png()
+BLUE_PNG = _png((30, 30, 200))
 
 
-def image_count(pdf: bytes) -> int:
-    count = 0
-    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
-        objects = page.get("/Resources", {}).get("/XObject", {})
-        count += sum(1 for ref in objects.values() if ref.get_object()["/Subtype"] == "/Image")
-    return count
+def images(pdf: bytes) -> dict[tuple, int]:
+    """The distinct images of the PDF (by size and pixels) -> how many pages hold them."""
+    found: dict[tuple, set[int]] = {}
+    for number, page in enumerate(pypdf.PdfReader(io.BytesIO(pdf)).pages):
+        for image in page.images:
+            picture = image.image.convert("RGB")
+            key = (picture.size, picture.tobytes())
+            found.setdefault(key, set()).add(number)
+    return {key: len(pages) for key, pages in found.items()}
+
+
+def small(colour) -> tuple:
+    """The key of an 8 × 8 image of one colour, as `images` gives it."""
+    return ((8, 8), bytes(colour) * 64)
 
 
 def test_templates_reach_neither_files_nor_the_network(published, organizer, tmp_path):
@@ -347,8 +356,8 @@ def test_templates_reach_neither_files_nor_the_network(published, organizer, tmp
     _state, pdf = print_batch(organizer, skill_id, groups=("participation",))
     texts = page_texts(pdf)
     assert texts and all("root:" not in text for text in texts)
-    # one image per page: the championship's own upload; the file: and outside ones are not
-    assert image_count(pdf) == len(texts)
+    # one image: the championship's own upload; the file: and outside ones are not loaded
+    assert list(images(pdf)) == [small((200, 30, 30))]
     assert Recorder.hits == []
     server.shutdown()
 
@@ -404,7 +413,7 @@ def test_settings_accept_only_images(published, organizer):
         "csrf_token": csrf_token(page), "languages": "kk+ru+en",
         "logo": (io.BytesIO(PNG), "logo.png"),
         "s0-name_ru": "Иванов И. И.", "s0-title_ru": "Председатель",
-        "s0-signature": (io.BytesIO(PNG), "sign.png")})
+        "s0-signature": (io.BytesIO(BLUE_PNG), "sign.png")})
     assert answer.status_code == 302
     with published.app_context():
         skill_id = skill_of().id
@@ -413,4 +422,8 @@ def test_settings_accept_only_images(published, organizer):
     assert "Иванов И. И." in text and "Председатель" in text
     assert "Gold medal" not in text  # the certificate's own languages, English among them:
     assert "gold medal" in text  # "first place, gold medal"
-    assert image_count(pdf) == 2 * len(page_texts(pdf))  # logo and signature on every page
+    # the logo and the signature on every page, and each page's own QR code
+    pages = len(page_texts(pdf))
+    found = images(pdf)
+    assert found.pop(small((200, 30, 30))) == pages and found.pop(small((30, 30, 200))) == pages
+    assert len(found) == pages
