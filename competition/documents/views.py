@@ -157,7 +157,7 @@ def _batch_or_404(batch_id: int) -> DocumentBatch:
 
 def batch_state(batch: DocumentBatch) -> dict:
     return {"batch": batch.id, "status": batch.status, "done": batch.done,
-            "total": batch.total, "error": batch.error,
+            "total": batch.total, "error": batch.error, "file": batch.file_name,
             "download": (url_for("documents.batch_download", batch_id=batch.id)
                          if batch.status == "done" else None)}
 

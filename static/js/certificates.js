@@ -29,6 +29,8 @@ function show(state) {
     bar.max = 1;
     bar.value = 1;
     status.textContent = fill(section.dataset.ready, { total });
+    const link = document.getElementById("batch-file");
+    if (link && state.file) link.textContent = fill(link.dataset.label, { file: state.file });
     download.hidden = false;
     return;
   }
@@ -40,9 +42,12 @@ function show(state) {
   const now = Date.now();
   if (now - spoken >= SPEAK_EVERY || state.done === total) {
     spoken = now;
-    status.textContent = state.label
-      ? fill(section.dataset.progress, { label: state.label, done: state.done, total })
-      : fill(section.dataset.working, { done: state.done || 0, total });
+    if (state.label) {
+      status.textContent = fill(section.dataset.progress, { label: state.label, done: state.done, total });
+    } else {
+      status.textContent = total ? fill(section.dataset.working, { done: state.done || 0, total })
+        : section.dataset.checking;
+    }
   }
 }
 
