@@ -10,7 +10,7 @@ PORT   ?= 5000
 APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: run test screenshots install install-dev system-packages catalogs messages lint clean \
-        bench-live bench-board e2e-packages
+        bench-live bench-board bench-certificates e2e-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,3 +100,8 @@ bench-board: install
 	    echo "bench-board needs wrk: sudo apt-get install wrk"; exit 1; \
 	  fi; }
 	$(BIN)/python bench/bench_board_http.py $(BENCH_ARGS)
+
+# Certificates for 1,500 competitors through `competition certificates`, beside a bare WeasyPrint
+# render of the same template (bench/bench_certificates.py). Not part of `test`.
+bench-certificates: install-dev system-packages
+	$(BIN)/python bench/bench_certificates.py $(BENCH_ARGS)
