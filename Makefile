@@ -68,9 +68,12 @@ e2e-packages:
 	  echo "npm not found: the accessibility tests need it (install Node.js with npm)"; \
 	fi
 
+# One test process per core (pytest-xdist); TEST_PROCESSES=1 for a serial run.
+TEST_PROCESSES ?= auto
+
 test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -8,7 +8,9 @@
 - `sio_client`: python-socketio clients connected to the live server.
 - `page`: a Playwright page in Debian's Chromium (tests/e2e).
 
-With CI=true, tests that need PostgreSQL, Redis or Chromium fail instead of skipping.
+With CI=true, tests that need PostgreSQL, Redis or Chromium fail instead of skipping. Under
+pytest-xdist each test process has a PostgreSQL database of its own (`test_gw0`, `test_gw1`…,
+created beside `test` on first use).
 """
 
 from __future__ import annotations
@@ -128,6 +130,28 @@ def postgres_available() -> bool:
     return _port_open("127.0.0.1", 5432)
 
 
+def own_pg_database() -> str:
+    """PG_URL, or under pytest-xdist a database of this test process beside it (created if
+    missing): tests empty their database, so two processes must not share one."""
+    import sqlalchemy as sa
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return PG_URL
+    server, name = PG_URL.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (own,)).first()
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{own}"')
+    finally:
+        engine.dispose()
+    return f"{server}/{own}"
+
+
 @pytest.fixture
 def pg_app(tmp_path):
     """The application on a PostgreSQL database emptied and migrated for this test."""
@@ -135,12 +159,13 @@ def pg_app(tmp_path):
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    engine = sa.create_engine(PG_URL)
+    url = own_pg_database()
+    engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
         connection.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    app = make_app(PG_URL, tmp_path)
+    app = make_app(url, tmp_path)
     with app.app_context():
         upgrade()
     yield app
