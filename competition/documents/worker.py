@@ -162,8 +162,14 @@ def launch(batch: DocumentBatch, locale: str) -> None:
 
 
 def _relay(app, socketio, process, batch_id: int, task: str) -> None:
+    """Relay the worker's steps to the page; with a message queue the worker sends them
+    itself, and this only reports a worker that died without saying so."""
     from ..progress import room
 
+    if app.config.get("MESSAGE_QUEUE"):
+        task_of_relay = ""  # the worker emits through the queue
+    else:
+        task_of_relay = task
     last = {"task": task, "done": 0, "total": 0, "label": ""}
     for line in process.stdout:
         try:
@@ -172,19 +178,21 @@ def _relay(app, socketio, process, batch_id: int, task: str) -> None:
             continue
         last = {"task": task, "batch": batch_id, "done": step["done"], "total": step["total"],
                 "label": step["label"]}
-        if task:
+        if task_of_relay:
             socketio.emit("progress", last, to=room(task))
     code = process.wait()
+    died = False
     with app.app_context():
         batch = db.session.get(DocumentBatch, batch_id)
         if batch is not None and batch.status in ("queued", "running"):
+            died = True
             with write_transaction():
                 batch.status = "failed"
                 batch.error = f"the certificate worker stopped (exit code {code})"
                 batch.finished_at = utcnow()
         status = batch.status if batch is not None else "failed"
         db.session.remove()
-    if task:
+    if task and (task_of_relay or died):
         socketio.emit("progress", {**last, "finished": status}, to=room(task))
 
 
@@ -214,9 +222,43 @@ def preview_in_worker(championship_id: int, kind: str, html: str, css: str,
 
 # --- the process ----------------------------------------------------------------------------------
 
+_STDOUT_GONE = False
+
+
 def _print_step(done: int, total: int, label: str) -> None:
-    sys.stdout.write(json.dumps({"done": done, "total": total, "label": label}) + "\n")
-    sys.stdout.flush()
+    """One JSON line per step for the server's relay. If that server is gone (killed, or
+    restarted), the batch goes on: the page polls its state, or hears the queue."""
+    global _STDOUT_GONE
+    if _STDOUT_GONE:
+        return
+    try:
+        sys.stdout.write(json.dumps({"done": done, "total": total, "label": label}) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        _STDOUT_GONE = True
+
+
+class QueueProgress:
+    """With a message queue (several server processes), the worker is an external process of
+    Flask-SocketIO: it sends the batch's progress through the queue itself, to whichever
+    process holds the watching page's socket, and prints the steps as well."""
+
+    def __init__(self, queue: str, batch_id: int, task: str):
+        from flask_socketio import SocketIO
+
+        from ..progress import room
+
+        self.socketio = SocketIO(message_queue=queue)
+        self.room, self.batch_id, self.task = room(task), batch_id, task
+        self.last = {"task": task, "batch": batch_id, "done": 0, "total": 0, "label": ""}
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        _print_step(done, total, label)
+        self.last = {**self.last, "done": done, "total": total, "label": label}
+        self.socketio.emit("progress", self.last, to=self.room)
+
+    def finish(self, status: str) -> None:
+        self.socketio.emit("progress", {**self.last, "finished": status}, to=self.room)
 
 
 def main(argv: list[str]) -> int:
@@ -227,8 +269,15 @@ def main(argv: list[str]) -> int:
     with app.test_request_context("/"):
         if command == "batch":
             locale = rest[2] if len(rest) > 2 and rest[1] == "--locale" else "ru"
+            progress = _print_step
+            queue = app.config.get("MESSAGE_QUEUE")
+            batch = db.session.get(DocumentBatch, int(rest[0]))
+            if queue and batch is not None and batch.task:
+                progress = QueueProgress(queue, batch.id, batch.task)
             with force_locale(locale):
-                batch = run_batch(int(rest[0]), _print_step)
+                batch = run_batch(int(rest[0]), progress)
+            if isinstance(progress, QueueProgress):
+                progress.finish(batch.status)
             return 0 if batch.status == "done" else 1
         if command == "preview":
             data = json.loads(sys.stdin.buffer.read())
