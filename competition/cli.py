@@ -225,6 +225,43 @@ def export_skill(code: str, output: str, championship_code: str | None) -> None:
     click.echo(f"Skill {code}: {len(document['marks'])} marks written to {output}", err=True)
 
 
+def _length_bar(length: int, label: str):
+    return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "file_format", type=click.Choice(["auto", "json"]), default="auto",
+              show_default=True, help="json: the portable dump, restorable into SQLite and "
+              "PostgreSQL (auto: a SQLite copy, or pg_dump's custom format).")
+@with_appcontext
+def backup_command(file: str, file_format: str) -> None:
+    """Write the whole database to FILE (safe while the server runs)."""
+    from . import backup as backups
+
+    try:
+        summary = backups.backup(file, portable=file_format == "json", progress=_length_bar,
+                                 notify=lambda note: click.echo(f"note: {note}", err=True))
+    except backups.BackupError as error:
+        raise CommandError(str(error)) from None
+    click.echo(summary)
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the data of a database that is not empty.")
+@with_appcontext
+def restore_command(file: str, yes: bool) -> None:
+    """Replace the database's data with the backup in FILE (stop the server first)."""
+    from . import backup as backups
+
+    try:
+        summary = backups.restore(file, replace=yes, progress=_length_bar)
+    except backups.BackupError as error:
+        raise CommandError(str(error)) from None
+    click.echo(summary)
+
+
 @cli.command()
 @click.argument("championship_code", metavar="CHAMPIONSHIP")
 @click.option("--skill", "skill_code", help="Only this skill (default: every published skill).")
