@@ -136,3 +136,203 @@ def handler_class():
 
     return NoDelayHandler
 
+
+
+# --- several worker processes (`competition serve --workers N`) -------------------------------
+
+WORKER_OPTION = "--worker"  # hidden: how the supervisor starts each worker
+BACKLOG = 1024  # connections a worker's socket queues: a hall reconnecting at once
+STOP_GRACE = 10  # seconds the supervisor gives its workers to stop before it kills them
+QUICK_EXIT = 10  # a worker that exits sooner than this after its start did not start
+QUICK_EXITS_ALLOWED = 5  # quick exits in a row before the supervisor gives up
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    """HOST:PORT (an IPv6 host in brackets: [::1]:5000) → (host, port); ValueError if not."""
+    host, sep, port = bind.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--bind {bind!r}: expected HOST:PORT, for example 127.0.0.1:5000, "
+                         "0.0.0.0:5000 or [::1]:5000")
+    return host, int(port)
+
+
+def bind_text(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def scale_out_problem(workers: int, environ, database_url: str) -> str | None:
+    """Why `workers` processes cannot serve one championship with these settings, or None.
+
+    Each worker is a separate process with its own Socket.IO server: a mark recorded by one
+    reaches the boards connected to another only through the message queue, and a session
+    signed by one is only valid in another with the same secret key. SQLite is refused: its
+    busy wait is a C sleep that stalls every connection of a worker while another worker
+    writes (docs/deployment.md)."""
+    if workers == 1:
+        return None
+    import socket
+
+    if not hasattr(socket, "SO_REUSEPORT"):
+        return "--workers needs SO_REUSEPORT (Linux); run one `competition serve` per port"
+    if not environ.get("COMPETITION_MESSAGE_QUEUE"):
+        return (f"--workers {workers} needs a message queue: set COMPETITION_MESSAGE_QUEUE="
+                "redis://HOST:6379/0, or a mark recorded by one worker never reaches the "
+                "boards connected to another")
+    if not environ.get("COMPETITION_SECRET_KEY"):
+        return (f"--workers {workers} needs COMPETITION_SECRET_KEY, the same in every "
+                "process: the key generated into the instance folder belongs to one machine, "
+                "and a login signed by one server is refused by a server with another key")
+    if database_url.startswith("sqlite"):
+        return (f"--workers {workers} needs PostgreSQL (COMPETITION_DATABASE_URL="
+                "postgresql+psycopg://…): worker processes writing one SQLite file stall each "
+                "other's connections; one worker on SQLite holds a hall")
+    return None
+
+
+def message_queue_problem(url: str) -> str | None:
+    """Why the Redis message queue at `url` cannot be used now, or None (other queues: None)."""
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        import redis
+    except ImportError:
+        return "COMPETITION_MESSAGE_QUEUE is Redis but the redis package is missing: " \
+               "pip install 'competition[redis]'"
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return f"the message queue (COMPETITION_MESSAGE_QUEUE) does not answer: {error}"
+    finally:
+        client.close()
+    return None
+
+
+def shared_listener(host: str, port: int):
+    """A listening socket with SO_REUSEPORT: every worker binds its own on the same address,
+    and Linux spreads the incoming connections between them."""
+    import socket
+
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(address)
+    listener.listen(BACKLOG)
+    listener.setblocking(False)
+    return listener
+
+
+def serve_app(app, listener, *, worker: bool = False) -> None:
+    """Serve `app` on gevent's WSGI server until stopped; `listener` is an address (host,
+    port) or a listening socket. What `socketio.run` does under gevent, given a socket.
+
+    A worker stops on SIGTERM (its connections are closed: clients reconnect to the other
+    workers), ignores Ctrl+C (the supervisor gets it too, and stops every worker), and stops
+    when its supervisor is gone."""
+    from gevent import pywsgi
+
+    from .extensions import socketio
+
+    server = pywsgi.WSGIServer(listener, app, log=None, handler_class=handler_class())
+    socketio.wsgi_server = server  # as socketio.run leaves it
+    if worker:
+        import os
+        import signal
+
+        import gevent
+
+        parent = os.getppid()
+
+        def orphaned() -> None:
+            while os.getppid() == parent:
+                gevent.sleep(1)
+            server.stop(timeout=1)
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        gevent.signal_handler(signal.SIGTERM, lambda: server.stop(timeout=1))
+        gevent.spawn(orphaned)
+    server.serve_forever()
+
+
+def describe_exit(status: int) -> str:
+    import signal
+
+    if status < 0:
+        try:
+            return f"killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return f"exit status {status}"
+
+
+class Supervisor:
+    """Starts `workers` copies of `command`, starts another when one exits, and stops them all
+    on SIGTERM or SIGINT. Runs under gevent (the `serve` command is patched)."""
+
+    def __init__(self, command: list[str], workers: int, say):
+        self.command = command
+        self.workers = workers
+        self.say = say  # one line to the log (standard error)
+
+    def _start(self):
+        import subprocess
+        import time
+
+        process = subprocess.Popen(self.command)
+        process.started = time.monotonic()
+        self.say(f"worker {process.pid} started")
+        return process
+
+    def run(self) -> str | None:
+        """Supervise until stopped; None when stopped by a signal, else why it gave up."""
+        import signal
+        import time
+
+        import gevent
+        from gevent.event import Event
+
+        stop = Event()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            gevent.signal_handler(number, stop.set)
+        processes = [self._start() for _ in range(self.workers)]
+        quick = 0
+        failure = None
+        while not stop.wait(0.5):
+            for index, process in enumerate(processes):
+                status = process.poll()
+                if status is None or stop.is_set():
+                    continue
+                lived = time.monotonic() - process.started
+                quick = quick + 1 if lived < QUICK_EXIT else 0
+                if quick >= QUICK_EXITS_ALLOWED:
+                    failure = (f"the workers exit as soon as they start ({quick} in a row, "
+                               f"last: {describe_exit(status)}); see their messages above")
+                    stop.set()
+                    break
+                self.say(f"worker {process.pid} stopped ({describe_exit(status)}); "
+                         "starting another")
+                if lived < QUICK_EXIT:
+                    gevent.sleep(1)  # not a tight loop of failing starts
+                processes[index] = self._start()
+        self._stop_all(processes)
+        return failure
+
+    def _stop_all(self, processes) -> None:
+        import subprocess
+        import time
+
+        running = [p for p in processes if p.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + STOP_GRACE
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.say(f"worker {process.pid} did not stop in {STOP_GRACE} s; killing it")
+                process.kill()
+                process.wait()
+        self.say(f"stopped {len(processes)} workers")
