@@ -35,8 +35,9 @@ def build_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     from .fanout import client_manager
 
-    options = {"async_mode": app.config["ASYNC_MODE"], "message_queue": app.config["MESSAGE_QUEUE"]}
-    manager = client_manager(app.config["MESSAGE_QUEUE"])
+    options = {"async_mode": app.config["ASYNC_MODE"], "message_queue": app.config["MESSAGE_QUEUE"],
+               "channel": app.config["MESSAGE_QUEUE_CHANNEL"]}
+    manager = client_manager(app.config["MESSAGE_QUEUE"], app.config["MESSAGE_QUEUE_CHANNEL"])
     if manager is not None:
         options["client_manager"] = manager
     socketio.init_app(app, **options)

@@ -49,6 +49,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance),
         "MESSAGE_QUEUE": os.environ.get("COMPETITION_MESSAGE_QUEUE") or None,
+        # Redis channels are not per database: two installations on one Redis need their own.
+        "MESSAGE_QUEUE_CHANNEL": os.environ.get("COMPETITION_MESSAGE_QUEUE_CHANNEL")
+        or "flask-socketio",
         # threading suits the dev server and tests; `serve` switches to gevent.
         "ASYNC_MODE": os.environ.get("COMPETITION_ASYNC_MODE", "threading"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import socketio
 
 CHUNK = 4  # members sent to between two yields (measured: docs/deployment.md)
-CHANNEL = "flask-socketio"  # Flask-SocketIO's channel on the message queue
+CHANNEL = "flask-socketio"  # Flask-SocketIO's default channel (COMPETITION_MESSAGE_QUEUE_CHANNEL)
 
 
 class _Yielding:
@@ -34,11 +34,11 @@ class YieldingRedisManager(_Yielding, socketio.RedisManager):
     """The Redis message queue manager (several server processes)."""
 
 
-def client_manager(message_queue: str | None):
+def client_manager(message_queue: str | None, channel: str = CHANNEL):
     """The client manager for Flask-SocketIO's init_app, or None to let it choose (queues
     other than Redis)."""
     if not message_queue:
         return YieldingManager()
     if message_queue.startswith(("redis://", "rediss://")):
-        return YieldingRedisManager(message_queue, channel=CHANNEL)
+        return YieldingRedisManager(message_queue, channel=channel)
     return None

@@ -49,7 +49,8 @@ def test_marks_reach_the_panel_through_redis(demo_template_db, tmp_path, redis_u
         tokens = [create_token(f"judge-{code.lower()}") for code in panel.codes[:2]]
         db.session.remove()
         db.engine.dispose()
-    channel_env = {"COMPETITION_MESSAGE_QUEUE": redis_url}
+    channel_env = {"COMPETITION_MESSAGE_QUEUE": redis_url,
+                   "COMPETITION_MESSAGE_QUEUE_CHANNEL": f"fanout-{tmp_path.name}"}
     server = start_server(tmp_path, f"sqlite:///{database}", env=channel_env)
     clients = []
     try:

@@ -243,12 +243,12 @@ class QueueProgress:
     Flask-SocketIO: it sends the batch's progress through the queue itself, to whichever
     process holds the watching page's socket, and prints the steps as well."""
 
-    def __init__(self, queue: str, batch_id: int, task: str):
+    def __init__(self, queue: str, channel: str, batch_id: int, task: str):
         from flask_socketio import SocketIO
 
         from ..progress import room
 
-        self.socketio = SocketIO(message_queue=queue)
+        self.socketio = SocketIO(message_queue=queue, channel=channel)
         self.room, self.batch_id, self.task = room(task), batch_id, task
         self.last = {"task": task, "batch": batch_id, "done": 0, "total": 0, "label": ""}
 
@@ -273,7 +273,8 @@ def main(argv: list[str]) -> int:
             queue = app.config.get("MESSAGE_QUEUE")
             batch = db.session.get(DocumentBatch, int(rest[0]))
             if queue and batch is not None and batch.task:
-                progress = QueueProgress(queue, batch.id, batch.task)
+                progress = QueueProgress(queue, app.config["MESSAGE_QUEUE_CHANNEL"], batch.id,
+                                         batch.task)
             with force_locale(locale):
                 batch = run_batch(int(rest[0]), progress)
             if isinstance(progress, QueueProgress):

@@ -116,7 +116,8 @@ def test_with_a_message_queue_the_worker_reaches_a_page_on_another_process(
     import socketio
 
     database, championship = published_copy(demo_template_db, tmp_path)
-    env = {"COMPETITION_MESSAGE_QUEUE": redis_url}
+    env = {"COMPETITION_MESSAGE_QUEUE": redis_url,
+           "COMPETITION_MESSAGE_QUEUE_CHANNEL": f"certificates-{tmp_path.name}"}
     (tmp_path / "b").mkdir()
     first = start_server(tmp_path, database, env=env, command="serve")
     second = start_server(tmp_path / "b", database, env=env, command="serve")
