@@ -270,6 +270,26 @@ class Hub:
 
     # --- standings -----------------------------------------------------------------------
 
+    @staticmethod
+    def _catch_up(state: _Standings, skill: Skill) -> _Standings | None:
+        """Apply the marks another process wrote since the kept version (several server
+        processes share the database): only those rows are read, not the whole skill. With
+        the scheme unchanged, every version since is a mark's; None when that cannot be
+        done (the caller reloads)."""
+        from .service import marks_since
+
+        changed = marks_since(skill, state.version)
+        try:
+            for mark in changed["marks"]:
+                state.apply(mark)
+        except rules.RulesInputError:
+            log.exception("marks of skill %s refused by the kept standings", skill.id)
+            return None
+        last = max((mark["version"] for mark in changed["marks"]), default=state.version)
+        state.version = max(last, changed["version"])
+        state._snapshot = None
+        return state
+
     def snapshot(self, skill_id: int, marks: list[dict] = ()) -> tuple[dict, dict | None] | None:
         """(for staff, for the public) snapshots of the skill now (docs/api.md, "Boards and
         their snapshots"); None when the skill is gone or its standings cannot be computed.
@@ -292,7 +312,11 @@ class Hub:
                         log.exception("mark refused by the standings of skill %s", skill_id)
                         state = None
                         break
-            if state is None or state.version != skill.version:
+            if (state is not None and state.version < skill.version
+                    and state.meta_version == skill.scheme_version):
+                state = self._catch_up(state, skill)
+            # Behind (or a scheme change, which bumps both versions): read the skill again.
+            if state is None or state.version < skill.version:
                 try:
                     state = _Standings(skill)
                 except rules.RulesInputError as error:

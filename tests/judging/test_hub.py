@@ -30,18 +30,16 @@ def skill_10() -> Skill:
     return db.session.execute(sa.select(Skill).where(Skill.code == "10")).scalar_one()
 
 
-def test_marks_applied_one_by_one_give_the_results_of_a_fresh_evaluation(ctx):
-    app, panel = ctx
-    hub = live.hub(app)
-    skill_id = skill_10().id
-    hub.snapshot(skill_id)  # kept from here on
-    rng = random.Random(3)
+def mark_at_random(panel, count: int, seed: int) -> list[dict]:
+    """`count` attempts at marks (and withdrawals) of skill 10 by four judges; the marks
+    recorded, as the service answered them."""
+    rng = random.Random(seed)
     body = service.describe_skill(None, skill_10(), None)
     aspects = [a for c in body["criteria"] for s in c["sub_criteria"] for a in s["aspects"]]
     competitors = [c["code"] for c in body["competitors"]]
     revisions: dict = {}
     recorded = []
-    for _ in range(150):
+    for _ in range(count):
         aspect = rng.choice(aspects)
         competitor = rng.choice(competitors)
         judge = rng.choice(panel.codes[:4])
@@ -56,12 +54,46 @@ def test_marks_applied_one_by_one_give_the_results_of_a_fresh_evaluation(ctx):
             continue
         revisions[cell] = answer.mark["revision"]
         recorded.append(answer.mark)
+    return recorded
+
+
+def test_marks_applied_one_by_one_give_the_results_of_a_fresh_evaluation(ctx):
+    app, panel = ctx
+    hub = live.hub(app)
+    skill_id = skill_10().id
+    hub.snapshot(skill_id)  # kept from here on
+    recorded = mark_at_random(panel, 150, seed=3)
     assert len(recorded) > 50
-    rng.shuffle(recorded)  # they may reach the broadcaster out of order: a gap reloads
+    random.Random(3).shuffle(recorded)  # they may reach the broadcaster out of order: a gap
     staff, _public = hub.snapshot(skill_id, sorted(recorded, key=lambda m: m["version"]))
     expected = rules.skill_result_to_json(skill_standings(skill_10()))
     assert staff["results"] == expected
     assert staff["version"] == skill_10().version
+
+
+def test_marks_of_another_process_are_caught_up_without_reading_the_whole_skill(
+        ctx, monkeypatch):
+    """Several server processes: marks written by another process reach this hub only as a
+    newer version in the database; it reads the marks changed since its version."""
+    app, panel = ctx
+    hub = live.hub(app)
+    skill_id = skill_10().id
+    first, _ = hub.snapshot(skill_id)
+    mark_at_random(panel, 120, seed=5)  # the hub is not told: "another process"
+    reloads = []
+    original = live._Standings.__init__
+
+    def counting(self, skill):
+        reloads.append(skill.id)
+        original(self, skill)
+
+    monkeypatch.setattr(live._Standings, "__init__", counting)
+    staff, _public = hub.snapshot(skill_id)
+    assert reloads == []
+    assert staff["version"] == skill_10().version > first["version"]
+    assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
+    fresh = live._Standings(skill_10())
+    assert staff["progress"] == {"marked": fresh.marked(), "expected": fresh.expected}
 
 
 def test_a_scheme_change_bumps_the_version_and_the_standings_reload(ctx):
