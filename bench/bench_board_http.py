@@ -51,7 +51,15 @@ import urllib.request  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from processes import Server, cpu_seconds, free_port, machine_busy_seconds, start, stop  # noqa: E402
+from processes import (  # noqa: E402
+    Server,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    print_columns,
+    start,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -222,12 +230,7 @@ def print_table(rows: list[Row], args) -> None:
                       f"{row.server_cpu_s / row.seconds:.2f}",
                       f"{row.wrk_cpu_s / row.seconds:.2f}",
                       f"{row.others_cpu_s / row.seconds:.2f}"))
-    widths = [max(len(line[k]) for line in table) for k in range(len(header))]
-    for number, line in enumerate(table):
-        print("  ".join(cell.ljust(widths[k]) if k == 0 else cell.rjust(widths[k])
-                        for k, cell in enumerate(line)))
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
+    print_columns(table)
     print(f"{args.connections} connections, wrk -t{args.threads}, {args.duration:g} s each after "
           "a 2 s warm-up; CPU columns: CPUs used on average during the run (server process, "
           f"wrk, everything else on the machine), of {os.cpu_count()}")

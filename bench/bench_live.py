@@ -43,7 +43,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from processes import Server, cpu_seconds, free_port, machine_busy_seconds, start, stop
+from processes import (
+    Server,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    print_columns,
+    start,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = ROOT / "bench" / "live"
@@ -314,12 +322,7 @@ def print_table(rows: list[Row], python_base: Row | None, node_base: Row | None)
             fmt(r["last_viewer_ms"]["p99"]) if row.viewers else "-",
             fmt(per_bc), fmt(ratio_py, 2) if ratio_py else "-",
             fmt(ratio_node, 2) if ratio_node else "-", fmt(row.cpu_ms_per_mark, 2)))
-    widths = [max(len(line[k]) for line in table) for k in range(len(header))]
-    for number, line in enumerate(table):
-        print("  ".join(cell.ljust(widths[k]) if k == 0 else cell.rjust(widths[k])
-                        for k, cell in enumerate(line)))
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
+    print_columns(table)
     print("times in ms; CPU = server process utime+stime from the first mark to the last "
           "broadcast; bcasts = board:snapshot events each viewer got; ÷python / ÷node: CPU per "
           "broadcast over the bare python-socketio gevent / Node socket.io baseline")

@@ -66,7 +66,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_live import SECRET_KEY, LoadGenerator, judge_specs, prepare_instance
-from processes import TICKS, Server, cpu_seconds, free_port, machine_busy_seconds, start, stop
+from processes import (
+    TICKS,
+    Server,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    print_columns,
+    start,
+    stop,
+)
 
 PYTHON = sys.executable
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -636,12 +645,7 @@ def print_table(outcomes: list[Outcome], asked_rate: float) -> None:
         ratios = [fmt(v / values[0], 2) if v is not None and values[0] and digits >= 0
                   else "" for v in values[1:]]
         table.append([title, *[fmt(v, max(digits, 0)) for v in values], *ratios])
-    widths = [max(len(line[k]) for line in table) for k in range(len(header))]
-    for number, line in enumerate(table):
-        print("  ".join(cell.ljust(widths[k]) if k == 0 else cell.rjust(widths[k])
-                        for k, cell in enumerate(line)))
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
+    print_columns(table)
     print("viewer = from the judge's ack to a viewer of the mark's skill holding a snapshot of "
           "at least its version, one sample per (mark, viewer); same/other process = the "
           "viewer's connection held by the judge's server process or by the other one (through "

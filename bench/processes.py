@@ -72,3 +72,13 @@ def stop(process: subprocess.Popen) -> None:
             process.kill()
             process.wait()
 
+
+def print_columns(table: list) -> None:
+    """Rows of text cells as columns: the first left-aligned, the others right-aligned, a rule
+    under the header (the first row)."""
+    widths = [max(len(line[k]) for line in table) for k in range(len(table[0]))]
+    for number, line in enumerate(table):
+        print("  ".join(cell.ljust(widths[k]) if k == 0 else cell.rjust(widths[k])
+                        for k, cell in enumerate(line)))
+        if number == 0:
+            print("  ".join("-" * width for width in widths))

@@ -138,12 +138,8 @@ def serve(host: str, port: int, bind: str | None, workers: int, is_worker: bool)
         raise CommandError(
             f"port {port} on {host} is in use; stop what runs there or pass --port NUMBER"
         )
-    app = create_app({"ASYNC_MODE": "gevent"})
+    app = _gevent_app()
     with app.app_context():
-        try:
-            production.check_database_driver(db.engine)
-        except RuntimeError as error:
-            raise CommandError(str(error)) from None
         upgrade_database()
         if workers > 1:
             db.engine.dispose()  # the workers open their own connections
@@ -162,6 +158,20 @@ def serve(host: str, port: int, bind: str | None, workers: int, is_worker: bool)
     failure = supervisor.run()
     if failure:
         raise CommandError(failure)
+
+
+def _gevent_app():
+    """The app for a gevent server process, once its database driver waits cooperatively."""
+    from . import serve as production
+    from .extensions import db
+
+    app = create_app({"ASYNC_MODE": "gevent"})
+    with app.app_context():
+        try:
+            production.check_database_driver(db.engine)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
+    return app
 
 
 def _serve_banner(app, host: str, port: int, workers: int, files: int) -> None:
@@ -200,14 +210,8 @@ def _serve_worker(host: str, port: int) -> None:
     import os
 
     from . import serve as production
-    from .extensions import db
 
-    app = create_app({"ASYNC_MODE": "gevent"})
-    with app.app_context():
-        try:
-            production.check_database_driver(db.engine)
-        except RuntimeError as error:
-            raise CommandError(str(error)) from None
+    app = _gevent_app()
     try:
         listener = production.shared_listener(host, port)
     except OSError as error:
