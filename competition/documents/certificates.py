@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,7 +44,6 @@ from ..models import (
     Skill,
 )
 from ..models.base import utcnow
-from ..models.documents import DOCUMENT_KINDS
 from ..paths import resource_dir
 from .render import PDF_BASE_URL, PDF_ORIGIN, StaticFilesOnly, qr_image
 
@@ -290,11 +289,6 @@ class Scope:
     @property
     def skills(self) -> list[Skill]:
         return [self.skill] if self.skill is not None else list(self.championship.skills)
-
-    def unpublished(self) -> list[Skill]:
-        if not set(self.groups) - {"award"}:
-            return []
-        return [s for s in self.skills if s.visibility != "published"]
 
     def due(self) -> list[Due]:
         due: list[Due] = []
@@ -715,10 +709,3 @@ def file_name(document: Document) -> str:
     text = name.get("ru") or name.get("kk") or name.get("en") or ""
     text = re.sub(r"[^\w\- .]+", "", text, flags=re.UNICODE).strip()[:80]
     return f"{document.serial} {text}.pdf" if text else f"{document.serial}.pdf"
-
-
-def is_kind(value: str) -> bool:
-    return value in DOCUMENT_KINDS
-
-
-ProgressCallback = Callable[[int, int, str], None]

@@ -166,10 +166,7 @@ def _relay(app, socketio, process, batch_id: int, task: str) -> None:
     itself, and this only reports a worker that died without saying so."""
     from ..progress import room
 
-    if app.config.get("MESSAGE_QUEUE"):
-        task_of_relay = ""  # the worker emits through the queue
-    else:
-        task_of_relay = task
+    relays = not app.config.get("MESSAGE_QUEUE")  # with a queue the worker emits itself
     last = {"task": task, "done": 0, "total": 0, "label": ""}
     for line in process.stdout:
         try:
@@ -178,7 +175,7 @@ def _relay(app, socketio, process, batch_id: int, task: str) -> None:
             continue
         last = {"task": task, "batch": batch_id, "done": step["done"], "total": step["total"],
                 "label": step["label"]}
-        if task_of_relay:
+        if relays and task:
             socketio.emit("progress", last, to=room(task))
     code = process.wait()
     died = False
@@ -188,11 +185,15 @@ def _relay(app, socketio, process, batch_id: int, task: str) -> None:
             died = True
             with write_transaction():
                 batch.status = "failed"
-                batch.error = f"the certificate worker stopped (exit code {code})"
+                log = f"documents/batch-{batch_id}.log"
+                batch.error = str(_l(
+                    "The certificate worker stopped unexpectedly (exit code %(code)s). Start "
+                    "the batch again; if it stops again, the server's administrator finds why "
+                    "in %(log)s.", code=code, log=log))
                 batch.finished_at = utcnow()
         status = batch.status if batch is not None else "failed"
         db.session.remove()
-    if task and (task_of_relay or died):
+    if task and (relays or died):
         socketio.emit("progress", {**last, "finished": status}, to=room(task))
 
 
