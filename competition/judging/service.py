@@ -582,10 +582,14 @@ def record_mark(user, data, device: str = "") -> Recorded:
     skill_id = _skill_id_for(request, expert_id)
     try:
         with write_transaction() as session:
+            # The skill's row first (FOR UPDATE on PostgreSQL), then the replay look-up: a
+            # resend of this key still being written by another transaction is committed by
+            # then, and answered as a replay instead of a conflict with itself.
+            versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
             replayed = _replay(session, request, user_id, login)
             if replayed is not None:
                 return replayed
-            return _record(session, request, skill_id, user_id, login, expert_id)
+            return _record(session, request, skill_id, versions, user_id, login, expert_id)
     except IntegrityError:
         # The key was written meanwhile by another process (unique): its answer stands.
         with write_transaction() as session:
@@ -595,10 +599,10 @@ def record_mark(user, data, device: str = "") -> Recorded:
         raise
 
 
-def _record(session, request: _Request, skill_id: int, user_id: int, login: str,
+def _record(session, request: _Request, skill_id: int, versions, user_id: int, login: str,
             expert_id: int) -> Recorded:
     connection = session.connection()
-    version, scheme_version = connection.execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
+    version, scheme_version = versions
     context = _context(session, skill_id, scheme_version)
     judge = context.judges.get(expert_id)
     if judge is None:
