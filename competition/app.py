@@ -83,10 +83,34 @@ def build_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# The JSON API's error codes for HTTP errors (docs/api.md: every error body is {error, message})
+API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              413: "too_large", 500: "server_error"}
+
+
 def _register_error_pages(app: Flask) -> None:
+    from flask import jsonify, request
+    from flask_babel import gettext
+    from werkzeug.exceptions import HTTPException
+
+    titles = {  # the titles of errors.html, for the API's messages
+        400: lambda: gettext("The request could not be understood"),
+        403: lambda: gettext("You may not open this page"),
+        404: lambda: gettext("Page not found"),
+        405: lambda: gettext("This action is not available here"),
+        413: lambda: gettext("The file is too large"),
+        500: lambda: gettext("Something went wrong on the server"),
+    }
+
     def page(status: int):
-        def handler(_error):
-            return render_template("errors.html", status=status), status
+        def handler(error):
+            # What the error says about itself stays in the answer: a 405's Allow (RFC 9110).
+            headers = [(name, value) for name, value in error.get_headers()
+                       if name.lower() != "content-type"] \
+                if isinstance(error, HTTPException) else []
+            if request.path.startswith("/api/"):
+                return jsonify(error=API_ERRORS[status], message=titles[status]()), status, headers
+            return render_template("errors.html", status=status), status, headers
 
         return handler
 

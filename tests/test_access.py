@@ -1,17 +1,26 @@
-"""Route × role: every route of the app has an access rule here, and the app obeys it.
+"""Route × persona: every route of the app has an access rule here, and the app obeys it, for
+GET and for POST.
 
 A new route without a line in ACCESS fails `test_every_route_has_a_rule`: decide who may open
-it, then add it below.
+it, then add it below. A new route that takes POST is posted to by every persona as well
+(`test_post_obeys_its_rule`); POST_ACCESS says where that differs from ACCESS.
+
+The personas (tests/access.py) are the app's roles plus an expert of another skill (04) and a
+compatriot expert of skill 10 (from competitor 101's organization).
 """
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from .access import ROLES, client_as, make_role_users
+from .access import PERSONAS, client_as, csrf_token, free_m_aspects, make_role_users
 
-EVERYONE = set(ROLES)
+EVERYONE = set(PERSONAS)
 STAFF = {"organizer", "admin"}
+SKILL_10 = {"expert", "compatriot", "chief"}  # the experts of skill 10 (of the URLs)
+EXPERTS = SKILL_10 | {"other_expert"}
 
 # endpoint -> (a URL to try with GET, the roles that may open it)
 ACCESS: dict[str, tuple[str, set[str]]] = {
@@ -38,9 +47,11 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "i18n.switch": ("/lang/kk", EVERYONE),
     # the JSON API: 401 for anonymous, 403 for who may not (the chief and expert mark skill 10)
     "api.skills": ("/api/v1/skills", EVERYONE - {"anonymous"}),
-    "api.skill": ("/api/v1/skills/10", {"expert", "chief"} | STAFF),
-    "api.marks": ("/api/v1/skills/10/marks?since=0", {"expert", "chief"} | STAFF),
+    "api.skill": ("/api/v1/skills/10", SKILL_10 | STAFF),
+    "api.marks": ("/api/v1/skills/10/marks?since=0", SKILL_10 | STAFF),
+    # a mark of competitor 101: not by their compatriot (POST_ACCESS)
     "api.submit_mark": ("/api/v1/marks", {"expert", "chief"}),
+    "api.openapi_document": ("/api/v1/openapi.json", EVERYONE),  # the document holds no data
     # the expert's tablet: skill "10", whose expert the test expert is (tests/access.py);
     # organizers and admins see it read-only, the chief of 10 marks too
     "board.snapshot": ("/board/10/snapshot.json", EVERYONE),
@@ -66,15 +77,17 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "board.medals": ("/medals", EVERYONE),
     "board.participant_lookup": ("/me?code=not-a-code", EVERYONE),
     "board.participant": ("/me/NOTACODE00", EVERYONE),
-    "judging.index": ("/judging/", {"expert", "chief"} | STAFF),
-    "judging.tablet": ("/judging/10", {"expert", "chief"} | STAFF),
+    "judging.index": ("/judging/", EXPERTS | STAFF),
+    "judging.tablet": ("/judging/10", SKILL_10 | STAFF),
     # the chief expert's board of skill 10: its chief (and deputy), organizers, admins; the test
-    # expert is an ordinary expert of 10 and gets a 403 page. GET on the two actions leads back
-    # to the board (it also keeps the tablet's /<path:ref> from taking their addresses).
+    # experts are ordinary experts (of 10, or of 04) and get a 403 page. GET on the two actions
+    # leads back to the board (it also keeps the tablet's /<path:ref> from taking their
+    # addresses).
     "judging.chief": ("/judging/10/chief", {"chief"} | STAFF),
     "judging.chief_progress": ("/judging/10/chief/progress.json", {"chief"} | STAFF),
     "judging.chief_sign_off": ("/judging/10/chief/A1/sign-off", {"chief"} | STAFF),
     "judging.chief_unlock": ("/judging/10/chief/A1/unlock", {"chief"} | STAFF),
+    # the history of a mark of competitor 101, whose compatriot the "compatriot" expert is
     "judging.history": ("/judging/10/history?aspect=A1.1&competitor=101", {"chief"} | STAFF),
     "registry.dashboard": ("/manage/", STAFF),
     # people: championship, skills, organizations, competitors, experts, draw, compatriots
@@ -172,16 +185,44 @@ NOT_GET = {"awards.recipients_add", "awards.recipient_remove", "awards.nominatio
            "board.screen_step"}
 
 
-@pytest.fixture(scope="module")
-def role_app(demo_template_db, tmp_path_factory):
-    import shutil
+# POST: the URL and the personas that may post, where they differ from ACCESS. Everything else
+# that takes POST is posted to at its ACCESS URL with a form holding only a valid CSRF token,
+# and answers the personas of ACCESS.
+POST_ACCESS: dict[str, tuple[str, set[str]]] = {
+    # anyone may try to log in or out
+    "auth.logout": ("/logout", EVERYONE),
+}
+# after a POST, where a persona is sent back to the login page without being refused
+LOGIN_PAGES = {"auth.login", "auth.logout", "auth.login_pin", "auth.login_code"}
 
+
+def _copy_demo(demo_template_db, folder, **config):
     from .conftest import make_app
 
-    folder = tmp_path_factory.mktemp("access")
     shutil.copyfile(demo_template_db, folder / "competition.db")
-    app = make_app(f"sqlite:///{folder / 'competition.db'}", folder)
+    return make_app(f"sqlite:///{folder / 'competition.db'}", folder, **config)
+
+
+@pytest.fixture(scope="module")
+def role_app(demo_template_db, tmp_path_factory):
+    app = _copy_demo(demo_template_db, tmp_path_factory.mktemp("access"))
     return app, make_role_users(app)
+
+
+@pytest.fixture(scope="module")
+def role_template(demo_template_db, tmp_path_factory):
+    """The demo with the personas' accounts, copied for each POST test (a POST may delete)."""
+    folder = tmp_path_factory.mktemp("access-post")
+    app = _copy_demo(demo_template_db, folder)
+    ids = make_role_users(app)
+    cells = free_m_aspects(app, 2)
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+    return folder / "competition.db", ids, cells
+
+
+def _post_endpoints(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
 
 
 def test_every_route_has_a_rule(role_app):
@@ -189,9 +230,42 @@ def test_every_route_has_a_rule(role_app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
     missing = sorted(endpoints - ACCESS.keys())
     assert not missing, f"routes without an access rule in tests/test_access.py: {missing}"
+    posted = _post_endpoints(app)
+    assert not POST_ACCESS.keys() - posted, "POST_ACCESS names routes that take no POST"
+    # the figures of the issue's note (`pytest -s` shows them)
+    print(f"\naccess matrix: GET {len(ACCESS)} routes × {len(PERSONAS)} personas = "
+          f"{len(ACCESS) * len(PERSONAS)}; POST {len(posted)} routes × {len(PERSONAS)} = "
+          f"{len(posted) * len(PERSONAS)}")
 
 
-@pytest.mark.parametrize("role", ROLES)
+def test_the_compatriot_is_a_compatriot_of_competitor_101(role_app):
+    """The premise of the compatriot rows: same organization as 101, on 101's skill's panel."""
+    import sqlalchemy as sa
+
+    from competition.judging import service
+    from competition.models import Competitor, ExpertRole, Skill, User
+
+    app, ids = role_app
+    with app.app_context():
+        session = app.extensions["sqlalchemy"].session
+        competitor = session.execute(
+            sa.select(Competitor).join(Skill).where(Skill.code == "10",
+                                                    Competitor.code == "101")).scalar_one()
+        organizations = {}
+        for persona in ("compatriot", "expert", "other_expert"):
+            user = session.get(User, ids[persona])
+            organizations[persona] = user.expert.organization_id
+            on_panel = service.expert_role(user, competitor.skill_id) is not None
+            assert on_panel == (persona != "other_expert"), persona
+        assert organizations["compatriot"] == competitor.organization_id
+        assert organizations["expert"] != competitor.organization_id
+        teams = session.execute(sa.select(ExpertRole.marking_team).where(
+            ExpertRole.expert_id.in_([session.get(User, ids[p]).expert_id
+                                      for p in ("compatriot", "expert")]))).scalars().all()
+        assert teams == ["", ""]  # both mark every criterion: only compatriotism differs
+
+
+@pytest.mark.parametrize("role", PERSONAS)
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 def test_route_obeys_its_rule(role_app, endpoint, role):
     app, ids = role_app
@@ -200,13 +274,66 @@ def test_route_obeys_its_rule(role_app, endpoint, role):
     if endpoint in NOT_GET:
         assert response.status_code == 405
         return
+    _assert_obeys(response, endpoint, role, role in allowed)
+
+
+def _assert_obeys(response, endpoint: str, role: str, allowed: bool) -> None:
     location = response.headers.get("Location", "")
-    if role in allowed:
-        assert response.status_code not in (401, 403), (endpoint, role)
-        assert "/login" not in location or endpoint == "auth.login", (endpoint, role)
+    if allowed:
+        assert response.status_code not in (401, 403), (endpoint, role, response.status_code)
+        assert "/login" not in location or endpoint in LOGIN_PAGES, (endpoint, role, location)
     elif role == "anonymous":
-        assert response.status_code in (302, 401), (endpoint, role)
+        assert response.status_code in (302, 401), (endpoint, role, response.status_code)
         if response.status_code == 302:
-            assert "/login" in location
+            assert "/login" in location, (endpoint, role, location)
     else:
-        assert response.status_code == 403, (endpoint, role)
+        assert response.status_code == 403, (endpoint, role, response.status_code)
+
+
+def _post_rule(endpoint: str) -> tuple[str, set[str]]:
+    return POST_ACCESS.get(endpoint) or ACCESS[endpoint]
+
+
+def _post_body(endpoint: str, role: str, cells, token: str) -> dict:
+    if endpoint != "api.submit_mark":
+        return {"data": {"csrf_token": token}}
+    # The two personas that may write take a cell each; the others are refused before.
+    aspect, value = cells[1] if role == "chief" else cells[0]
+    return {"json": {"id": f"access-{role}", "skill": "10", "competitor": "101",
+                     "aspect": aspect, "value": value}}
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_post_obeys_its_rule(role_app, role_template, endpoint, tmp_path):
+    """Every persona POSTs (those refused first: an allowed POST may delete what the URL names)
+    on a copy of the demo of its own; a route that takes no POST answers 405."""
+    from .conftest import make_app
+
+    url, allowed = _post_rule(endpoint)
+    if endpoint not in _post_endpoints(role_app[0]):
+        assert role_app[0].test_client().post(url).status_code == 405
+        return
+    template, ids, cells = role_template
+    shutil.copyfile(template, tmp_path / "competition.db")
+    app = make_app(f"sqlite:///{tmp_path / 'competition.db'}", tmp_path)
+    for role in sorted(PERSONAS, key=lambda persona: persona in allowed):
+        client = client_as(app, role, ids)
+        body = _post_body(endpoint, role, cells, csrf_token(app, client))
+        response = client.post(url, **body)
+        _assert_obeys(response, endpoint, role, role in allowed)
+        if endpoint == "api.submit_mark":
+            _assert_mark_answer(response, role)
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+# What POST /api/v1/marks answers each persona for a mark of competitor 101 (docs/api.md).
+MARK_ANSWERS = {"anonymous": (401, "unauthenticated"), "competitor": (403, "forbidden"),
+                "other_expert": (403, "not_assigned"), "compatriot": (403, "compatriot"),
+                "expert": (201, None), "chief": (201, None),
+                "organizer": (403, "forbidden"), "admin": (403, "forbidden")}
+
+
+def _assert_mark_answer(response, role: str) -> None:
+    status, error = MARK_ANSWERS[role]
+    assert (response.status_code, response.get_json().get("error")) == (status, error), role

@@ -13,8 +13,9 @@ bp = Blueprint("judging", __name__, url_prefix="/judging")
 guard(bp, {"expert", "chief", "organizer", "admin"})
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-# Every logged-in user (or bearer token); each endpoint narrows in the service.
-guard(api, set(ROLES) - {"anonymous"})
+# Every logged-in user (or bearer token); each endpoint narrows in the service. The OpenAPI
+# document holds no data: anyone reads it.
+guard(api, set(ROLES) - {"anonymous"}, endpoints={"openapi_document": ROLES})
 # JSON only: a cross-site form cannot send application/json without a CORS preflight, which
 # this app never grants, so the session cookie alone does not let another site write marks.
 csrf.exempt(api)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from . import api, live, service
+from . import api, live, openapi, service
 from .service import Refused
 
 
@@ -18,6 +18,11 @@ def refused(refusal: Refused):
     if refusal.mark is not None:
         body["mark"] = refusal.mark
     return jsonify(body), refusal.status
+
+
+@api.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(current_app.config["SESSION_COOKIE_NAME"]))
 
 
 @api.get("/skills")
@@ -35,10 +40,13 @@ def skill(ref: str):
 def marks(ref: str):
     found, _role = service.readable_skill(current_user, ref)
     since = request.args.get("since")
-    if since is not None and not since.isdigit():
+    # ASCII digits only: "²".isdigit() holds, and int() refuses it
+    if since is not None and not (since.isascii() and since.isdigit()):
         raise Refused("invalid_value", _("since is the skill version a client last saw "
                                          "(a whole number ≥ 0)."))
-    return jsonify(service.marks_since(found, int(since) if since is not None else None))
+    # A number past any version asks for nothing newer; the database takes 64 bits.
+    since_version = min(int(since), 2**63 - 1) if since is not None else None
+    return jsonify(service.marks_since(found, since_version))
 
 
 @api.post("/marks")
@@ -49,6 +57,9 @@ def submit_mark():
                                          "application/json)."))
     key = request.headers.get("Idempotency-Key")
     if key is not None:
+        if "id" in data and data["id"] != key:
+            raise Refused("invalid_value", _("Send the mark's key once: in the Idempotency-Key "
+                                             "header or as id, not two different ones."))
         data = {**data, "id": key}
     recorded = service.record_mark(current_user, data,
                                    device=request.headers.get("User-Agent", "")[:200])

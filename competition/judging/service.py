@@ -362,16 +362,20 @@ def _parse_request(data, device: str = "") -> _Request:
             raise Refused("invalid_value", _("The mark has no %(field)s.", field=field))
     if "value" not in data:
         raise Refused("invalid_value", _("The mark has no value (null withdraws a mark)."))
-    base = data.get("base") or 0
+    # null is as good as absent; a value of another type is refused, not read as absent
+    base = data.get("base")
+    base = 0 if base is None else base
     if isinstance(base, bool) or not isinstance(base, int) or base < 0:
         raise Refused("invalid_value", _("base is the revision number the judge saw (0 for an "
                                          "empty cell)."))
-    reason = data.get("reason") or ""
+    reason = data.get("reason")
+    reason = "" if reason is None else reason
     if not isinstance(reason, str) or len(reason) > 2000:
         raise Refused("invalid_value", _("The reason is text of at most 2000 characters."))
-    given_device = data.get("device") or device
-    if not isinstance(given_device, str):
-        given_device = device
+    given_device = data.get("device")
+    if given_device is not None and not isinstance(given_device, str):
+        raise Refused("invalid_value", _("The device is a label: text."))
+    given_device = given_device or device
     skill = data.get("skill")
     if skill is not None and not isinstance(skill, str):
         raise Refused("unknown_skill", _("Say which skill: its code, e.g. 04."))

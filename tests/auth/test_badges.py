@@ -67,8 +67,14 @@ def test_badges_page_says_what_printing_will_do(badge_setup):
     n = info["experts"]
     assert f"{n} badges on {-(-n // 8)} pages." in page
     assert "withdraws the older unused ones" in page
-    # the demo made accounts for two experts (as-expert, as-chief): the others get one
-    assert f"{n - 2} experts have no account yet" in page
+    # make_role_users gave accounts to this championship's experts as-expert, as-chief,
+    # as-other-expert and as-compatriot: the others get one
+    with app.app_context():
+        with_account = db.session.execute(
+            sa.select(sa.func.count(sa.distinct(User.expert_id))).join(User.expert)
+            .where(Expert.championship_id == info["championship_id"])).scalar_one()
+    assert with_account == 4
+    assert f"{n - with_account} experts have no account yet" in page
     assert "only works on this computer" in page  # the test client talks to localhost
     assert 'aria-live="polite"' in page
 
