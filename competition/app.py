@@ -44,6 +44,9 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .events import register as register_events
 
     register_events(socketio)  # on this app's Socket.IO server (init_app made a new one)
+    from . import security
+
+    security.init_app(app)  # headers on every answer, Socket.IO's polling ones too
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # "basic", not "strong": tablets change address when the venue Wi-Fi hands them over.

@@ -11,18 +11,26 @@ from flask_socketio import ConnectionRefusedError
 
 
 def on_connect(auth=None) -> None:
-    from flask_login import login_user
+    from flask import session
+    from flask_login import current_user, login_user
 
-    from .auth.service import user_for_token
+    from .auth import sockets
+    from .auth.service import token_for
 
     token = auth.get("token") if isinstance(auth, dict) else None
     if not token:
-        return  # the session cookie's user, or anonymous
-    user = user_for_token(str(token))
-    if user is None:
+        if current_user.is_authenticated:  # the session cookie's user (else anonymous)
+            sockets.join(current_user)
+        return
+    row = token_for(str(token))
+    if row is None:
         raise ConnectionRefusedError("unauthenticated")
-    # Kept in this connection's own copy of the session: later events see the token's user.
-    login_user(user)
+    # Kept in this connection's own copy of the session: later events see the token's user,
+    # and load_user checks the token again on each of them.
+    session.clear()
+    session[sockets.TOKEN_KEY] = row.id
+    login_user(row.user)
+    sockets.join(row.user, token_id=row.id)
 
 
 def register(socketio) -> None:

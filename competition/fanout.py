@@ -26,17 +26,33 @@ class _Yielding:
                 self.server.sleep(0)
 
 
-class YieldingManager(_Yielding, socketio.Manager):
+ENDS = "ends:"  # the rooms of competition/auth/sockets.py
+
+
+class _Ending:
+    """Closing an "ends:" room disconnects its members: a logout, a disabled account, a new
+    password or a revoked token ends the connections they let in. Both a local close and one
+    that came through the message queue from another process end up here."""
+
+    def basic_close_room(self, room, namespace):
+        if isinstance(room, str) and room.startswith(ENDS):
+            for sid, _eio_sid in list(super().get_participants(namespace, room)):
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+        return super().basic_close_room(room, namespace)
+
+
+class YieldingManager(_Ending, _Yielding, socketio.Manager):
     """The in-process manager (one server process)."""
 
 
-class YieldingRedisManager(_Yielding, socketio.RedisManager):
+class YieldingRedisManager(_Ending, _Yielding, socketio.RedisManager):
     """The Redis message queue manager (several server processes)."""
 
 
 def client_manager(message_queue: str | None, channel: str = CHANNEL):
     """The client manager for Flask-SocketIO's init_app, or None to let it choose (queues
-    other than Redis)."""
+    other than Redis: their connections are not cut when an "ends:" room closes, and only
+    the per-event check of competition/auth/sockets.py stops them)."""
     if not message_queue:
         return YieldingManager()
     if message_queue.startswith(("redis://", "rediss://")):

@@ -355,3 +355,56 @@ def test_serve_bind_takes_host_and_port_and_refuses_nonsense(demo_template_db, t
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_revoke_or_logout_on_one_process_ends_the_connections_held_by_another(
+        championship, tmp_path):
+    """The room of a token or a login is closed through the message queue: process A drops
+    the sockets a page posted on process B ended (competition/auth/sockets.py)."""
+    from competition.auth.service import add_user, create_token
+    from competition.database import write_transaction
+    from competition.extensions import db
+    from competition.models import ApiToken, User
+    from competition.models.people import hash_token
+
+    from .security.test_socket_endings import PASSWORD, Tablet, log_in, post
+
+    app = make_app(championship.url, tmp_path)
+    with app.app_context():
+        with write_transaction():
+            add_user("organizer-scale-out", "organizer", PASSWORD)
+        judge = db.session.execute(sa.select(User).where(User.login.like("judge-%"))
+                                   .order_by(User.id.desc()).limit(1)).scalar_one()
+        with write_transaction() as session:
+            session.get(User, judge.id).set_password(PASSWORD)
+        token = create_token(judge.login, "scale-out")
+        token_id = db.session.execute(sa.select(ApiToken.id).where(
+            ApiToken.token_hash == hash_token(token))).scalar_one()
+        judge_id, judge_login = judge.id, judge.login
+        db.session.remove()
+        db.engine.dispose()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = start_server(tmp_path / "a", championship.url, env=championship.env(), command="serve")
+    b = start_server(tmp_path / "b", championship.url, env=championship.env(), command="serve")
+    tablets: list[Tablet] = []
+    try:
+        by_token = Tablet(a.url, auth={"token": token})
+        browser = log_in(a.url, judge_login)
+        by_cookie = Tablet.with_cookie(a.url, browser)
+        tablets += [by_token, by_cookie]
+        assert by_token.join(SKILL)["ok"] and by_cookie.join(SKILL)["ok"]
+
+        organizer = log_in(b.url, "organizer-scale-out")
+        account = f"/manage/accounts/{judge_id}"
+        assert post(organizer, b.url, f"{account}/tokens/{token_id}/revoke",
+                    page=account).status_code == 302
+        assert by_token.ended()
+        assert by_cookie.client.connected and by_cookie.join(SKILL)["ok"]
+
+        assert post(browser, b.url, "/logout").status_code == 302  # the same browser, on B
+        assert by_cookie.ended()
+    finally:
+        _disconnect([tablet.client for tablet in tablets if tablet.client.connected])
+        stop_server(a)
+        stop_server(b)

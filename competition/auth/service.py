@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import has_request_context, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import write_transaction
@@ -20,6 +21,7 @@ from ..models import ApiToken, Competitor, Expert, LoginCode, User
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
 from . import limits
+from .sockets import TOKEN_KEY
 
 PIN_ROLES = frozenset({"expert", "chief"})
 PIN_LENGTHS = (4, 6)
@@ -53,6 +55,13 @@ def load_user(user_id: str) -> User | None:
     # opened before a password reset (the version in the cookie no longer matches).
     if user is None or not user.is_active or user.session_version != int(version):
         return None
+    # A Socket.IO connection that came with an API token: each of its events checks the token
+    # again (revoked or expired since the connection opened: auth/sockets.py).
+    token_id = session.get(TOKEN_KEY) if has_request_context() else None
+    if token_id is not None:
+        row = db.session.get(ApiToken, token_id)
+        if not _token_works(row) or row.user_id != user.id:
+            return None
     return user
 
 
@@ -65,16 +74,26 @@ def load_user_from_bearer(request) -> User | None:
 
 
 def user_for_token(token: str) -> User | None:
+    row = token_for(token)
+    return row.user if row is not None else None
+
+
+def token_for(token: str) -> ApiToken | None:
+    """The API token row if the token works: not revoked, not expired, its account enabled."""
     if not token:
         return None
     row = db.session.execute(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
     ).scalar_one_or_none()
+    return row if _token_works(row) else None
+
+
+def _token_works(row: ApiToken | None) -> bool:
     if row is None or row.revoked_at is not None:
-        return None
+        return False
     if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
-        return None
-    return row.user if row.user.is_active else None
+        return False
+    return row.user.is_active
 
 
 def _aware(moment: datetime) -> datetime:

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..i18n import safe_next
 from ..models import Championship
-from . import bp
+from . import bp, sockets
 from .forms import ConfirmForm, LoginForm, PinLoginForm
 from .service import (
     LoginFailed,
@@ -43,6 +43,8 @@ def _start_session(user, remember: bool = False) -> None:
     kept = {key: session[key] for key in SESSION_KEYS_KEPT if key in session}
     session.clear()
     session.update(kept)
+    # This login's own id: the sockets it opens join its room, and logging out closes them.
+    session[sockets.LOGIN_KEY] = sockets.new_login_id()
     login_user(user, remember=remember)
 
 
@@ -134,9 +136,10 @@ def _code_page(state_or_refusal, code: str):
         response = make_response(render_template(
             "auth/login_code.html", status=state.status, state=state, form=form, code=code,
             message=None), status)
-    # The page holds a secret in its URL: keep it out of caches and referrers.
+    # The page holds a secret in its URL: keep it out of caches and other sites' referrers.
+    # Not no-referrer: over HTTPS the confirming POST needs its same-origin Referer (CSRF).
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -167,7 +170,10 @@ def login_code(code: str):
 
 @bp.post("/logout")
 def logout():
+    login_id = session.pop(sockets.LOGIN_KEY, None)
     logout_user()
+    if login_id:  # the Socket.IO connections this login opened end too, in every process
+        sockets.end(sockets.login_room(login_id))
     flash(_("You have logged out."))
     return redirect(url_for("board.home"))
 

@@ -25,7 +25,7 @@ HALL = {"width": 1280, "height": 720}
 def publish_welding(live_server) -> list[str]:
     """Skill 10 marked to the end and published in the server's database; returns its ranked
     competitors' English names from the last place up."""
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         mark_final("10")
         set_visibility("10", "published")
@@ -48,7 +48,9 @@ def axe() -> str:
 
 @pytest.fixture
 def two_browsers(browser):
-    contexts = [browser.new_context(viewport=HALL, locale="en-US") for _ in range(2)]
+    # bypass_csp: axe-core is injected as an inline script (the app's CSP forbids one)
+    contexts = [browser.new_context(viewport=HALL, locale="en-US", bypass_csp=True)
+                for _ in range(2)]
     yield [context.new_page() for context in contexts]
     for context in contexts:
         context.close()
@@ -116,7 +118,7 @@ def test_an_organizer_drives_a_hall_screen(live_server, two_browsers, tmp_path):
     stop_server(live_server)
     expect(screen.locator("#connection")).to_have_text("Reconnecting…", timeout=10000)
     restarted = start_server(live_server.instance,
-                             f"sqlite:///{live_server.instance / 'competition.db'}", port=port)
+                             live_server.database_url, port=port)
     try:
         expect(screen.locator("#connection")).to_be_empty(timeout=15000)
         expect(screen.locator("#spotlight .name")).to_have_text(order[1])
@@ -183,7 +185,7 @@ def test_the_control_page_and_the_screen_pass_axe(live_server, two_browsers, axe
 
 
 def _kazakh_name(live_server, english: str) -> str:
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         name = db.session.execute(sa.select(Competitor.name_kk)
                                   .where(Competitor.name_en == english)).scalar_one()

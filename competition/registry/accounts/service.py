@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...audit import diff, record
-from ...auth import limits
+from ...auth import limits, sockets
 from ...auth import service as auth
 from ...auth.access import Forbidden
 from ...database import write_transaction
@@ -285,6 +285,7 @@ def reset_password(actor, user_id: int, password: str) -> None:
         limits.clear_failures(session, [limits.login_key(user.login)])
         record("password", "user", user.id, f"new password for {user.login}", {},
                championship_of(user))
+    sockets.end(sockets.user_room(user_id))  # and their open connections end
 
 
 def change_pin(actor, user_id: int, pin: str | None) -> None:
@@ -313,6 +314,8 @@ def set_enabled(actor, user_id: int, enabled: bool) -> None:
             record("enable" if enabled else "disable", "user", user.id,
                    f"account {user.login} {'enabled' if enabled else 'disabled'}", changes,
                    championship_of(user))
+    if not enabled:  # its open connections end, in every server process
+        sockets.end(sockets.user_room(user_id))
 
 
 def issue_code(actor, user_id: int, days: int) -> tuple[str, datetime]:
@@ -352,3 +355,4 @@ def revoke_token(actor, user_id: int, token_id: int) -> None:
             record("revoke-token", "user", user.id,
                    f"API token {token.label or token.id} of {user.login} revoked",
                    {"token": token.id}, championship_of(user))
+    sockets.end(sockets.token_room(token_id))  # the connections it opened end
