@@ -126,3 +126,13 @@ def _register_error_pages(app: Flask) -> None:
     def forbidden(error: Forbidden):
         # A service's finer access rule (e.g. a chief expert of another skill): 403 with why.
         return render_template("errors.html", status=403, reason=str(error)), 403
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(_error: CSRFError):
+        # A form without its session's token: a page left open past the token's life, a session
+        # that ended, or a form another site made. Reloading the page gives a fresh token.
+        return render_template("errors.html", status=400, reason=gettext(
+            "This form has expired or did not come from this site, so nothing was saved. "
+            "Reload the page and submit the form again.")), 400

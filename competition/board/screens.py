@@ -55,6 +55,7 @@ from ..judging import live
 from ..judging.service import skill_ref
 from ..models import Championship, Screen, Skill
 from ..models.screens import new_screen_key
+from ..registry.people.forms import CONTROL_CHARACTERS
 from . import bp
 
 NAME_MAX = 100
@@ -355,6 +356,8 @@ def _clean_name(name) -> str:
         raise ScreenError(_("Give the screen a name, e.g. “Hall A, left”."))
     if len(name) > NAME_MAX:
         raise ScreenError(_("A screen's name has at most %(n)s characters.", n=NAME_MAX))
+    if CONTROL_CHARACTERS.search(name):  # as in people's names (registry/people/forms.py)
+        raise ScreenError(_("Remove the invisible control characters from the screen's name."))
     return name
 
 

@@ -170,11 +170,26 @@ def validate_code_text(value: str | None) -> None:
                                  "“-” or “_”."))
 
 
+# C0/C1 control characters and DEL: invisible, in no one's name, and refused downstream (NUL by
+# PostgreSQL, all of them by the XML of .xlsx exports). Tab and line breaks are whitespace the
+# fields strip or team lists split on. Bidi marks, zero-width joiners and emoji are kept as typed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def no_control_characters(_form, field) -> None:
+    found = CONTROL_CHARACTERS.search(field.data or "")
+    if found:
+        raise ValidationError(_("Remove the invisible control character %(char)s (often pasted "
+                                "from another program): a name holds letters, digits, spaces "
+                                "and punctuation.", char=f"U+{ord(found.group()):04X}"))
+
+
 def name_fields(label_ru, label_kk, label_en):
     length = Length(max=500, message=_l("At most %(max)d characters.", max=500))
-    return (StringField(label_ru, validators=[length], filters=[strip]),
-            StringField(label_kk, validators=[length], filters=[strip]),
-            StringField(label_en, validators=[length], filters=[strip]))
+    checks = [length, no_control_characters]
+    return (StringField(label_ru, validators=checks, filters=[strip]),
+            StringField(label_kk, validators=checks, filters=[strip]),
+            StringField(label_en, validators=checks, filters=[strip]))
 
 
 @contextmanager
@@ -289,9 +304,12 @@ class CompetitorForm(_Names):
     workstation = StringField(_l("Workstation"), filters=[strip],
                               validators=[Length(max=32, message=_l("At most %(max)d characters.",
                                                                     max=32))])
-    members_ru = TextAreaField(_l("Team members (Russian)"), filters=[strip])
-    members_kk = TextAreaField(_l("Team members (Kazakh)"), filters=[strip])
-    members_en = TextAreaField(_l("Team members (English)"), filters=[strip])
+    members_ru = TextAreaField(_l("Team members (Russian)"), filters=[strip],
+                               validators=[no_control_characters])
+    members_kk = TextAreaField(_l("Team members (Kazakh)"), filters=[strip],
+                               validators=[no_control_characters])
+    members_en = TextAreaField(_l("Team members (English)"), filters=[strip],
+                               validators=[no_control_characters])
 
     def __init__(self, *args, skill: Skill | None = None, **kwargs):
         self.skill = skill

@@ -1,0 +1,82 @@
+"""Hostile names in PDFs: a certificate and a result sheet print a payload-named person as the
+text typed — markup stays literal (`<b>bold</b>` prints with its brackets), a `{{ … }}` in a name
+is not evaluated by the organizers' (sandboxed) certificate templates, and nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pypdf
+import pytest
+
+from tests.access import client_as
+
+from .hostile import EN, PAYLOADS, copy_app, dispose, resubmit
+from .test_hostile_names import FORMS, NAMES, people_template  # noqa: F401 (a fixture)
+
+# What pypdf reads back reliably (no combining marks or bidi controls to reorder)
+PRINTED = ("script", "attribute", "markup", "template", "url", "sql", "kazakh")
+
+
+def pdf_text(data: bytes) -> str:
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())
+
+
+def _certificate(app, recipient: str, html: str | None = None) -> tuple[str, str]:
+    """(the HTML WeasyPrint is given, the PDF's text) of one gold certificate for `recipient`."""
+    from competition.documents import certificates as certs
+    from competition.models import DocumentSettings
+
+    with app.test_request_context():
+        context = certs.sample_context()
+        context["recipient"] = {"kk": recipient, "ru": recipient, "en": recipient}
+        template = certs.Template("gold", *certs.default_template(), custom=False)
+        if html is not None:
+            template.html = html
+        job = certs.make_job(template, [context], DocumentSettings(languages="kk+ru+en"), {})
+        return job.document(), pdf_text(job.render())
+
+
+@pytest.fixture(scope="module")
+def document_app(people_template, tmp_path_factory):  # noqa: F811
+    template, ids = people_template
+    app = copy_app(template, tmp_path_factory.mktemp("documents"))
+    yield app, ids
+    dispose(app)
+
+
+@pytest.mark.parametrize("kind", PRINTED)
+def test_a_certificate_prints_a_hostile_name_as_text(document_app, kind):
+    app, _ids = document_app
+    payload = PAYLOADS[kind]
+    html, text = _certificate(app, payload)
+    assert payload in text
+    if "<" in payload:
+        assert payload not in html  # escaped in the HTML WeasyPrint reads
+    assert "<b>bold</b>" not in html and "<img src=x" not in html and "<script>" not in html
+
+
+def test_an_organizers_template_does_not_evaluate_a_name(document_app):
+    """The sandbox renders `{{ recipient.en }}`; a name holding `{{ … }}` stays text."""
+    app, _ids = document_app
+    name = "{{ 7*7 }} {{ ''.__class__ }} {% for x in range(3) %}x{% endfor %}"
+    _html, text = _certificate(app, name, html='<p class="who">{{ recipient.en }}</p>')
+    assert text == name
+
+
+def test_a_result_sheet_prints_hostile_names_as_text(document_app):
+    app, ids = document_app
+    organizer = client_as(app, "organizer", ids)
+    chosen = {"competitor": PAYLOADS["markup"], "organization": PAYLOADS["script"],
+              "skill": PAYLOADS["template"], "championship": PAYLOADS["attribute"]}
+    for entity, name in chosen.items():
+        response = resubmit(organizer, FORMS[entity], dict.fromkeys(NAMES, name))
+        assert response.status_code in (302, 303), entity
+    response = organizer.get("/manage/sheets/skills/10/results.pdf", headers=EN)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    # narrow table cells wrap long names: compare without the spaces
+    text = "".join(pdf_text(response.data).split())
+    for entity, name in chosen.items():
+        assert "".join(name.split()) in text, (entity, name)
