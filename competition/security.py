@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, request
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 
 # The pages of the board a hall screen (board/screen.html) shows in its frames: only this
 # server's own pages may frame them; everything else may not be framed at all.
@@ -96,7 +97,36 @@ class SocketHeaders:
         return self.wsgi_app(environ, start)
 
 
+def holds_nul(value) -> bool:
+    """Whether a NUL character (U+0000) is in `value` (text, or the keys and values of a
+    request's lists and dicts): no text here may hold one, and PostgreSQL refuses it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
+def nul_message() -> str:
+    return gettext("The request holds an invisible NUL character (U+0000), which no text here "
+                   "may contain, so nothing was done. Remove it (it often comes from pasting "
+                   "from another program) and try again.")
+
+
+def refuse_nul():
+    """Refuse a request with a NUL in its path, query or form, before any view reads them."""
+    if not (holds_nul(request.path) or holds_nul(list(request.args.items(multi=True)))
+            or holds_nul(list(request.form.items(multi=True)))):
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify(error="invalid_value", message=nul_message()), 400
+    return render_template("errors.html", status=400, reason=nul_message()), 400
+
+
 def init_app(app: Flask) -> None:
     """Called by create_app after Socket.IO has wrapped the app."""
+    app.before_request(refuse_nul)
     app.after_request(secure_headers)
     app.wsgi_app = SocketHeaders(app.wsgi_app)

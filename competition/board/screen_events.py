@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_socketio import join_room
 
 from ..extensions import db
+from ..security import holds_nul
 from . import screens
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 def on_join(data=None) -> dict:
     try:
         key = data.get("screen") if isinstance(data, dict) else None
-        screen = screens.find_screen(key)
+        screen = None if holds_nul(key) else screens.find_screen(key)
         if screen is None:
             return {"ok": False, "error": "unknown_screen",
                     "message": _("There is no such screen: ask the organizers for its address.")}

@@ -16,6 +16,7 @@ from flask_socketio import join_room
 
 from ..auth.access import role_of
 from ..extensions import db
+from ..security import holds_nul, nul_message
 from . import live, service
 from .service import Refused
 
@@ -28,6 +29,8 @@ def _answering(handler):
 
     @functools.wraps(handler)
     def answered(data=None):
+        if holds_nul(data):  # refused, not "kept and sent again": a resend would hold it too
+            return {"ok": False, "error": "invalid_value", "message": nul_message()}
         try:
             return handler(data)
         except Exception:

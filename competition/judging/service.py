@@ -44,6 +44,7 @@ from ..models.base import decimal_text, pick_translation, utcnow
 from ..models.marks import SignOff
 from ..models.scheme import SubCriterion
 from ..rules import AspectState, judgement_state
+from ..security import holds_nul, nul_message
 
 # error code → HTTP status (docs/api.md)
 STATUS = {
@@ -351,6 +352,8 @@ def _parse_request(data, device: str = "") -> _Request:
     if not isinstance(data, dict):
         raise Refused("invalid_value", _("Send the mark as an object with id, competitor, "
                                          "aspect and value."))
+    if holds_nul(data):
+        raise Refused("invalid_value", nul_message())
     key = data.get("id")
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise Refused("invalid_value", _("Each mark needs an id of 8-100 letters, digits or "
