@@ -534,6 +534,10 @@ def _explain(error: BaseException) -> str:
     """A one-line explanation of an unexpected failure."""
     from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+    from .config import SettingError
+
+    if isinstance(error, SettingError):
+        return str(error)
     if isinstance(error, OperationalError):
         return (f"the database cannot be used ({error.orig}); check COMPETITION_DATABASE_URL "
                 "and that the database server is running")

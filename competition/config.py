@@ -35,6 +35,30 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+class SettingError(ValueError):
+    """A setting of the environment that cannot be used; its message says which and why."""
+
+
+def _whole_number(name: str, least: int) -> int | None:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < least:
+        raise SettingError(f"{name}={text!r}: give a whole number, at least {least}")
+    return int(text)
+
+
+def _pool(database_url: str) -> dict:
+    """The PostgreSQL connection pool of each process (docs/deployment.md, "Connections to
+    PostgreSQL"): COMPETITION_DB_POOL_SIZE connections kept open (SQLAlchemy's default 5) and
+    COMPETITION_DB_MAX_OVERFLOW more under load (default 10)."""
+    if not database_url.startswith("postgresql"):
+        return {}  # SQLite: one writer at a time whatever the pool
+    sizes = {"pool_size": _whole_number("COMPETITION_DB_POOL_SIZE", 1),
+             "max_overflow": _whole_number("COMPETITION_DB_MAX_OVERFLOW", 0)}
+    return {option: size for option, size in sizes.items() if size is not None}
+
+
 def load_config(overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance = Path(overrides.pop("INSTANCE_PATH", None) or instance_dir())
@@ -71,7 +95,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
         "LOCALES": LOCALES,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **_pool(database_url)},
     }
     config.update(overrides)
     return config

@@ -122,3 +122,32 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(template_d
             sa.select(LoginAttempt.key).where(LoginAttempt.kind == "address")).scalars().all()
         db.engine.dispose()
     assert keys == ["10.1.2.3"]
+
+
+def test_the_postgresql_pool_is_sized_from_the_environment(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from competition.extensions import db
+
+    monkeypatch.setenv("COMPETITION_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("COMPETITION_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("COMPETITION_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("COMPETITION_DB_MAX_OVERFLOW", "0")
+    # The engine is made without connecting: no server is needed to read its pool.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    with app.app_context():
+        assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (3, 0)
+    monkeypatch.delenv("COMPETITION_DB_MAX_OVERFLOW")
+    with create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1:1/y"}) \
+            .app_context():
+        assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (3, 10)
+
+    # A wrong value stops the command with one line that names the setting.
+    monkeypatch.setenv("COMPETITION_DB_POOL_SIZE", "lots")
+    monkeypatch.setenv("COMPETITION_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1:1/y")
+    result = subprocess.run([sys.executable, "-m", "competition", "db", "upgrade"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("error: COMPETITION_DB_POOL_SIZE='lots': give a whole "
+                                     "number, at least 1")
