@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 
@@ -86,11 +87,16 @@ def test_demo_loads_once_and_refuses_a_full_database(cli, tmp_path):
     assert (tmp_path / "demo-accounts.txt").read_text() != accounts  # new passwords
 
 
-def test_user_add_and_token_create(demo_cli):
+def test_user_add_and_token_create(demo_cli, tmp_path):
     added = demo_cli("user", "add", "aigul", "--role", "expert", "--expert", "E02",
                      "--championship", "vko-ws-2026", "--password-stdin",
                      stdin="correct horse battery\n")
     assert added.returncode == 0, added.stderr
+    # the command (a process of its own, unlike the tests' accounts) hashes with scrypt
+    with sqlite3.connect(tmp_path / "competition.db") as connection:
+        stored = connection.execute(
+            "SELECT password_hash FROM user_account WHERE login = 'aigul'").fetchone()[0]
+    assert stored.startswith("scrypt:")
     again = demo_cli("user", "add", "aigul", "--role", "organizer", "--password-stdin",
                      stdin="another password\n")
     assert again.returncode == 1

@@ -158,12 +158,18 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         from werkzeug.security import generate_password_hash
 
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         from werkzeug.security import check_password_hash
 
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+# How passwords are hashed (a Werkzeug method): scrypt, a fifth of a second a hash. Only the test
+# suite, which makes thousands of accounts, lowers it (tests/conftest.py); the stored hash names
+# its method, so a password is always checked with the method it was hashed with.
+PASSWORD_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 
 
 def hash_token(token: str) -> str:
