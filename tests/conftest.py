@@ -299,7 +299,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    # Tests poll with string predicates (wait_for_function) and inject axe-core, which the
+    # app's CSP forbids; tests/e2e/test_csp.py opens the pages under the real policy.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = context.new_page()
     yield page
     context.close()
