@@ -10,7 +10,7 @@ PORT   ?= 5000
 APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: run test screenshots install install-dev system-packages catalogs messages lint clean \
-        bench-live bench-board bench-certificates e2e-packages
+        test-postgres bench-live bench-board bench-certificates e2e-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,9 +71,17 @@ e2e-packages:
 # One test process per core (pytest-xdist); TEST_PROCESSES=1 for a serial run.
 TEST_PROCESSES ?= auto
 
+# The suite on SQLite, then again on PostgreSQL: the tests that run the app in the test
+# process on a database of their own (tests/conftest.py says which). Without a PostgreSQL server
+# the second pass skips, saying what it needs (with CI=true it fails instead).
 test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
+	COMPETITION_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_PROCESSES)
+
+# The PostgreSQL pass with the live-server and slow tests too (not part of `test`: its time).
+test-postgres: install-dev system-packages
+	COMPETITION_TEST_DATABASE=postgres-full $(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

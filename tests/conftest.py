@@ -11,6 +11,12 @@
 With CI=true, tests that need PostgreSQL, Redis or Chromium fail instead of skipping. Under
 pytest-xdist each test process has a PostgreSQL database of its own (`test_gw0`, `test_gw1`…,
 created beside `test` on first use).
+
+COMPETITION_TEST_DATABASE=postgres runs the same tests on PostgreSQL: `app` and `demo_app` then
+get a PostgreSQL database put back to a migrated (and demo-loaded) state for each test, and only
+the tests that use one of them are collected (`make test` runs this pass after the SQLite one).
+COMPETITION_TEST_DATABASE=postgres-full (`make test-postgres`) adds the tests of `live_server`
+and the slow ones.
 """
 
 from __future__ import annotations
@@ -103,10 +109,8 @@ def demo_template_db(tmp_path_factory) -> Path:
     return _migrated_sqlite(tmp_path_factory.mktemp("template") / "demo.db", demo=True)
 
 
-def _app_on_copy(template: Path, tmp_path: Path):
-    target = tmp_path / "competition.db"
-    shutil.copyfile(template, target)
-    app = make_app(f"sqlite:///{target}", tmp_path)
+def _app_on(database_url: str, tmp_path: Path):
+    app = make_app(database_url, tmp_path)
     yield app
     with app.app_context():
         db.session.remove()
@@ -114,13 +118,34 @@ def _app_on_copy(template: Path, tmp_path: Path):
 
 
 @pytest.fixture
-def app(template_db, tmp_path):
-    yield from _app_on_copy(template_db, tmp_path)
+def fresh_database(request, tmp_path):
+    """fresh_database(demo) -> the URL of a database of this test: a copy of the migrated
+    template (with the demo loaded if `demo`), SQLite or PostgreSQL as the run says."""
+    copies = []
+
+    def make(demo: bool) -> str:
+        if ON_POSTGRES:
+            databases = request.getfixturevalue("pg_databases")
+            copies.append(databases.take(demo))
+            return copies[-1]
+        template = request.getfixturevalue("demo_template_db" if demo else "template_db")
+        target = tmp_path / "competition.db"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+
+    yield make
+    for url in copies:
+        request.getfixturevalue("pg_databases").give_back(url)
 
 
 @pytest.fixture
-def demo_app(demo_template_db, tmp_path):
-    yield from _app_on_copy(demo_template_db, tmp_path)
+def app(fresh_database, tmp_path):
+    yield from _app_on(fresh_database(demo=False), tmp_path)
+
+
+@pytest.fixture
+def demo_app(fresh_database, tmp_path):
+    yield from _app_on(fresh_database(demo=True), tmp_path)
 
 
 @pytest.fixture
@@ -157,6 +182,160 @@ def own_pg_database() -> str:
     finally:
         engine.dispose()
     return f"{server}/{own}"
+
+
+class PostgresDatabases:
+    """The PostgreSQL databases of this test process for the PostgreSQL pass.
+
+    One working database, migrated, with a snapshot of its rows taken empty and another with
+    the demo loaded (schemas `pytest_empty` and `pytest_demo`). A test takes it, and it is put
+    back to the snapshot it asks for by rewriting the rows, a fraction of the time a new
+    database takes (CREATE DATABASE … TEMPLATE: half a second and more on 2 busy cores).
+    """
+
+    KINDS = {False: "empty", True: "demo"}
+
+    def __init__(self):
+        import sqlalchemy as sa
+
+        self.server, name = PG_URL.rsplit("/", 1)
+        self.worker = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
+        self.prefix = f"{self.worker}{os.getpid()}"
+        self.admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        self.work = f"{self.prefix}_work"
+        self.work_url = f"{self.server}/{self.work}"
+        self.count = 0
+        self.lent = False
+        self.copies: set[str] = set()
+        self._drop_stale()
+        self._build()
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(sql)
+
+    def _drop_stale(self) -> None:
+        """The databases an interrupted run of this worker left behind (its process is gone)."""
+        with self.admin.connect() as connection:
+            names = connection.exec_driver_sql(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                (self.worker,)).scalars().all()
+        for name in names:
+            pid = name[len(self.worker):].split("_", 1)[0]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _build(self) -> None:
+        """The working database, migrated, and its two snapshots."""
+        import sqlalchemy as sa
+        from flask_migrate import upgrade
+
+        from competition.registry.demo import load_demo
+
+        self._execute(f'DROP DATABASE IF EXISTS "{self.work}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self.work}"')
+        app = make_app(self.work_url, ROOT)
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            self.tables = sorted(sa.inspect(db.engine).get_table_names())
+            self._snapshot("empty")
+            load_demo()
+            db.session.remove()
+            self._snapshot("demo")
+            db.engine.dispose()
+
+    def _snapshot(self, kind: str) -> None:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA pytest_{kind}")
+            for table in self.tables:
+                connection.exec_driver_sql(
+                    f'CREATE TABLE pytest_{kind}."{table}" AS TABLE public."{table}"')
+            rows = connection.exec_driver_sql(
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
+            ).all()
+        setattr(self, f"sequences_{kind}", rows)
+
+    def _reset(self, demo: bool) -> None:
+        import sqlalchemy as sa
+
+        kind = self.KINDS[demo]
+        engine = sa.create_engine(self.work_url, poolclass=sa.NullPool)
+        try:
+            with engine.begin() as connection:
+                # what a test left open (a server it started, an engine it did not dispose)
+                connection.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                for table in self.tables:
+                    connection.exec_driver_sql(f'DELETE FROM public."{table}"')
+                    connection.exec_driver_sql(
+                        f'INSERT INTO public."{table}" SELECT * FROM pytest_{kind}."{table}"')
+                for sequence, last in getattr(self, f"sequences_{kind}"):
+                    connection.exec_driver_sql(
+                        f"SELECT setval('public.\"{sequence}\"', {last or 1}, "
+                        f"{'true' if last else 'false'})")
+        finally:
+            engine.dispose()
+
+    def take(self, demo: bool) -> str:
+        """The URL of a database of this test, as migrated (with the demo if `demo`)."""
+        if self.lent:  # a second database in one test (none does yet): one of its own
+            from flask_migrate import upgrade
+
+            from competition.registry.demo import load_demo
+
+            self.count += 1
+            name = f"{self.prefix}_{self.count}"
+            self._execute(f'CREATE DATABASE "{name}"')
+            url = f"{self.server}/{name}"
+            self.copies.add(url)
+            app = make_app(url, ROOT)
+            with app.app_context():
+                upgrade()
+                if demo:
+                    load_demo()
+                db.session.remove()
+                db.engine.dispose()
+            return url
+        try:
+            self._reset(demo)
+        except Exception:  # a test changed the schema itself: build it again
+            self._build()
+            self._reset(demo)
+        self.lent = True
+        return self.work_url
+
+    def give_back(self, url: str) -> None:
+        if url in self.copies:
+            self.copies.discard(url)
+            self._execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        else:
+            self.lent = False
+
+    def close(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.work}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    need("PostgreSQL", postgres_available(), "a server on 127.0.0.1:5432 with database `test`")
+    databases = PostgresDatabases()
+    yield databases
+    databases.close()
 
 
 @pytest.fixture
@@ -198,8 +377,10 @@ def redis_url() -> str:
 
 
 class LiveServer:
-    def __init__(self, url: str, process: subprocess.Popen, instance: Path, log: Path):
+    def __init__(self, url: str, process: subprocess.Popen, instance: Path, log: Path,
+                 database_url: str):
         self.url = url
+        self.database_url = database_url
         self.process = process
         self.instance = instance
         self.log = log
@@ -232,7 +413,7 @@ def start_server(instance: Path, database_url: str, env: dict | None = None,
         if process.poll() is not None:
             raise RuntimeError(f"the server exited early:\n{log.read_text()}")
         if _port_open("127.0.0.1", port):
-            return LiveServer(f"http://127.0.0.1:{port}", process, instance, log)
+            return LiveServer(f"http://127.0.0.1:{port}", process, instance, log, database_url)
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"the server did not start in 30 s:\n{log.read_text()}")
@@ -248,11 +429,9 @@ def stop_server(server: LiveServer) -> None:
 
 
 @pytest.fixture
-def live_server(demo_template_db, tmp_path):
+def live_server(fresh_database, tmp_path):
     """The real server (`python -m competition run`) on a free port, demo loaded."""
-    database = tmp_path / "competition.db"
-    shutil.copyfile(demo_template_db, database)
-    server = start_server(tmp_path, f"sqlite:///{database}")
+    server = start_server(tmp_path, fresh_database(demo=True))
     yield server
     stop_server(server)
 
@@ -315,7 +494,7 @@ def add_organizer(live_server: LiveServer, login: str = "organizer-e2e") -> str:
     from competition.auth.service import add_user
     from competition.database import write_transaction
 
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         with write_transaction():
             add_user(login, "organizer", E2E_PASSWORD)
@@ -332,3 +511,34 @@ def log_in(page, live_server: LiveServer, login: str, password: str = E2E_PASSWO
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
+
+
+# The fixtures whose database the PostgreSQL pass switches; tests that build their own (from
+# `template_db`, or on `pg_app`, which the SQLite pass already runs) are left out of it, and so
+# are the tests about SQLite itself and the browser tests (the pages they drive are the same
+# whatever the database, and they would double the time of `make test`).
+SWITCHED = {"app", "demo_app", "live_server"}
+OWN_DATABASE = {"template_db", "demo_template_db", "pg_app", "db_app"}
+NOT_ON_POSTGRES = ("sqlite", "browser")
+# `make test` keeps its PostgreSQL pass to the tests that run the app in the test process;
+# COMPETITION_TEST_DATABASE=postgres-full (`make test-postgres`) adds the live servers'.
+FULL = os.environ.get("COMPETITION_TEST_DATABASE") == "postgres-full"
+
+
+def _on_postgres_too(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if not FULL and ("live_server" in names or item.get_closest_marker("slow")):
+        return False
+    return bool(names & SWITCHED) and not names & OWN_DATABASE \
+        and not any(item.get_closest_marker(name) for name in NOT_ON_POSTGRES)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not ON_POSTGRES:
+        return
+    kept, left = [], []
+    for item in items:
+        (kept if _on_postgres_too(item) else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept

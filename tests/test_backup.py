@@ -130,6 +130,7 @@ def add_organization(app) -> int:
     return new_id
 
 
+@pytest.mark.sqlite
 def test_sqlite_backup_and_restore_round_trip(demo_app, tmp_path):
     fill(demo_app)
     before = snapshot(demo_app)
@@ -154,6 +155,7 @@ def test_sqlite_backup_and_restore_round_trip(demo_app, tmp_path):
     add_organization(demo_app)
 
 
+@pytest.mark.sqlite
 def test_sqlite_json_round_trip_keeps_types(demo_app, tmp_path):
     fill(demo_app)
     before = snapshot(demo_app)
@@ -187,6 +189,7 @@ def test_sqlite_json_round_trip_keeps_types(demo_app, tmp_path):
     add_organization(demo_app)
 
 
+@pytest.mark.sqlite
 def test_a_failed_json_restore_changes_nothing(demo_app, tmp_path):
     fill(demo_app)
     target = tmp_path / "backup.json"
@@ -229,6 +232,7 @@ def _writer(path: Path, stop: threading.Event, commits: list[int], errors: list)
         errors.append(error)
 
 
+@pytest.mark.sqlite
 def test_a_backup_taken_while_the_server_writes_is_consistent(demo_app, tmp_path):
     fill(demo_app)
     database = Path(demo_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
@@ -268,6 +272,7 @@ def test_a_backup_taken_while_the_server_writes_is_consistent(demo_app, tmp_path
             assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
+@pytest.mark.sqlite
 def test_refusals_are_one_line_and_change_nothing(demo_app, tmp_path):
     before = snapshot(demo_app)
     garbage = tmp_path / "notes.txt"
@@ -298,6 +303,7 @@ def test_refusals_are_one_line_and_change_nothing(demo_app, tmp_path):
     assert snapshot(demo_app) == before
 
 
+@pytest.mark.sqlite
 def test_an_older_backup_is_migrated_after_the_restore(demo_app, tmp_path):
     """Backups of a database at schema revision 0005 (SQLite file and JSON) restore into a
     database at the newest revision, and the migrations then bring them up to date."""
@@ -352,6 +358,7 @@ def test_postgres_round_trip(pg_app, tmp_path, file_format):
     add_organization(pg_app)  # the sequences continue after the restored ids
 
 
+@pytest.mark.sqlite
 def test_sqlite_json_backup_moves_into_postgres(demo_app, pg_app, tmp_path):
     fill(demo_app)
     before = snapshot(demo_app)

@@ -74,6 +74,7 @@ def test_concurrent_read_modify_write_loses_nothing(db_app):
         assert db.session.get(Skill, skill_id).version == THREADS * INCREMENTS
 
 
+@pytest.mark.sqlite
 def test_without_begin_immediate_the_same_load_fails(app):
     """Control: the test above can fail. With plain deferred transactions the same load
     loses updates or hits "database is locked" on SQLite."""
@@ -99,6 +100,7 @@ def test_without_begin_immediate_the_same_load_fails(app):
     assert locked or final < THREADS * INCREMENTS
 
 
+@pytest.mark.sqlite
 def test_sqlite_pragmas(app):
     with app.app_context():
         with db.engine.connect() as connection:
@@ -109,6 +111,7 @@ def test_sqlite_pragmas(app):
                       "synchronous": 1}
 
 
+@pytest.mark.sqlite
 def test_a_write_outside_write_transaction_is_refused_on_sqlite(app):
     with app.app_context():
         db.session.add(Championship(code="x", name_en="X"))

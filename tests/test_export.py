@@ -20,9 +20,10 @@ from competition.models import Skill
 from .marking import enter_marks
 
 
-def _cli(tmp_path, *args):
+def _cli(app, tmp_path, *args):
+    """The command on `app`'s database (SQLite or, in the PostgreSQL pass, PostgreSQL)."""
     env = dict(os.environ, COMPETITION_INSTANCE=str(tmp_path),
-               COMPETITION_DATABASE_URL=f"sqlite:///{tmp_path / 'competition.db'}")
+               COMPETITION_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
     result = subprocess.run([sys.executable, "-m", "competition", *args], capture_output=True,
                             text=True, env=env, cwd=tmp_path, timeout=120)
     assert "Traceback" not in result.stderr
@@ -41,14 +42,14 @@ def test_evaluate_on_the_export_equals_the_server_standings(demo_app, tmp_path, 
         skill = db.session.execute(sa.select(Skill).where(Skill.code == skill_code)).scalar_one()
         server = rules.results_to_json(rules.championship_results([skill_standings(skill)]))
         db.session.remove()
-    exported = _cli(tmp_path, "export", "skill", skill_code, "-o", "skill.json")
+    exported = _cli(demo_app, tmp_path, "export", "skill", skill_code, "-o", "skill.json")
     assert exported.returncode == 0, exported.stderr
     assert f"{written} marks written" in exported.stderr
     document = json.loads((tmp_path / "skill.json").read_text())
     assert document["format"] == "competition.skill/1"
     assert len(document["marks"]) == written
 
-    evaluated = _cli(tmp_path, "evaluate", "skill.json")
+    evaluated = _cli(demo_app, tmp_path, "evaluate", "skill.json")
     assert evaluated.returncode == 0, evaluated.stderr
     assert json.loads(evaluated.stdout) == server
     groups = server["skills"][0]["groups"]
@@ -61,10 +62,10 @@ def test_evaluate_on_the_export_equals_the_server_standings(demo_app, tmp_path, 
 
 
 def test_export_to_stdout_and_unknown_skill(demo_app, tmp_path):
-    printed = _cli(tmp_path, "export", "skill", "18")
+    printed = _cli(demo_app, tmp_path, "export", "skill", "18")
     assert printed.returncode == 0
     assert json.loads(printed.stdout)["skill"]["code"] == "18"
-    unknown = _cli(tmp_path, "export", "skill", "99", "-o", "x.json")
+    unknown = _cli(demo_app, tmp_path, "export", "skill", "99", "-o", "x.json")
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "error: no skill with the code '99'"
     assert not (tmp_path / "x.json").exists()

@@ -130,7 +130,7 @@ def test_the_page_speaks_russian_and_kazakh(published, locale, heading, certific
 
 
 def _publish_on_server(live_server, skill: str = "10") -> str:
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         enter_marks(skill, seed=3)
         with write_transaction() as session:

@@ -477,7 +477,7 @@ def test_the_real_server_pushes_a_change_to_a_joined_screen(live_server, sio_cli
     import queue
 
     login = add_organizer(live_server, "organizer-screens")
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     session = requests.Session()
     page = session.get(live_server.url + "/login", timeout=10).text
     answer = session.post(live_server.url + "/login", timeout=10, allow_redirects=False, data={

@@ -52,7 +52,7 @@ def publish_championship(live_server) -> dict:
     database; returns what the certificates must hold, from the board's own standings:
     {"participation": people, "medals": people with a medal or Medallion, "names": (kk, ru)
     of a gold medallist}."""
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         championship = db.session.execute(sa.select(Championship).where(
             Championship.code == CHAMPIONSHIP)).scalar_one()

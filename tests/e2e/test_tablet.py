@@ -39,7 +39,7 @@ COMPATRIOT_REASON = "Compatriot: you cannot mark a competitor of your own organi
 
 def add_expert(live_server, code: str, login: str, championship: str = "vko-ws-2026") -> str:
     """An expert account for the demo expert `code`, written into the live server's database."""
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         with write_transaction() as session:
             expert = session.execute(
@@ -224,7 +224,7 @@ def test_a_judge_marks_on_a_tablet_and_loses_nothing_offline(browser, live_serve
 
 
 def server_app(live_server):
-    return make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    return make_app(live_server.database_url, live_server.instance)
 
 
 def judge_token(live_server, code: str) -> str:

@@ -250,7 +250,7 @@ def test_a_dispute_and_a_lock_reach_the_chiefs_board_at_once(live_server, page, 
 
     from ..conftest import log_in
 
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     panel = make_panel(app, "10")
     with app.app_context():
         tokens = {code: create_token(f"judge-{code.lower()}") for code in panel.codes[:3]}
@@ -321,7 +321,7 @@ def test_a_dispute_and_a_lock_reach_the_chiefs_board_at_once(live_server, page, 
 
 
 def _sub_codes(live_server) -> list[str]:
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     with app.app_context():
         codes = list(db.session.execute(
             sa.select(SubCriterion.code).join(Criterion).join(Skill, Skill.id == Criterion.skill_id)

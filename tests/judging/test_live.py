@@ -35,7 +35,7 @@ class Judge:
 
 
 def _server_app(live_server):
-    return make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    return make_app(live_server.database_url, live_server.instance)
 
 
 def _close(app) -> None:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def tablet(browser, live_server):
-    app = make_app(f"sqlite:///{live_server.instance / 'competition.db'}", live_server.instance)
+    app = make_app(live_server.database_url, live_server.instance)
     make_role_users(app)  # as-organizer / password-for-tests
     context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="en",
                                   extra_http_headers={"Accept-Language": "en"})
