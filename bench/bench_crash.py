@@ -29,7 +29,6 @@ import shlex
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +41,7 @@ from tests.reliability.crash import (  # noqa: E402
     check_database,
     check_standings,
     crash_run,
+    postgres_database,
     prepare,
     print_figures,
 )
@@ -63,20 +63,15 @@ def seconds(value: float | None) -> str:
 
 def one_case(database: str, kills: int, args, workdir: Path) -> dict:
     """A fresh demo on `database`, the run, the checks; the table's row."""
-    import sqlalchemy as sa
-
     instance = workdir / f"{database}-{kills}"
     instance.mkdir()
-    admin = name = None
     if database == "sqlite":
-        url = f"sqlite:///{instance / 'competition.db'}"
-    else:
-        name = f"bench_crash_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT",
-                                 poolclass=sa.NullPool)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = f"{args.postgres}/{name}"
+        return _case(f"sqlite:///{instance / 'competition.db'}", database, kills, args, instance)
+    with postgres_database(args.postgres, "bench_crash") as url:
+        return _case(url, database, kills, args, instance)
+
+
+def _case(url: str, database: str, kills: int, args, instance: Path) -> dict:
     server = None
     try:
         championship = prepare(url, instance, SKILLS, judges=args.judges)
@@ -103,10 +98,6 @@ def one_case(database: str, kills: int, args, workdir: Path) -> dict:
     finally:
         if server is not None:
             server.stop()
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 def postgres_answers(url: str) -> bool:

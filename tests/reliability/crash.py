@@ -26,9 +26,11 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from uuid import uuid4
 
 from .judges import Tablet, Write, describe, plan_writes, tablets_for
 
@@ -43,6 +45,25 @@ def server_env(instance: Path, database_url: str) -> dict:
     env.update(COMPETITION_INSTANCE=str(instance), COMPETITION_DATABASE_URL=database_url,
                COMPETITION_SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1")
     return env
+
+
+@contextmanager
+def postgres_database(server: str, prefix: str):
+    """A PostgreSQL database of its own on `server` (postgresql+psycopg://user@host:port),
+    named `<prefix>_<random>`; yields its URL and drops it at the end, connections and all."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{uuid4().hex[:12]}"
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT",
+                             poolclass=sa.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def make_app(database_url: str, instance: Path):

@@ -22,6 +22,7 @@ import shutil
 import threading
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,7 +31,7 @@ import requests
 import sqlalchemy as sa
 
 from ..conftest import PG_URL, free_port, need, postgres_available
-from .crash import Championship, Server, make_app, prepare
+from .crash import Championship, Server, make_app, postgres_database, prepare
 from .judges import describe
 
 pytestmark = [pytest.mark.timeout(240)]
@@ -55,17 +56,6 @@ class Race:
         return make_app(self.championship.database_url, self.championship.instance)
 
 
-def _own_database(prefix: str):
-    need("PostgreSQL", postgres_available(), "a server on 127.0.0.1:5432 (user postgres)")
-    server = PG_URL.rsplit("/", 1)[0]
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    return admin, name, f"{server}/{name}"
-
-
 def _csrf(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
@@ -73,13 +63,19 @@ def _csrf(page: str) -> str:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def race(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp(f"race-{request.param}")
-    admin = name = None
-    if request.param == "sqlite":
-        shutil.copyfile(request.getfixturevalue("demo_template_db"), instance / "competition.db")
-        url, load = f"sqlite:///{instance / 'competition.db'}", False
-    else:
-        admin, name, url = _own_database("race")
-        load = True
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            shutil.copyfile(request.getfixturevalue("demo_template_db"),
+                            instance / "competition.db")
+            url, load = f"sqlite:///{instance / 'competition.db'}", False
+        else:
+            need("PostgreSQL", postgres_available(), "a server on 127.0.0.1:5432 (user postgres)")
+            url = stack.enter_context(postgres_database(PG_URL.rsplit("/", 1)[0], "race"))
+            load = True
+        yield from _race(url, instance, load)
+
+
+def _race(url: str, instance, load: bool):
     server = None
     try:
         championship = prepare(url, instance, [SKILL], judges=99, load=load)
@@ -99,10 +95,6 @@ def race(request, tmp_path_factory):
     finally:
         if server is not None:
             server.stop()
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 def _with_chief_password(championship: Championship) -> str:

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import replace
 
 import pytest
-import sqlalchemy as sa
 
 from ..conftest import PG_URL, free_port, need, postgres_available
 from .crash import (
@@ -23,6 +22,7 @@ from .crash import (
     check_database,
     check_standings,
     crash_run,
+    postgres_database,
     prepare,
     print_figures,
 )
@@ -78,18 +78,8 @@ def test_marks_survive_three_sigkills_on_sqlite(demo_template_db, tmp_path):
 def crash_database():
     """A PostgreSQL database of this test (`crash_<random>`), dropped at the end."""
     need("PostgreSQL", postgres_available(), "a server on 127.0.0.1:5432 (user postgres)")
-    server = PG_URL.rsplit("/", 1)[0]
-    name = f"crash_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT",
-                             poolclass=sa.NullPool)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with postgres_database(PG_URL.rsplit("/", 1)[0], "crash") as url:
+        yield url
 
 
 def test_marks_survive_three_sigkills_on_postgresql(crash_database, tmp_path):
