@@ -84,18 +84,30 @@ def make_app(database_url: str, instance: Path, **overrides):
     return create_app(config)
 
 
-def _migrated_sqlite(path: Path, demo: bool) -> Path:
+def app_on_copy(template: Path, folder: Path, **overrides):
+    """An app on a copy of the SQLite database `template` in `folder` (for a module's tests
+    that share one database; a test of its own takes `app` or `demo_app`)."""
+    shutil.copyfile(template, folder / "competition.db")
+    return make_app(f"sqlite:///{folder / 'competition.db'}", folder, **overrides)
+
+
+def _migrate(database_url: str, instance: Path, demo: bool) -> None:
+    """Create the schema in an empty database, and load the demo if `demo`."""
     from flask_migrate import upgrade
 
     from competition.registry.demo import load_demo
 
-    app = make_app(f"sqlite:///{path}", path.parent)
+    app = make_app(database_url, instance)
     with app.app_context():
         upgrade()
         if demo:
             load_demo()
         db.session.remove()
         db.engine.dispose()
+
+
+def _migrated_sqlite(path: Path, demo: bool) -> Path:
+    _migrate(f"sqlite:///{path}", path.parent, demo)
     return path
 
 
@@ -283,22 +295,12 @@ class PostgresDatabases:
     def take(self, demo: bool) -> str:
         """The URL of a database of this test, as migrated (with the demo if `demo`)."""
         if self.lent:  # a second database in one test (none does yet): one of its own
-            from flask_migrate import upgrade
-
-            from competition.registry.demo import load_demo
-
             self.count += 1
             name = f"{self.prefix}_{self.count}"
             self._execute(f'CREATE DATABASE "{name}"')
             url = f"{self.server}/{name}"
             self.copies.add(url)
-            app = make_app(url, ROOT)
-            with app.app_context():
-                upgrade()
-                if demo:
-                    load_demo()
-                db.session.remove()
-                db.engine.dispose()
+            _migrate(url, ROOT, demo)
             return url
         try:
             self._reset(demo)
@@ -420,9 +422,12 @@ def start_server(instance: Path, database_url: str, env: dict | None = None,
 
 
 def stop_server(server: LiveServer) -> None:
+    # The development server lingers 3 s for each websocket still open after SIGTERM; nothing
+    # of a test depends on how it ends (`competition serve`'s own stop is tested in
+    # tests/test_scale_out.py), so after a second it is killed.
     server.process.terminate()
     try:
-        server.process.wait(timeout=10)
+        server.process.wait(timeout=1)
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()

@@ -197,10 +197,9 @@ LOGIN_PAGES = {"auth.login", "auth.logout", "auth.login_pin", "auth.login_code"}
 
 
 def _copy_demo(demo_template_db, folder, **config):
-    from .conftest import make_app
+    from .conftest import app_on_copy
 
-    shutil.copyfile(demo_template_db, folder / "competition.db")
-    return make_app(f"sqlite:///{folder / 'competition.db'}", folder, **config)
+    return app_on_copy(demo_template_db, folder, **config)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 
 import pytest
 import schemathesis
@@ -19,7 +18,7 @@ from schemathesis.config import SchemathesisConfig
 from competition.judging.openapi import document
 
 from ..access import make_role_users
-from ..conftest import make_app
+from ..conftest import app_on_copy
 
 # A bounded, reproducible run: a few seconds per operation (COMPETITION_FUZZ_EXAMPLES=1000 for
 # a long one).
@@ -40,8 +39,7 @@ def api_app(demo_template_db, tmp_path_factory):
     from competition.models import User
 
     folder = tmp_path_factory.mktemp("openapi")
-    shutil.copyfile(demo_template_db, folder / "competition.db")
-    app = make_app(f"sqlite:///{folder / 'competition.db'}", folder)
+    app = app_on_copy(demo_template_db, folder)
     ids = make_role_users(app)
     with app.app_context():
         login = app.extensions["sqlalchemy"].session.get(User, ids["expert"]).login

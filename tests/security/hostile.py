@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import sqlalchemy as sa
-
-from tests.conftest import make_app
 
 EN = {"Accept-Language": "en"}
 
@@ -50,12 +46,6 @@ def fingerprint(app) -> dict[str, str]:
                     digest.update(repr(tuple(row)).encode())
                 digests[table.name] = digest.hexdigest()
     return digests
-
-
-def copy_app(template: Path, folder: Path, **config):
-    """An app on a copy of the SQLite database `template`."""
-    shutil.copyfile(template, folder / "competition.db")
-    return make_app(f"sqlite:///{folder / 'competition.db'}", folder, **config)
 
 
 def dispose(app) -> None:

@@ -4,7 +4,6 @@ Content-Security-Policy without 'unsafe-inline' does not break."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 
 from competition.security import FRAMED_BY_SCREENS, PDF_POLICY
 from tests.access import client_as, make_role_users
-from tests.conftest import ROOT, make_app
+from tests.conftest import ROOT, app_on_copy
 from tests.test_access import ACCESS, NOT_GET
 
 PAGE_DIRECTIVES = {
@@ -55,8 +54,7 @@ def assert_secure(response, endpoint: str | None = None) -> None:
 @pytest.fixture(scope="module")
 def organizer(demo_template_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("headers")
-    shutil.copyfile(demo_template_db, folder / "competition.db")
-    app = make_app(f"sqlite:///{folder / 'competition.db'}", folder)
+    app = app_on_copy(demo_template_db, folder)
     ids = make_role_users(app)
     yield app, client_as(app, "organizer", ids)
     with app.app_context():

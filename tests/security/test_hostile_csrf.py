@@ -14,9 +14,10 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from tests.access import PERSONAS, client_as, csrf_token, free_m_aspects, make_role_users
+from tests.conftest import app_on_copy
 from tests.test_access import ACCESS, POST_ACCESS
 
-from .hostile import copy_app, dispose, fingerprint
+from .hostile import dispose, fingerprint
 
 # The JSON API: a browser cannot send application/json across sites without a CORS preflight
 # (never granted), and the session cookie is SameSite=Lax; bearer-token clients have no cookie
@@ -27,7 +28,7 @@ LANGUAGES = ("en", "ru", "kk")
 
 @pytest.fixture(scope="module")
 def csrf_app(demo_template_db, tmp_path_factory):
-    app = copy_app(demo_template_db, tmp_path_factory.mktemp("csrf"))
+    app = app_on_copy(demo_template_db, tmp_path_factory.mktemp("csrf"))
     ids = make_role_users(app)
     assert app.config.get("WTF_CSRF_ENABLED", True), "these tests need CSRF on"
     yield app, ids

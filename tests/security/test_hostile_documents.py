@@ -11,8 +11,9 @@ import pypdf
 import pytest
 
 from tests.access import client_as
+from tests.conftest import app_on_copy
 
-from .hostile import EN, PAYLOADS, copy_app, dispose, resubmit
+from .hostile import EN, PAYLOADS, dispose, resubmit
 from .test_hostile_names import FORMS, NAMES, people_template  # noqa: F401 (a fixture)
 
 # What pypdf reads back reliably (no combining marks or bidi controls to reorder)
@@ -42,7 +43,7 @@ def _certificate(app, recipient: str, html: str | None = None) -> tuple[str, str
 @pytest.fixture(scope="module")
 def document_app(people_template, tmp_path_factory):  # noqa: F811
     template, ids = people_template
-    app = copy_app(template, tmp_path_factory.mktemp("documents"))
+    app = app_on_copy(template, tmp_path_factory.mktemp("documents"))
     yield app, ids
     dispose(app)
 

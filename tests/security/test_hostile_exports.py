@@ -17,9 +17,10 @@ import pytest
 
 from competition.registry.imports.tabular import FORMULA_STARTS
 from tests.access import client_as
+from tests.conftest import app_on_copy
 from tests.marking import enter_marks
 
-from .hostile import EN, copy_app, dispose, resubmit
+from .hostile import EN, dispose, resubmit
 from .test_hostile_names import FORMS, NAMES, people_template  # noqa: F401 (a fixture)
 
 FORMULAS = {
@@ -59,7 +60,7 @@ CARRIES = {
 @pytest.fixture(scope="module")
 def formula_app(people_template, tmp_path_factory):  # noqa: F811
     template, ids = people_template
-    app = copy_app(template, tmp_path_factory.mktemp("formulas"))
+    app = app_on_copy(template, tmp_path_factory.mktemp("formulas"))
     with app.app_context():
         assert enter_marks("10", fill=0.2) > 0  # marks to export (the demo has none)
     organizer = client_as(app, "organizer", ids)

@@ -26,9 +26,10 @@ from competition.models import (
     Skill,
 )
 from tests.access import client_as, make_role_users
+from tests.conftest import app_on_copy
 from tests.test_access import ACCESS, NOT_GET
 
-from .hostile import ACTIVE, EN, PAYLOADS, copy_app, dispose, resubmit
+from .hostile import ACTIVE, EN, PAYLOADS, dispose, resubmit
 
 NAMES = ("name_ru", "name_kk", "name_en")
 SWEPT = {"script", "attribute", "markup", "template", "url", "sql"}
@@ -59,7 +60,7 @@ def name_of(payload: str, entity: str) -> str:
 @pytest.fixture(scope="module")
 def people_template(demo_template_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("names")
-    app = copy_app(demo_template_db, folder)
+    app = app_on_copy(demo_template_db, folder)
     ids = make_role_users(app)
     dispose(app)
     return folder / "competition.db", ids
@@ -96,7 +97,7 @@ def pages() -> list[tuple[str, bool]]:
 @pytest.fixture
 def named(people_template, tmp_path, request):
     template, ids = people_template
-    app = copy_app(template, tmp_path)
+    app = app_on_copy(template, tmp_path)
     yield app, ids
     dispose(app)
 

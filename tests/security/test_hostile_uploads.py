@@ -17,8 +17,9 @@ from flask_babel import force_locale, gettext
 
 from competition.registry.imports.tabular import write_xlsx
 from tests.access import client_as
+from tests.conftest import app_on_copy
 
-from .hostile import EN, copy_app, dispose, fingerprint, form_fields
+from .hostile import EN, dispose, fingerprint, form_fields
 from .test_hostile_names import people_template  # noqa: F401 (a fixture)
 
 MB = 1024 * 1024
@@ -74,7 +75,7 @@ IMPORT_FILES = {
 @pytest.fixture(scope="module")
 def upload_app(people_template, tmp_path_factory):  # noqa: F811
     template, ids = people_template
-    app = copy_app(template, tmp_path_factory.mktemp("uploads"))
+    app = app_on_copy(template, tmp_path_factory.mktemp("uploads"))
     yield app, client_as(app, "organizer", ids)
     dispose(app)
 
