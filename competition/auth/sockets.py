@@ -3,7 +3,7 @@
 A connection of a logged-in user joins rooms named after what authenticated it
 (competition/events.py): its account, and either the login (browser session) or the API token
 it came with. Logging out closes the login's room; disabling the account or setting a new
-password closes the account's room; revoking a token closes the token's room. The client
+password or PIN closes the account's room; revoking a token closes the token's room. The client
 managers of competition/fanout.py disconnect the members of an "ends:" room when it is closed,
 and Socket.IO sends a room's closing through the message queue: every server process
 disconnects its own members.

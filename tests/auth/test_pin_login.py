@@ -127,6 +127,28 @@ def test_new_pin_from_the_organizer_lifts_the_lock(pin_setup):
     assert pin_login(client, info, "739155").status_code == 302
 
 
+def test_a_new_pin_logs_the_tablets_of_the_old_one_out(pin_setup):
+    """A lost tablet: the organizer sets a new PIN, and neither the tablet's session nor its
+    7-day remember cookie works any more."""
+    app, ids, info = pin_setup
+    tablet, remembered = app.test_client(), app.test_client()
+    response = pin_login(tablet, info, "4821")
+    assert response.status_code == 302 and logged_in_as(tablet) == info["login"]
+    remember = next(c for c in response.headers.getlist("Set-Cookie")
+                    if c.startswith("remember_token="))
+    remembered.set_cookie("remember_token", remember.split(";")[0].split("=", 1)[1])
+    assert logged_in_as(remembered) == info["login"]  # the cookie alone logs in
+    organizer = client_as(app, "organizer", ids)
+    response = post_form(organizer, f"/manage/accounts/{info['user_id']}/pin", {"pin": "1357"},
+                         page=f"/manage/accounts/{info['user_id']}")
+    assert response.status_code == 302
+    assert logged_in_as(tablet) is None
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember.split(";")[0].split("=", 1)[1])
+    assert logged_in_as(fresh) is None
+    assert pin_login(app.test_client(), info, "1357").status_code == 302
+
+
 def test_staff_accounts_have_no_pin(pin_setup):
     app, ids, _info = pin_setup
     organizer = client_as(app, "admin", ids)

@@ -296,10 +296,14 @@ def change_pin(actor, user_id: int, pin: str | None) -> None:
         if pin is not None and not auth.valid_pin(pin):
             raise AccountError(_("A PIN has 4 to 6 digits."), "pin")
         auth.set_pin(user, pin)
+        # A new PIN is what an organizer gives for a lost tablet: the sessions of the old one
+        # (its 7-day remember cookie too) end, as with a new password.
+        user.session_version += 1
         limits.clear_failures(session, [limits.pin_key(user.login)])
         record("pin", "user", user.id,
                f"{'new PIN' if pin else 'PIN removed'} for {user.login}", {},
                championship_of(user))
+    sockets.end(sockets.user_room(user_id))  # and their open connections end
 
 
 def set_enabled(actor, user_id: int, enabled: bool) -> None:
