@@ -89,6 +89,15 @@ def build_app(overrides: dict | None = None) -> Flask:
 # The JSON API's error codes for HTTP errors (docs/api.md: every error body is {error, message})
 API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               413: "too_large", 500: "server_error"}
+# What an error is called: the title of errors.html, and the message of the API's answer.
+ERROR_TITLES = {
+    400: lazy_gettext("The request could not be understood"),
+    403: lazy_gettext("You may not open this page"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("This action is not available here"),
+    413: lazy_gettext("The file is too large"),
+    500: lazy_gettext("Something went wrong on the server"),
+}
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -96,14 +105,7 @@ def _register_error_pages(app: Flask) -> None:
     from flask_babel import gettext
     from werkzeug.exceptions import HTTPException
 
-    titles = {  # the titles of errors.html, for the API's messages
-        400: lambda: gettext("The request could not be understood"),
-        403: lambda: gettext("You may not open this page"),
-        404: lambda: gettext("Page not found"),
-        405: lambda: gettext("This action is not available here"),
-        413: lambda: gettext("The file is too large"),
-        500: lambda: gettext("Something went wrong on the server"),
-    }
+    app.jinja_env.globals["error_titles"] = ERROR_TITLES
 
     def page(status: int):
         def handler(error):
@@ -112,7 +114,8 @@ def _register_error_pages(app: Flask) -> None:
                        if name.lower() != "content-type"] \
                 if isinstance(error, HTTPException) else []
             if request.path.startswith("/api/"):
-                return jsonify(error=API_ERRORS[status], message=titles[status]()), status, headers
+                return jsonify(error=API_ERRORS[status], message=str(ERROR_TITLES[status])), \
+                    status, headers
             return render_template("errors.html", status=status), status, headers
 
         return handler
