@@ -29,8 +29,6 @@ def _answering(handler):
 
     @functools.wraps(handler)
     def answered(data=None):
-        if holds_nul(data):  # refused, not "kept and sent again": a resend would hold it too
-            return {"ok": False, "error": "invalid_value", "message": nul_message()}
         try:
             return handler(data)
         except Exception:
@@ -106,7 +104,10 @@ def on_board_join(data) -> dict:
 
 
 def _skill_of(data) -> str | None:
-    return data.get("skill") if isinstance(data, dict) else None
+    ref = data.get("skill") if isinstance(data, dict) else None
+    if holds_nul(ref):  # before it reaches a query (PostgreSQL refuses NUL in text)
+        raise Refused("invalid_value", nul_message())
+    return ref
 
 
 def register(socketio) -> None:
