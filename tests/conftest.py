@@ -91,23 +91,18 @@ def app_on_copy(template: Path, folder: Path, **overrides):
     return make_app(f"sqlite:///{folder / 'competition.db'}", folder, **overrides)
 
 
-def _migrate(database_url: str, instance: Path, demo: bool) -> None:
-    """Create the schema in an empty database, and load the demo if `demo`."""
+def _migrated_sqlite(path: Path, demo: bool) -> Path:
     from flask_migrate import upgrade
 
     from competition.registry.demo import load_demo
 
-    app = make_app(database_url, instance)
+    app = make_app(f"sqlite:///{path}", path.parent)
     with app.app_context():
         upgrade()
         if demo:
             load_demo()
         db.session.remove()
         db.engine.dispose()
-
-
-def _migrated_sqlite(path: Path, demo: bool) -> Path:
-    _migrate(f"sqlite:///{path}", path.parent, demo)
     return path
 
 
@@ -133,21 +128,20 @@ def _app_on(database_url: str, tmp_path: Path):
 def fresh_database(request, tmp_path):
     """fresh_database(demo) -> the URL of a database of this test: a copy of the migrated
     template (with the demo loaded if `demo`), SQLite or PostgreSQL as the run says."""
-    copies = []
+    taken = []
 
     def make(demo: bool) -> str:
         if ON_POSTGRES:
-            databases = request.getfixturevalue("pg_databases")
-            copies.append(databases.take(demo))
-            return copies[-1]
+            taken.append(request.getfixturevalue("pg_databases"))
+            return taken[-1].take(demo)
         template = request.getfixturevalue("demo_template_db" if demo else "template_db")
         target = tmp_path / "competition.db"
         shutil.copyfile(template, target)
         return f"sqlite:///{target}"
 
     yield make
-    for url in copies:
-        request.getfixturevalue("pg_databases").give_back(url)
+    for databases in taken:
+        databases.give_back()
 
 
 @pytest.fixture
@@ -212,13 +206,11 @@ class PostgresDatabases:
 
         self.server, name = PG_URL.rsplit("/", 1)
         self.worker = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
-        self.prefix = f"{self.worker}{os.getpid()}"
         self.admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-        self.work = f"{self.prefix}_work"
+        self.work = f"{self.worker}{os.getpid()}_work"
         self.work_url = f"{self.server}/{self.work}"
-        self.count = 0
         self.lent = False
-        self.copies: set[str] = set()
+        self.sequences: dict[str, list] = {}  # snapshot -> (sequence, last value) of public
         self._drop_stale()
         self._build()
 
@@ -266,7 +258,7 @@ class PostgresDatabases:
             rows = connection.exec_driver_sql(
                 "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
             ).all()
-        setattr(self, f"sequences_{kind}", rows)
+        self.sequences[kind] = rows
 
     def _reset(self, demo: bool) -> None:
         import sqlalchemy as sa
@@ -285,7 +277,7 @@ class PostgresDatabases:
                     connection.exec_driver_sql(f'DELETE FROM public."{table}"')
                     connection.exec_driver_sql(
                         f'INSERT INTO public."{table}" SELECT * FROM pytest_{kind}."{table}"')
-                for sequence, last in getattr(self, f"sequences_{kind}"):
+                for sequence, last in self.sequences[kind]:
                     connection.exec_driver_sql(
                         f"SELECT setval('public.\"{sequence}\"', {last or 1}, "
                         f"{'true' if last else 'false'})")
@@ -293,15 +285,10 @@ class PostgresDatabases:
             engine.dispose()
 
     def take(self, demo: bool) -> str:
-        """The URL of a database of this test, as migrated (with the demo if `demo`)."""
-        if self.lent:  # a second database in one test (none does yet): one of its own
-            self.count += 1
-            name = f"{self.prefix}_{self.count}"
-            self._execute(f'CREATE DATABASE "{name}"')
-            url = f"{self.server}/{name}"
-            self.copies.add(url)
-            _migrate(url, ROOT, demo)
-            return url
+        """The URL of the database of this test, as migrated (with the demo if `demo`)."""
+        if self.lent:
+            raise RuntimeError("a test has one PostgreSQL database: app, demo_app and "
+                               "live_server cannot be used together in the PostgreSQL pass")
         try:
             self._reset(demo)
         except Exception:  # a test changed the schema itself: build it again
@@ -310,12 +297,8 @@ class PostgresDatabases:
         self.lent = True
         return self.work_url
 
-    def give_back(self, url: str) -> None:
-        if url in self.copies:
-            self.copies.discard(url)
-            self._execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-        else:
-            self.lent = False
+    def give_back(self) -> None:
+        self.lent = False
 
     def close(self) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{self.work}" WITH (FORCE)')
