@@ -20,7 +20,7 @@ from ..extensions import db, login_manager
 from ..models import ApiToken, Competitor, Expert, LoginCode, User
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
-from . import limits
+from . import devices, limits
 from .sockets import TOKEN_KEY
 
 PIN_ROLES = frozenset({"expert", "chief"})
@@ -111,46 +111,54 @@ def _spend_hash_time(secret: str) -> None:
     check_password_hash(_DUMMY_HASH[0], secret)
 
 
-def authenticate(login: str, password: str) -> User | None:
-    """The account if login and password match and it is enabled (no rate limit: see
-    login_with_password)."""
-    user = db.session.execute(
+def _account(login: str) -> User | None:
+    return db.session.execute(
         sa.select(User).where(User.login == login.strip())
     ).scalar_one_or_none()
-    if user is None or not user.password_hash:
-        _spend_hash_time(password)
-        return None
-    if not user.check_password(password) or not user.is_active:
-        return None
-    return user
 
 
-def _refuse_if_limited(checks: list[tuple[limits.Limit, str]]) -> None:
-    refusal = limits.check(checks)
-    if refusal is not None:
-        raise LoginRefused(refusal)
+def _checks(limits_: tuple[limits.Limit, ...], account_key: str, user: User | None,
+            known: devices.Known, address: str | None) -> list[tuple[limits.Limit, str]]:
+    """What an attempt on `account_key` counts against: this browser's own limits if it is
+    known to the account, else the account's limits for unknown browsers and the address's."""
+    nonce = known.nonce_for(limits.login_key(user.login), user.session_version) if user else None
+    if nonce is not None:
+        return limits.for_limits(limits_, limits.device_key(nonce, account_key), "device")
+    checks = limits.for_limits(limits_, account_key)
+    if address:
+        checks.append((limits.ADDRESS_LIMIT, address))
+    return checks
 
 
-def _logged_in(user_id: int, login_keys: list[str]) -> User:
-    """Record the login and forget the login's failures; returns the fresh account."""
+def _take_slot(checks: list[tuple[limits.Limit, str]]) -> limits.Slot:
+    try:
+        return limits.take_slot(checks)
+    except limits.Refused as refused:
+        raise LoginRefused(refused.refusal) from None
+
+
+def _logged_in(user_id: int, slot: limits.Slot) -> User:
+    """Record the login and give its slot back (a success is no guess); returns the account."""
     with write_transaction() as session:
         user = session.get(User, user_id)
         user.last_login_at = utcnow()
-        limits.clear_failures(session, login_keys)
+        limits.give_back(slot, session)
     return user
 
 
-def login_with_password(login: str, password: str, address: str | None) -> User:
-    key = limits.login_key(login)
-    checks = [(limit, key) for limit in limits.PASSWORD_LIMITS]
-    if address:
-        checks.append((limits.ADDRESS_LIMIT, address))
-    _refuse_if_limited(checks)
-    user = authenticate(login, password)
-    if user is None:
-        limits.record_failure([key], address)
+def login_with_password(login: str, password: str, address: str | None,
+                        known: devices.Known = devices.NOBODY) -> User:
+    """The account if login and password match and it is enabled; raises LoginFailed, or
+    LoginRefused (without checking the password) when its limits are reached."""
+    user = _account(login)
+    slot = _take_slot(_checks(limits.PASSWORD_LIMITS, limits.login_key(login), user, known,
+                              address))
+    if user is None or not user.password_hash:
+        _spend_hash_time(password)
         raise LoginFailed
-    return _logged_in(user.id, [key])
+    if not user.check_password(password) or not user.is_active:
+        raise LoginFailed
+    return _logged_in(user.id, slot)
 
 
 # Expert PINs -----------------------------------------------------------------------------
@@ -192,25 +200,19 @@ def find_pin_user(identifier: str, championship_id: int | None) -> User | None:
 
 
 def login_with_pin(identifier: str, championship_id: int | None, pin: str,
-                   address: str | None) -> User:
+                   address: str | None, known: devices.Known = devices.NOBODY) -> User:
     user = find_pin_user(identifier, championship_id)
     if user is not None:
         key = limits.pin_key(user.login)
     else:
         key = limits.pin_key(f"{championship_id or ''}/{identifier}")
-    checks = [(limit, key) for limit in limits.PIN_LIMITS]
-    if address:
-        checks.append((limits.ADDRESS_LIMIT, address))
-    _refuse_if_limited(checks)
+    slot = _take_slot(_checks(limits.PIN_LIMITS, key, user, known, address))
     if user is None or not user.pin_hash:
         _spend_hash_time(pin)
-        ok = False
-    else:
-        ok = check_password_hash(user.pin_hash, pin) and user.is_active
-    if not ok:
-        limits.record_failure([key], address)
         raise LoginFailed
-    return _logged_in(user.id, [key])
+    if not check_password_hash(user.pin_hash, pin) or not user.is_active:
+        raise LoginFailed
+    return _logged_in(user.id, slot)
 
 
 # One-time QR login codes ------------------------------------------------------------------
@@ -284,10 +286,10 @@ def _code_checks(address: str | None) -> list[tuple[limits.Limit, str]]:
 
 def inspect_login_code(code: str, address: str | None) -> CodeState:
     """What a code is, without using it up. Unknown codes count as failed attempts."""
-    _refuse_if_limited(_code_checks(address))
+    slot = _take_slot(_code_checks(address))
     state = _code_state(_find_code(code))
-    if state.status == "unknown":
-        limits.record_failure([], address)
+    if state.status != "unknown":
+        limits.give_back(slot)
     return state
 
 
@@ -296,7 +298,7 @@ def login_with_code(code: str, address: str | None) -> CodeState:
 
     The check and the use happen in one write transaction: a code works once even if two
     tablets scan it at the same moment."""
-    _refuse_if_limited(_code_checks(address))
+    slot = _take_slot(_code_checks(address))
     code_hash = hash_code(code) if code and len(code) <= 200 else None
     with write_transaction() as session:
         row = None
@@ -309,9 +311,8 @@ def login_with_code(code: str, address: str | None) -> CodeState:
             now = utcnow()
             row.used_at = now
             row.user.last_login_at = now
-            limits.clear_failures(session, [limits.login_key(row.user.login)])
-    if state.status == "unknown":
-        limits.record_failure([], address)
+        if state.status != "unknown":
+            limits.give_back(slot, session)
     return state
 
 

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..i18n import safe_next
 from ..models import Championship
-from . import bp, sockets
+from . import bp, devices, limits, sockets
 from .forms import ConfirmForm, LoginForm, PinLoginForm
 from .service import (
     LoginFailed,
@@ -49,9 +49,27 @@ def _start_session(user, remember: bool = False) -> None:
 
 
 def _refused_message(error: LoginRefused) -> str:
-    return _("Too many failed attempts. Try again in %(minutes)s min (after %(time)s).",
-             minutes=error.refusal.minutes,
-             time=format_time(error.refusal.until, "short"))
+    """What happened and how long is left, by the limit that was reached (auth/limits.py)."""
+    refusal = error.refusal
+    values = {"minutes": refusal.minutes, "time": format_time(refusal.until, "short")}
+    if refusal.reason == "login":
+        return _("Too many failed attempts to log in to this account from browsers where it has "
+                 "not been used before: it is locked for them for %(minutes)s min (until "
+                 "%(time)s). A browser where you have logged in to it before can still log in. "
+                 "If the attempts were not yours, tell the organizer.", **values)
+    if refusal.reason == "device":
+        return _("Too many failed attempts in this browser. Try again in %(minutes)s min "
+                 "(after %(time)s).", **values)
+    return _("Too many failed attempts from this network. Try again in %(minutes)s min (after "
+             "%(time)s). A browser where you have logged in before can still log in to its "
+             "own account.", **values)
+
+
+def _known_from_now_on(response, user):
+    """This browser is known to the account from now on (its device cookie, auth/devices.py)."""
+    devices.remember(response, devices.read(request), limits.login_key(user.login),
+                     user.session_version)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,7 +78,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = login_with_password(form.login.data, form.password.data, request.remote_addr)
+            user = login_with_password(form.login.data, form.password.data, request.remote_addr,
+                                       devices.read(request))
         except LoginRefused as error:
             form.password.errors.append(_refused_message(error))
             status = 429
@@ -68,7 +87,7 @@ def login():
             form.password.errors.append(_("Wrong login or password. Check both and try again."))
         else:
             _start_session(user)
-            return redirect(safe_next(request.args.get("next")))
+            return _known_from_now_on(redirect(safe_next(request.args.get("next"))), user)
     return render_template("auth/login.html", form=form), status
 
 
@@ -100,7 +119,7 @@ def login_pin():
     if form.validate_on_submit():
         try:
             user = login_with_pin(form.expert.data, form.championship.data, form.pin.data,
-                                  request.remote_addr)
+                                  request.remote_addr, devices.read(request))
         except LoginRefused as error:
             form.pin.errors.append(_refused_message(error))
             status = 429
@@ -110,7 +129,7 @@ def login_pin():
                   "your PIN, ask the organizer to set a new one."))
         else:
             _start_session(user, remember=True)
-            response = redirect(safe_next(request.args.get("next")))
+            response = _known_from_now_on(redirect(safe_next(request.args.get("next"))), user)
             code = db.session.execute(
                 sa.select(Championship.code).where(Championship.id == form.championship.data)
             ).scalar_one_or_none()
@@ -165,7 +184,7 @@ def login_code(code: str):
         return _code_page(state, code)
     _start_session(state.user, remember=True)
     flash(_("You are logged in as %(login)s.", login=state.user.login))
-    return redirect(url_for("board.home"))
+    return _known_from_now_on(redirect(url_for("board.home")), state.user)
 
 
 @bp.post("/logout")

@@ -55,10 +55,11 @@ class LoginCode(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, counted per login name and per address to rate-limit guessing."""
+    """A login attempt that counts against a limit (competition/auth/limits.py): per account
+    from unknown browsers ('login'), per known browser and account ('device'), per address."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (CheckConstraint("kind IN ('login', 'address')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('login', 'device', 'address')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))

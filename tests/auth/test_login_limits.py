@@ -15,6 +15,7 @@ from .helpers import (
     EN,
     PASSWORD,
     age_attempts,
+    csrf_token,
     logged_in_as,
     login,
     make_user,
@@ -41,7 +42,9 @@ def test_sixth_failed_attempt_is_refused_until_the_window_passes(app):
     response = login(client, "org-1", PASSWORD)
     page = response.get_data(as_text=True)
     assert response.status_code == 429
-    assert "Too many failed attempts. Try again in 15 min" in page
+    assert ("Too many failed attempts to log in to this account from browsers where it has not "
+            "been used before: it is locked for them for 15 min") in page
+    assert "tell the organizer" in page
     assert logged_in_as(client) is None
     # a different login from the same address is not affected
     make_user(app, "org-2", "organizer")
@@ -53,8 +56,8 @@ def test_sixth_failed_attempt_is_refused_until_the_window_passes(app):
     response = login(client, "org-1", PASSWORD)
     assert response.status_code == 302
     assert logged_in_as(client) == "org-1"
-    # success clears the login's failures, not the address history
-    assert _attempts(app, "login") == 0
+    # a success gives its own slot back and wipes nothing: failures age out of their window
+    assert _attempts(app, "login") == 5
     assert _attempts(app, "address") == 5
 
 
@@ -148,3 +151,101 @@ def test_next_parameter_stays_on_this_site(app):
     response = post_form(app.test_client(), "/login?next=/manage/",
                          {"login": "org-1", "password": PASSWORD})
     assert response.headers["Location"] == "/manage/"
+
+
+# Known browsers (device cookies, competition/auth/devices.py) ------------------------------
+
+def _from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _guess_made_up_logins(app, address: str, count: int = 30) -> None:
+    attacker = _from(app, address)
+    for n in range(count):
+        assert login(attacker, f"made-up-{n}", "x").status_code == 200
+
+
+def test_one_address_cannot_lock_out_an_organizer_whose_browser_it_knows(app):
+    make_user(app, "org-1", "organizer")
+    organizer = _from(app, "10.0.0.5")  # the same venue NAT as the attacker
+    first = login(organizer, "org-1")
+    assert first.status_code == 302
+    device = next(h for h in first.headers.getlist("Set-Cookie")
+                  if h.startswith("competition_device="))
+    assert "HttpOnly" in device and "SameSite=Lax" in device and "Path=/login" in device
+    organizer.post("/logout", data={"csrf_token": csrf_token(
+        organizer.get("/", headers=EN).get_data(as_text=True))})
+
+    _guess_made_up_logins(app, "10.0.0.5")
+    # a browser this account has never used, behind the same address: refused, and told why
+    response = login(_from(app, "10.0.0.5"), "org-1")
+    assert response.status_code == 429
+    assert "Too many failed attempts from this network" in response.get_data(as_text=True)
+    # the organizer's own browser is exempt from the address limit for its own account
+    assert login(organizer, "org-1").status_code == 302
+    assert logged_in_as(organizer) == "org-1"
+    # ... not for another account: the address limit still stops guessing through it
+    make_user(app, "org-2", "organizer")
+    organizer.post("/logout", data={"csrf_token": csrf_token(
+        organizer.get("/", headers=EN).get_data(as_text=True))})
+    assert login(organizer, "org-2").status_code == 429
+
+
+def test_an_account_locked_by_a_stranger_still_lets_its_owner_in(app):
+    make_user(app, "org-1", "organizer")
+    owner = _from(app, "10.0.0.7")
+    assert login(owner, "org-1").status_code == 302
+    stranger = _from(app, "10.0.0.9")
+    for _ in range(5):
+        assert login(stranger, "org-1", "guess").status_code == 200
+    refused = login(stranger, "org-1")  # even the right password, from a browser it does not know
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "it is locked for them for 15 min" in page and "tell the organizer" in page
+
+    owner.post("/logout", data={"csrf_token": csrf_token(
+        owner.get("/", headers=EN).get_data(as_text=True))})
+    assert login(owner, "org-1").status_code == 302
+    # the known browser has a limit of its own: five wrong passwords lock it, not the others
+    owner.post("/logout", data={"csrf_token": csrf_token(
+        owner.get("/", headers=EN).get_data(as_text=True))})
+    for _ in range(5):
+        assert login(owner, "org-1", "typo").status_code == 200
+    response = login(owner, "org-1")
+    assert response.status_code == 429
+    assert "Too many failed attempts in this browser" in response.get_data(as_text=True)
+    assert _attempts(app, "device") == 5
+
+
+def test_a_device_cookie_ends_with_the_password_it_was_earned_with(app):
+    user_id = make_user(app, "org-1", "organizer")
+    owner = app.test_client()
+    assert login(owner, "org-1").status_code == 302
+    with app.app_context():
+        with write_transaction() as session:  # as the organizer's "new password" does
+            user = session.get(User, user_id)
+            user.set_password("another long password")
+            user.session_version += 1
+    for _ in range(5):
+        login(app.test_client(), "org-1", "guess")
+    # the old cookie no longer makes this browser known: the account's lock applies to it
+    assert login(owner, "org-1", "another long password").status_code == 429
+
+
+def test_a_forged_or_foreign_device_cookie_is_nobody(app):
+    make_user(app, "org-1", "organizer")
+    known = app.test_client()
+    assert login(known, "org-1").status_code == 302
+    value = known.get_cookie("competition_device", path="/login").value
+    for _ in range(5):
+        login(app.test_client(), "org-1", "guess")
+    forged = app.test_client()
+    forged.set_cookie("competition_device", value[:-2] + ("AA" if value[-2:] != "AA" else "BB"),
+                      path="/login")
+    assert login(forged, "org-1").status_code == 429
+    # the same cookie in another browser works as in the first: it is what the browser holds
+    copied = app.test_client()
+    copied.set_cookie("competition_device", value, path="/login")
+    assert login(copied, "org-1").status_code == 302

@@ -110,8 +110,9 @@ def https_pin_setup(monkeypatch, pin_setup):  # noqa: F811
 @pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
 def test_every_cookie_the_app_sets_is_httponly_lax_and_secure_over_https(
         request, https):
-    """A PIN login on a tablet sets all three of the app's cookies: the session, remember-me
-    and the tablet's championship; the language lives in the session."""
+    """A PIN login on a tablet sets all four of the app's cookies: the session, remember-me,
+    the tablet's championship and the device cookie (the browser is known to the account from
+    now on); the language lives in the session."""
     app, _ids, info = request.getfixturevalue("https_pin_setup" if https else "pin_setup")
     base = "https://localhost" if https else "http://localhost"
     client = app.test_client()
@@ -122,7 +123,8 @@ def test_every_cookie_the_app_sets_is_httponly_lax_and_secure_over_https(
         "championship": info["championship_id"], "expert": info["code"], "pin": "4821"})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     cookies = _cookies(response)
-    assert set(cookies) == {"session", "remember_token", "competition_pin_championship"}
+    assert set(cookies) == {"session", "remember_token", "competition_pin_championship",
+                            "competition_device"}
     switched = _cookies(client.get("/lang/kk", base_url=base))
     assert set(switched) <= {"session"}  # the language is kept in the session
     for header in {**cookies, **switched}.values():
