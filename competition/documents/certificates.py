@@ -6,7 +6,8 @@ silver, bronze or Medallion for Excellence), their participation, an expert's wo
 an award's recipient. `issue()` compares what is due with what was issued: the same details keep
 their document; changed details (a corrected mark moved a medal, a name was fixed) revoke the
 old serial and issue a new one that replaces it; a slot no longer due is revoked. Only skills
-whose results are published give skill certificates.
+whose results are published give skill certificates, and one that tells a result is withheld
+from the public whenever its skill is not published (`withheld`).
 
 Printing renders many certificates per WeasyPrint document (about 10 ms a page, against 50–250
 ms for a document per page) in chunks, so memory stays bounded; each page is then kept as the
@@ -326,6 +327,27 @@ def make_scope(championship: Championship, skill: Skill | None,
             "for published results. Publish them on the skill's board first.",
             skill=skill.code + " " + skill.name())))
     return scope
+
+
+# --- what the public may see of an issued certificate ---------------------------------------------
+
+def tells_a_result(document: Document) -> bool:
+    """Whether the certificate says how its holder placed: a medal, a Medallion or a place."""
+    details = document.details or {}
+    return (document.kind in MEDAL_KINDS or details.get("medal") is not None
+            or details.get("rank") is not None)
+
+
+def withheld(document: Document) -> bool:
+    """Whether the public may not see this certificate now: it tells a result and its skill is
+    not published at this moment (set back to hidden, progress, live or frozen after printing,
+    say for a review; or gone). The one rule of every public view of certificates — the
+    participant's page, /verify/<code>, /certificates/<code>.pdf — for every viewer, staff too
+    (they have the batches). Revoked ones included: a revocation tells a result as well."""
+    if not tells_a_result(document):
+        return False
+    skill = db.session.get(Skill, document.skill_id) if document.skill_id is not None else None
+    return skill is None or skill.visibility != "published"
 
 
 # --- issuing --------------------------------------------------------------------------------------

@@ -366,30 +366,43 @@ def _document(code: str) -> Document | None:
 
 @bp.get("/verify/<code>")
 def verify(code: str):
+    """The certificate's status and details. One that tells a result (a medal, a Medallion, a
+    place) of a skill not published now is answered 200 with "withheld" and nothing but its
+    serial, skill and championship (`certificates.withheld`)."""
     document = _document(code)
     if document is None:
         return render_template("documents/verify.html", document=None, code=code[:64]), 404
     details = document.details or {}
+    championship = db.session.get(Championship, document.championship_id)
+    if certs.withheld(document):
+        return render_template(
+            "documents/verify.html", document=document, withheld=True,
+            details={key: details[key] for key in ("skill", "championship") if key in details},
+            championship=championship)
     replacement = (db.session.get(Document, document.replaced_by_id)
                    if document.replaced_by_id else None)
     return render_template(
-        "documents/verify.html", document=document, details=details,
+        "documents/verify.html", document=document, details=details, withheld=False,
         kind=certs.KIND_LABELS.get(document.kind, document.kind), replacement=replacement,
-        championship=db.session.get(Championship, document.championship_id),
+        championship=championship,
         role=certs.ROLE_LABELS.get(details.get("role") or "", ""))
 
 
 @bp.get("/certificates/<code>.pdf")
 def certificate_pdf(code: str):
+    """The printed certificate: 404 when unknown, revoked, not printed, or withheld."""
     document = _document(code)
-    if document is None or document.revoked_at is not None or not document.pdf:
+    if (document is None or document.revoked_at is not None or certs.withheld(document)
+            or not document.pdf):
         abort(404)
     return _pdf_response(document.pdf, f"{document.serial}.pdf")
 
 
 def certificates_of(competitor_id: int) -> list[Document]:
-    """The competitor's (and their team members') valid, printed certificates."""
-    return db.session.execute(
+    """The competitor's (and their team members') valid, printed certificates the public may
+    see now (none that is withheld)."""
+    found = db.session.execute(
         sa.select(Document).where(Document.competitor_id == competitor_id,
                                   Document.revoked_at.is_(None), Document.pdf.is_not(None))
         .order_by(Document.member_id, Document.id)).scalars().all()
+    return [document for document in found if not certs.withheld(document)]
