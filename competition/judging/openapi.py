@@ -134,7 +134,11 @@ SCHEMAS = {
     }, ["competitor", "aspect", "value"]),
     "MarkRecorded": _object({
         "mark": _ref("Mark"),
-        "replay": {"type": "boolean"},
+        "replay": {"type": "boolean", "description": "The key was seen before with this very "
+                                                     "submission: its first answer, nothing "
+                                                     "written."},
+        "unchanged": {"type": "boolean", "description": "A new key, but the cell holds this "
+                                                        "value already: nothing written."},
         "dispute": {"oneOf": [{"type": "null"}, _object({
             "skill": {"type": "string"}, "aspect": {"type": "string"},
             "competitor": {"type": "string"},
@@ -215,14 +219,18 @@ def document(cookie: str = "session") -> dict:
                         "competitor": "101", "aspect": "A1.1", "value": "1.50"},
                 }}},
                 "responses": {
-                    "200": _answer("A replay of an earlier key, or the mark there already: "
-                                   "nothing written.", _ref("MarkRecorded")),
+                    "200": _answer("Nothing written: a replay of an earlier key (`replay`), "
+                                   "or a new key for the value the cell holds already "
+                                   "(`unchanged`).", _ref("MarkRecorded")),
                     "201": _answer("Recorded.", _ref("MarkRecorded")),
                     "401": UNAUTHENTICATED,
                     "403": _answer("The account may not mark this cell.",
                                    _errors(*_codes(403))),
-                    "409": _answer("A stale base, a full cell, or a key used for another "
-                                   "cell; `mark` is the cell now.", _errors(*_codes(409))),
+                    "409": _answer("A stale base (`mark`: the cell now), a full cell, or a "
+                                   "key used before with another skill, aspect, competitor "
+                                   "or value (`mark`: what that key recorded, which is kept; "
+                                   "left out when it is not the caller's to see).",
+                                   _errors(*_codes(409))),
                     "422": _answer("A malformed submission or a value the aspect does not "
                                    "allow.", _errors(*_codes(422))),
                 },

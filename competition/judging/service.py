@@ -2,9 +2,11 @@
 
 `record_mark` is the live path of DESIGN.md: it authorizes (role, skill, marking team,
 compatriot, lock), checks the value against the aspect (RULES.md), and writes Mark +
-MarkRevision + the skill's version in ONE write transaction. A repeated idempotency key
-returns the first answer and writes nothing; a stale `base` is a conflict, never a silent
-overwrite. Callers (events.py, api_views.py) acknowledge, then hand the change to `live`.
+MarkRevision + the skill's version in ONE write transaction. A key seen before is looked up
+only once the submission is authorized: sent again with the same skill, aspect, competitor
+and value it returns the first answer and writes nothing; with anything else it is a
+conflict. A stale `base` is a conflict, never a silent overwrite. Callers (events.py,
+api_views.py) acknowledge, then hand the change to `live`.
 
 Refusals are `Refused(code, message)` with the stable codes of docs/api.md; messages are
 translated for the user.
@@ -94,13 +96,15 @@ class Recorded:
     replay: bool  # the key was seen before: the first answer, nothing written
     dispute: dict | None = None  # the J cell's state when this mark moved it in or out
     skill_id: int | None = None
+    unchanged: bool = False  # a new key, but the cell holds this value already: nothing written
 
     @property
     def status(self) -> int:
         return 201 if self.created else 200
 
     def answer(self) -> dict:
-        return {"ok": True, "mark": self.mark, "replay": self.replay, "dispute": self.dispute}
+        return {"ok": True, "mark": self.mark, "replay": self.replay,
+                "unchanged": self.unchanged, "dispute": self.dispute}
 
 
 # --- skills the caller may see ------------------------------------------------------------------
@@ -523,8 +527,8 @@ _JUDGE = aliased(Expert)
 _REPLAY = (
     sa.select(MarkRevision.user_id, MarkRevision.new_value, MarkRevision.revision,
               MarkRevision.skill_version, MarkRevision.created_at, MarkRevision.device,
-              MarkRevision.reason, Mark.aspect_type, Mark.skill_id, Aspect.code,
-              Competitor.code, _JUDGE.code)
+              MarkRevision.reason, Mark.aspect_type, Mark.skill_id, Mark.aspect_id,
+              Mark.competitor_id, Aspect.code, Competitor.code, _JUDGE.code)
     .join(Mark, Mark.id == MarkRevision.mark_id)
     .join(Aspect, Aspect.id == Mark.aspect_id)
     .join(Competitor, Competitor.id == Mark.competitor_id)
@@ -559,27 +563,59 @@ _CHANGE_MARK = sa.update(Mark).where(Mark.id == sa.bindparam("b_id"))
 _NEW_REVISION = sa.insert(MarkRevision)
 
 
-def _replay(session, request: _Request, user_id: int, login: str) -> Recorded | None:
-    """The first answer given to this key, or None when the key is new."""
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A submission that passed every check of who may mark what (`_authorize`)."""
+
+    context: _Context
+    judge: _Judge
+    aspect: _AspectInfo
+    competitor_id: int
+    value: Decimal | None  # the submitted value as stored (None withdraws)
+
+
+def _replay(session, request: _Request, checked: _Checked, user_id: int,
+            login: str) -> Recorded | None:
+    """The first answer given to this key, or None when the key is new. Called only for an
+    authorized submission: the key of a mark the caller may not make tells them nothing.
+
+    The key stands for one submission: the same user, skill, aspect, competitor and value (as
+    numbers: 2, 2.0 and "2.00" are one value). Sent with anything else it is a conflict that
+    carries the mark the key recorded, when that is the caller's own mark in a skill they
+    judge. `base`, `reason` and `device` are not compared: a tablet resending a submission
+    may compute its base anew."""
     row = session.connection().execute(_REPLAY, {"key": request.key}).first()
     if row is None:
         return None
-    (by, value, revision, version, at, device, reason, aspect_type, skill_id, aspect,
-     competitor, judge) = row
-    if by != user_id or aspect != request.aspect or competitor != request.competitor:
+    (by, value, revision, version, at, device, reason, aspect_type, skill_id, aspect_id,
+     competitor_id, aspect, competitor, judge) = row
+    same_skill = skill_id == checked.context.skill_id
+    first = None
+    if by == user_id and (same_skill or session.execute(
+            sa.select(ExpertRole.id).where(ExpertRole.expert_id == checked.judge.expert_id,
+                                           ExpertRole.skill_id == skill_id)).first()):
+        first = _mark_json(skill_ref(session.get(Skill, skill_id)), aspect, competitor, judge,
+                           aspect_type, value, revision, version, login, at, device, reason)
+    if first is not None and same_skill \
+            and aspect_id == checked.aspect.id and competitor_id == checked.competitor_id \
+            and value == checked.value:
+        return Recorded(first, created=False, replay=True, skill_id=skill_id)
+    if first is None:
         raise Refused("conflict", _("This id was already used for another mark; send each new "
                                     "mark with a new id."))
-    first = _mark_json(skill_ref(session.get(Skill, skill_id)), aspect, competitor, judge,
-                       aspect_type, value, revision, version, login, at, device, reason)
-    return Recorded(first, created=False, replay=True, skill_id=skill_id)
+    raise Refused("conflict", _("This id was already used: it recorded %(value)s for aspect "
+                                "%(aspect)s of competitor %(competitor)s (skill %(skill)s), "
+                                "which is kept. Send each new mark with a new id.",
+                                value=_shown(first), aspect=aspect, competitor=competitor,
+                                skill=first["skill"]), mark=first)
 
 
 def record_mark(user, data, device: str = "") -> Recorded:
     """Record one submission (docs/api.md, `mark:submit`). Raises Refused.
 
     Everything is checked and written in one write transaction, which also serializes the
-    skill's writers: the replay look-up, the checks against the cached scheme (reloaded when
-    the skill's scheme version moved), the cell's current mark, the write."""
+    skill's writers: the checks against the cached scheme (reloaded when the skill's scheme
+    version moved), then the replay look-up, the cell's current mark, the write."""
     if role_of(user) == "anonymous":
         raise Refused("unauthenticated", _("Log in to enter marks."))
     if role_of(user) not in MARKING_ROLES or user.expert_id is None:
@@ -591,25 +627,32 @@ def record_mark(user, data, device: str = "") -> Recorded:
         with write_transaction() as session:
             # The skill's row first (FOR UPDATE on PostgreSQL), then the replay look-up: a
             # resend of this key still being written by another transaction is committed by
-            # then, and answered as a replay instead of a conflict with itself.
+            # then, and answered as a replay instead of a conflict with itself. The look-up
+            # comes after the checks: a refused caller hears the refusal, not the key's mark.
             versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
-            replayed = _replay(session, request, user_id, login)
+            checked = _authorize(session, request, skill_id, versions.scheme_version,
+                                 expert_id)
+            replayed = _replay(session, request, checked, user_id, login)
             if replayed is not None:
                 return replayed
-            return _record(session, request, skill_id, versions, user_id, login, expert_id)
+            return _record(session, request, checked, versions.version, user_id, login)
     except IntegrityError:
-        # The key was written meanwhile by another process (unique): its answer stands.
+        # The key was written meanwhile by another process (unique): its answer stands, to
+        # a caller who still passes the checks.
         with write_transaction() as session:
-            replayed = _replay(session, request, user_id, login)
+            versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
+            checked = _authorize(session, request, skill_id, versions.scheme_version,
+                                 expert_id)
+            replayed = _replay(session, request, checked, user_id, login)
         if replayed is not None:
             return replayed
         raise
 
 
-def _record(session, request: _Request, skill_id: int, versions, user_id: int, login: str,
-            expert_id: int) -> Recorded:
-    connection = session.connection()
-    version, scheme_version = versions
+def _authorize(session, request: _Request, skill_id: int, scheme_version: int,
+               expert_id: int) -> _Checked:
+    """Who may mark what: the panel, the aspect and competitor, the marking team, compatriots,
+    the value. Raises Refused. (The lock is `_record`'s.)"""
     context = _context(session, skill_id, scheme_version)
     judge = context.judges.get(expert_id)
     if judge is None:
@@ -632,6 +675,17 @@ def _record(session, request: _Request, skill_id: int, versions, user_id: int, l
                                       "compatriot expert does not mark them.",
                                       code=request.competitor))
     value = _parse_value(aspect, request.value)
+    return _Checked(context, judge, aspect, competitor_id, value)
+
+
+def _record(session, request: _Request, checked: _Checked, version: int, user_id: int,
+            login: str) -> Recorded:
+    connection = session.connection()
+    context, judge, aspect, competitor_id, value = (
+        checked.context, checked.judge, checked.aspect, checked.competitor_id, checked.value)
+    skill_id, expert_id = context.skill_id, judge.expert_id
+    # The lock is a state, not a right: it is checked after the replay look-up, so a tablet
+    # resending a mark saved before the sign-off hears "saved", not "rejected".
     if aspect.sub_criterion_id in context.locked:
         raise Refused("locked", _("The chief expert signed this sub-criterion off; marks "
                                   "change only after it is unlocked."))
@@ -652,7 +706,9 @@ def _record(session, request: _Request, skill_id: int, versions, user_id: int, l
                                     value=_shown(current)), mark=current)
     old_value = current_row.value if current_row is not None else None
     if current_row is not None and old_value == value:
-        return Recorded(current, created=False, replay=False, skill_id=skill_id)
+        # Nothing to write, and the key is not kept: the answer says so (`unchanged`).
+        return Recorded(current, created=False, replay=False, skill_id=skill_id,
+                        unchanged=True)
     if current_row is None and value is None:
         raise Refused("invalid_value", _("There is no mark to withdraw."))
     others: list[tuple[str, Decimal]] = []

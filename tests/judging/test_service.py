@@ -89,7 +89,9 @@ def test_a_repeated_key_returns_the_first_answer_and_writes_nothing(panel, ctx):
 
 def test_a_key_used_for_another_cell_is_a_conflict(panel, ctx):
     submit(panel, panel.codes[0], 1, ident="one-key-for-one-cell")
-    refused = refusal(panel, panel.codes[0], 1, aspect=panel.m_aspect, ident="one-key-for-one-cell")
+    # (a value the M aspect allows: the submission is checked before its key is looked up)
+    refused = refusal(panel, panel.codes[0], panel.m_values[0], aspect=panel.m_aspect,
+                      ident="one-key-for-one-cell")
     assert refused.code == "conflict" and refused.status == 409
 
 
