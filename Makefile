@@ -76,8 +76,25 @@ TEST_PROCESSES ?= auto
 # the second pass skips, saying what it needs (with CI=true it fails instead).
 test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory test-js
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 	COMPETITION_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_PROCESSES)
+
+# The tablet's sync protocol and state under Node's own test runner (tests/js/*.test.mjs: node:test,
+# no npm packages, no browser). Node.js 20.19, 22.7 or later: older ones do not load static/js's
+# ES modules (there is no package.json saying "type": "module"). Without such a Node the tests
+# are skipped with a message; with CI=true they fail.
+.PHONY: test-js
+test-js:
+	@if ! command -v node >/dev/null; then \
+	  echo "node not found: the JavaScript tests (tests/js) need Node.js 20.19, 22.7 or later"; \
+	  [ "$$CI" != true ] || exit 1; \
+	elif ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 7) || (a === 20 && b >= 19) ? 0 : 1)'; then \
+	  echo "Node.js $$(node --version) is too old for the JavaScript tests (tests/js): they need 20.19, 22.7 or later"; \
+	  [ "$$CI" != true ] || exit 1; \
+	else \
+	  echo "node --test tests/js/*.test.mjs"; node --test tests/js/*.test.mjs; \
+	fi
 
 # The PostgreSQL pass with the live-server and slow tests too (not part of `test`: its time).
 test-postgres: install-dev system-packages

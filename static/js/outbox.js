@@ -2,8 +2,19 @@
 // server has answered it (saved, or refused for good). Kept in localStorage, one list per user
 // and skill, so a reload, a closed tab or a dropped Wi-Fi loses nothing; a mark resent after a
 // lost answer carries the same id, which the server recognises (docs/api.md, `mark:submit`).
+//
+// The stored form is a contract with the tablets at the venue: the key
+// `competition:outbox:v1:<user>:<championship>/<skill>` holds a JSON array of entries
+// {id, cell, skill, competitor, aspect, value, base, follows, reason, device, at, tried}; a
+// new version of this page must read what an older one left unsent.
+//
+// `storage` (getItem/setItem) is the page's localStorage unless one is passed in (the unit
+// tests pass a Map-backed one). localStorage itself is looked up only inside the try blocks:
+// reading `window.localStorage` throws where the browser forbids storage.
 
 const PREFIX = "competition:outbox:v1";
+
+const pageStorage = () => globalThis.localStorage;
 
 // A random idempotency key. crypto.randomUUID exists only in secure contexts (HTTPS or
 // localhost): a venue server on plain http://10.0.0.5 does not have it, getRandomValues does.
@@ -25,13 +36,14 @@ export function newId() {
 }
 
 // A label of this tablet, kept in its marks' history (stable across reloads).
-export function deviceLabel() {
+export function deviceLabel(storage = null) {
   const key = "competition:device";
   try {
-    let label = localStorage.getItem(key);
+    const store = storage || pageStorage();
+    let label = store.getItem(key);
     if (!label) {
       label = `tablet ${newId().slice(0, 6)}`;
-      localStorage.setItem(key, label);
+      store.setItem(key, label);
     }
     return label;
   } catch {
@@ -40,15 +52,16 @@ export function deviceLabel() {
 }
 
 export class Outbox {
-  constructor(user, skill) {
+  constructor(user, skill, storage = null) {
     this.key = `${PREFIX}:${user}:${skill}`;
+    this.storage = storage;
     this.entries = this.load();
     this.memoryOnly = false;
   }
 
   load() {
     try {
-      const stored = JSON.parse(localStorage.getItem(this.key) || "[]");
+      const stored = JSON.parse((this.storage || pageStorage()).getItem(this.key) || "[]");
       return Array.isArray(stored) ? stored.filter((e) => e && typeof e.id === "string") : [];
     } catch {
       return [];
@@ -57,7 +70,7 @@ export class Outbox {
 
   save() {
     try {
-      localStorage.setItem(this.key, JSON.stringify(this.entries));
+      (this.storage || pageStorage()).setItem(this.key, JSON.stringify(this.entries));
       this.memoryOnly = false;
     } catch {
       // Storage full or forbidden (private mode): the marks still go out, but would not survive

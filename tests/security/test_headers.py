@@ -180,8 +180,8 @@ def test_scripts_build_no_code_from_strings_or_handlers():
     pattern = re.compile(r"\beval\(|new Function\(|set(Timeout|Interval)\(\s*[\"'`]|"
                          r"setAttribute\(\s*[\"']on|setAttribute\(\s*[\"']style|"
                          r"javascript:|\son[a-z]+=|style=")
-    problems = [f"{path.name}:{number}: {line.strip()[:60]}"
-                for path in sorted(SCRIPTS.glob("*.js"))
+    problems = [f"{path.relative_to(SCRIPTS)}:{number}: {line.strip()[:60]}"
+                for path in sorted(SCRIPTS.rglob("*.js"))
                 for number, line in enumerate(path.read_text().splitlines(), 1)
                 if pattern.search(line)]
     assert not problems, "\n".join(problems)
