@@ -1,11 +1,12 @@
 """Helpers for the route × role access tests: log a client in as any persona of the demo.
 
-The personas are the app's roles (competition/auth/access.py) and two experts the authorization
-rules single out:
+The personas are the app's roles (competition/auth/access.py) and three experts the
+authorization rules single out:
 
 - "other_expert": an expert account of another skill (04) than the one the URLs name (10);
-- "compatriot": an expert of skill 10 from the organization of competitor 101 (RULES.md: a
-  compatriot expert does not mark their compatriot).
+- "other_chief": the chief expert of that other skill (04), with a chief's account;
+- "compatriot": an expert of skill 10 from the organization of competitor 101 (a compatriot
+  expert does not mark their compatriot: docs/security.md).
 
 "expert" is an ordinary expert of skill 10 from another organization than competitor 101's;
 "chief" is the chief expert of skill 10.
@@ -15,24 +16,31 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from competition.auth import policy
 from competition.auth.access import ROLES
 from competition.database import write_transaction
 from competition.models import Competitor, Expert, ExpertRole, Skill, User
 
-__all__ = ["PERSONAS", "ROLES", "account_role", "client_as", "csrf_token", "free_m_aspects",
-           "make_role_users"]
+__all__ = ["PERSONAS", "ROLES", "WHO", "account_role", "client_as", "csrf_token",
+           "free_m_aspects", "make_role_users"]
 
 # The issue's eight: anonymous, competitor, expert of another skill, compatriot expert, expert,
-# chief, organizer, admin.
+# chief, organizer, admin; and the chief of another skill (last: the others keep their user ids).
 PERSONAS = ("anonymous", "competitor", "other_expert", "compatriot", "expert", "chief",
-            "organizer", "admin")
+            "organizer", "admin", "other_chief")
+# Who each persona is in the words of the table of who may post where (competition/auth/policy.py)
+WHO = {"anonymous": policy.ANONYMOUS, "competitor": policy.COMPETITOR,
+       "other_expert": policy.OTHER_EXPERT, "other_chief": policy.OTHER_CHIEF,
+       "compatriot": policy.COMPATRIOT, "expert": policy.EXPERT, "chief": policy.CHIEF,
+       "organizer": policy.ORGANIZER, "admin": policy.ADMIN}
 SKILL = "10"  # the skill the URLs name
 COMPETITOR = "101"  # the competitor whose compatriot "compatriot" is
 
 
 def account_role(persona: str) -> str:
     """The app's role of a persona's account."""
-    return "expert" if persona in ("other_expert", "compatriot") else persona
+    return {"other_expert": "expert", "compatriot": "expert",
+            "other_chief": "chief"}.get(persona, persona)
 
 
 def _experts(session, skill_code: str) -> list[ExpertRole]:
@@ -60,11 +68,13 @@ def make_role_users(app) -> dict[str, int]:
             expert = next(e for e in ordinary if e.organization_id not in (None, home))
             compatriot = next(e for e in ordinary if e.organization_id == home)
             panel = {r.expert_id for r in roles}
-            other = next(r.expert for r in _experts(session, "04")
-                         if r.role == "expert" and r.expert_id not in panel)
+            elsewhere = [r for r in _experts(session, "04") if r.expert_id not in panel]
+            other = next(r.expert for r in elsewhere if r.role == "expert")
+            other_chief = next(r.expert for r in elsewhere if r.role == "chief")
             links = {"chief": {"expert": chief}, "expert": {"expert": expert},
                      "competitor": {"competitor": competitor},
-                     "other_expert": {"expert": other}, "compatriot": {"expert": compatriot}}
+                     "other_expert": {"expert": other}, "other_chief": {"expert": other_chief},
+                     "compatriot": {"expert": compatriot}}
             for persona in PERSONAS[1:]:
                 user = add_user(f"as-{persona.replace('_', '-')}", account_role(persona),
                                 "password-for-tests", **links.get(persona, {}))

@@ -1,26 +1,24 @@
-"""Route × persona: every route of the app has an access rule here, and the app obeys it, for
-GET and for POST.
+"""Route × persona: every route of the app has an access rule here, and the app obeys it for GET.
 
 A new route without a line in ACCESS fails `test_every_route_has_a_rule`: decide who may open
-it, then add it below. A new route that takes POST is posted to by every persona as well
-(`test_post_obeys_its_rule`); POST_ACCESS says where that differs from ACCESS.
+it, then add it below. Who may POST where is the app's own table, competition/auth/policy.py,
+which tests/security/test_post_crawl.py checks by posting to every POST route as every persona
+(at the URLs of ACCESS); a route that takes no POST answers 405 to it there.
 
-The personas (tests/access.py) are the app's roles plus an expert of another skill (04) and a
-compatriot expert of skill 10 (from competitor 101's organization).
+The personas (tests/access.py) are the app's roles plus an expert and the chief expert of another
+skill (04) and a compatriot expert of skill 10 (from competitor 101's organization).
 """
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from .access import PERSONAS, client_as, csrf_token, free_m_aspects, make_role_users
+from .access import PERSONAS, client_as, make_role_users
 
 EVERYONE = set(PERSONAS)
 STAFF = {"organizer", "admin"}
 SKILL_10 = {"expert", "compatriot", "chief"}  # the experts of skill 10 (of the URLs)
-EXPERTS = SKILL_10 | {"other_expert"}
+EXPERTS = SKILL_10 | {"other_expert", "other_chief"}
 
 # endpoint -> (a URL to try with GET, the roles that may open it)
 ACCESS: dict[str, tuple[str, set[str]]] = {
@@ -49,7 +47,7 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "api.skills": ("/api/v1/skills", EVERYONE - {"anonymous"}),
     "api.skill": ("/api/v1/skills/10", SKILL_10 | STAFF),
     "api.marks": ("/api/v1/skills/10/marks?since=0", SKILL_10 | STAFF),
-    # a mark of competitor 101: not by their compatriot (POST_ACCESS)
+    # POST only (a mark: competition/auth/policy.py, tests/security/test_post_crawl.py)
     "api.submit_mark": ("/api/v1/marks", {"expert", "chief"}),
     "api.openapi_document": ("/api/v1/openapi.json", EVERYONE),  # the document holds no data
     # the expert's tablet: skill "10", whose expert the test expert is (tests/access.py);
@@ -184,14 +182,6 @@ NOT_GET = {"awards.recipients_add", "awards.recipient_remove", "awards.nominatio
            "board.screen_delete", "board.screen_show", "board.screen_ceremony",
            "board.screen_step"}
 
-
-# POST: the URL and the personas that may post, where they differ from ACCESS. Everything else
-# that takes POST is posted to at its ACCESS URL with a form holding only a valid CSRF token,
-# and answers the personas of ACCESS.
-POST_ACCESS: dict[str, tuple[str, set[str]]] = {
-    # anyone may try to log in or out
-    "auth.logout": ("/logout", EVERYONE),
-}
 # after a POST, where a persona is sent back to the login page without being refused
 LOGIN_PAGES = {"auth.login", "auth.logout", "auth.login_pin", "auth.login_code"}
 
@@ -208,40 +198,21 @@ def role_app(demo_template_db, tmp_path_factory):
     return app, make_role_users(app)
 
 
-@pytest.fixture(scope="module")
-def role_template(demo_template_db, tmp_path_factory):
-    """The demo with the personas' accounts, copied for each POST test (a POST may delete)."""
-    folder = tmp_path_factory.mktemp("access-post")
-    app = _copy_demo(demo_template_db, folder)
-    ids = make_role_users(app)
-    cells = free_m_aspects(app, 2)
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
-    return folder / "competition.db", ids, cells
-
-
-def _post_endpoints(app) -> set[str]:
-    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-
-
 def test_every_route_has_a_rule(role_app):
     app, _ = role_app
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
     missing = sorted(endpoints - ACCESS.keys())
     assert not missing, f"routes without an access rule in tests/test_access.py: {missing}"
-    posted = _post_endpoints(app)
-    assert not POST_ACCESS.keys() - posted, "POST_ACCESS names routes that take no POST"
     # the figures of the issue's note (`pytest -s` shows them)
     print(f"\naccess matrix: GET {len(ACCESS)} routes × {len(PERSONAS)} personas = "
-          f"{len(ACCESS) * len(PERSONAS)}; POST {len(posted)} routes × {len(PERSONAS)} = "
-          f"{len(posted) * len(PERSONAS)}")
+          f"{len(ACCESS) * len(PERSONAS)}")
 
 
 def test_the_compatriot_is_a_compatriot_of_competitor_101(role_app):
     """The premise of the compatriot rows: same organization as 101, on 101's skill's panel."""
     import sqlalchemy as sa
 
-    from competition.judging import service
+    from competition.lookup import expert_role
     from competition.models import Competitor, ExpertRole, Skill, User
 
     app, ids = role_app
@@ -251,11 +222,11 @@ def test_the_compatriot_is_a_compatriot_of_competitor_101(role_app):
             sa.select(Competitor).join(Skill).where(Skill.code == "10",
                                                     Competitor.code == "101")).scalar_one()
         organizations = {}
-        for persona in ("compatriot", "expert", "other_expert"):
+        for persona in ("compatriot", "expert", "other_expert", "other_chief"):
             user = session.get(User, ids[persona])
             organizations[persona] = user.expert.organization_id
-            on_panel = service.expert_role(user, competitor.skill_id) is not None
-            assert on_panel == (persona != "other_expert"), persona
+            on_panel = expert_role(user, competitor.skill_id) is not None
+            assert on_panel == (persona in ("compatriot", "expert")), persona
         assert organizations["compatriot"] == competitor.organization_id
         assert organizations["expert"] != competitor.organization_id
         teams = session.execute(sa.select(ExpertRole.marking_team).where(
@@ -287,52 +258,3 @@ def _assert_obeys(response, endpoint: str, role: str, allowed: bool) -> None:
             assert "/login" in location, (endpoint, role, location)
     else:
         assert response.status_code == 403, (endpoint, role, response.status_code)
-
-
-def _post_rule(endpoint: str) -> tuple[str, set[str]]:
-    return POST_ACCESS.get(endpoint) or ACCESS[endpoint]
-
-
-def _post_body(endpoint: str, role: str, cells, token: str) -> dict:
-    if endpoint != "api.submit_mark":
-        return {"data": {"csrf_token": token}}
-    # The two personas that may write take a cell each; the others are refused before.
-    aspect, value = cells[1] if role == "chief" else cells[0]
-    return {"json": {"id": f"access-{role}", "skill": "10", "competitor": "101",
-                     "aspect": aspect, "value": value}}
-
-
-@pytest.mark.parametrize("endpoint", sorted(ACCESS))
-def test_post_obeys_its_rule(role_app, role_template, endpoint, tmp_path):
-    """Every persona POSTs (those refused first: an allowed POST may delete what the URL names)
-    on a copy of the demo of its own; a route that takes no POST answers 405."""
-    from .conftest import make_app
-
-    url, allowed = _post_rule(endpoint)
-    if endpoint not in _post_endpoints(role_app[0]):
-        assert role_app[0].test_client().post(url).status_code == 405
-        return
-    template, ids, cells = role_template
-    shutil.copyfile(template, tmp_path / "competition.db")
-    app = make_app(f"sqlite:///{tmp_path / 'competition.db'}", tmp_path)
-    for role in sorted(PERSONAS, key=lambda persona: persona in allowed):
-        client = client_as(app, role, ids)
-        body = _post_body(endpoint, role, cells, csrf_token(app, client))
-        response = client.post(url, **body)
-        _assert_obeys(response, endpoint, role, role in allowed)
-        if endpoint == "api.submit_mark":
-            _assert_mark_answer(response, role)
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
-
-
-# What POST /api/v1/marks answers each persona for a mark of competitor 101 (docs/api.md).
-MARK_ANSWERS = {"anonymous": (401, "unauthenticated"), "competitor": (403, "forbidden"),
-                "other_expert": (403, "not_assigned"), "compatriot": (403, "compatriot"),
-                "expert": (201, None), "chief": (201, None),
-                "organizer": (403, "forbidden"), "admin": (403, "forbidden")}
-
-
-def _assert_mark_answer(response, role: str) -> None:
-    status, error = MARK_ANSWERS[role]
-    assert (response.status_code, response.get_json().get("error")) == (status, error), role

@@ -57,10 +57,10 @@ def _mark(competitor: str, label: str):
     return payload
 
 
-# Who may write a mark of 101 (RULES.md: not their compatriot expert, not another skill's
+# Who may write a mark of 101 (docs/security.md: not their compatriot expert, not another skill's
 # expert, not an account that holds no expert's pen).
 MARK_REFUSALS = {"anonymous": "unauthenticated", "other_expert": "not_assigned",
-                 "compatriot": "compatriot"}
+                 "other_chief": "not_assigned", "compatriot": "compatriot"}
 EVENTS: dict[str, list[Case]] = {
     "connect": [Case("connect", lambda world, persona: None, EVERYONE)],
     "progress:watch": [

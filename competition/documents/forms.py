@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..registry.people.forms import nfc, no_bidi_controls, no_control_characters
 from .certificates import GROUP_LABELS, LANGUAGE_SETS
 
 
@@ -67,11 +68,17 @@ class SettingsForm(FlaskForm):
     logo = FileField(_l("Logo (PNG, JPEG or SVG, up to 2 MB)"))
 
 
+def _printed_name(label) -> StringField:
+    """A name or position printed on every certificate: as people's names are checked."""
+    return StringField(label, filters=[nfc], validators=[
+        Length(max=200), no_control_characters, no_bidi_controls])
+
+
 class SignatoryForm(FlaskForm):
-    name_kk = StringField(_l("Name in Kazakh"), validators=[Length(max=200)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
-    title_kk = StringField(_l("Position in Kazakh"), validators=[Length(max=200)])
-    title_ru = StringField(_l("Position in Russian"), validators=[Length(max=200)])
-    title_en = StringField(_l("Position in English"), validators=[Length(max=200)])
+    name_kk = _printed_name(_l("Name in Kazakh"))
+    name_ru = _printed_name(_l("Name in Russian"))
+    name_en = _printed_name(_l("Name in English"))
+    title_kk = _printed_name(_l("Position in Kazakh"))
+    title_ru = _printed_name(_l("Position in Russian"))
+    title_en = _printed_name(_l("Position in English"))
     signature = FileField(_l("Signature image (PNG, JPEG or SVG, up to 2 MB; optional)"))

@@ -21,7 +21,8 @@ from competition.registry.accounts.badges import (
 )
 
 from ..access import client_as, make_role_users
-from .helpers import EN, csrf_token, logged_in_as, post_form
+from ..helpers import csrf
+from .helpers import EN, logged_in_as, post_form
 
 
 def pdf_pages(data: bytes) -> int:
@@ -68,12 +69,12 @@ def test_badges_page_says_what_printing_will_do(badge_setup):
     assert f"{n} badges on {-(-n // 8)} pages." in page
     assert "withdraws the older unused ones" in page
     # make_role_users gave accounts to this championship's experts as-expert, as-chief,
-    # as-other-expert and as-compatriot: the others get one
+    # as-other-expert, as-other-chief and as-compatriot: the others get one
     with app.app_context():
         with_account = db.session.execute(
             sa.select(sa.func.count(sa.distinct(User.expert_id))).join(User.expert)
             .where(Expert.championship_id == info["championship_id"])).scalar_one()
-    assert with_account == 4
+    assert with_account == 5
     assert f"{n - with_account} experts have no account yet" in page
     assert "only works on this computer" in page  # the test client talks to localhost
     assert 'aria-live="polite"' in page
@@ -150,7 +151,7 @@ def test_qr_codes_in_the_badges_log_their_expert_in(badge_setup):
     path = f"/login/code/{badge.code}"
     page = client.get(path, headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert badge.names[-1] in page  # the Russian name (the last one on the badge)
-    response = client.post(path, data={"csrf_token": csrf_token(page)})
+    response = client.post(path, data={"csrf_token": csrf(page)})
     assert response.status_code == 302
     assert logged_in_as(client) == badge.login
 

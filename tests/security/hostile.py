@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 EN = {"Accept-Language": "en"}
 
-# Names an attacker (or an unlucky copy-paste) could type. Each must be stored and shown exactly
-# as typed: as text, never as markup, a template expression or SQL.
+# Names an attacker (or an unlucky copy-paste) could type. Each must be stored as typed (in
+# Unicode's composed form, NFC) and shown as text, never as markup, a template expression or SQL.
+# (Bidi embeddings, overrides and isolates are refused: tests/security/test_bidi_names.py.)
 PAYLOADS = {
     "script": "<script>alert(1)</script>",
     "attribute": "\"><img src=x onerror=alert(1)>",
@@ -20,7 +21,7 @@ PAYLOADS = {
     "template": "{{7*7}} {% raw %}",
     "url": "javascript:alert(1)",
     "sql": "'; DROP TABLE competitor; --",
-    "rtl": "\u202eevil\u202c Name \u200f",
+    "rtl": "\u200fevil\u200e Name \u061c",  # the direction marks RLM, LRM, ALM
     "zero_width": "Zero\u200bWidth\u200dJoiner\ufeff",
     "emoji": "👩🏽‍🔧 Welder 👍🏿",
     "combining": "Zoe\u0308 A\u030a n\u0303",
@@ -112,17 +113,27 @@ class _FormReader(HTMLParser):
             self.textarea = None
 
 
-def form_fields(html: str, action: str | None = None) -> dict[str, str]:
-    """The fields of the form posting to `action` (default: the page's biggest form)."""
+def find_form(html: str, action: str | None = None,
+              page: str = "") -> dict[str, str] | None:
+    """The fields of the form posting to `action` (default: the page's biggest form), or None
+    if the page has no such form; a form without an action posts to its `page`."""
     reader = _FormReader()
     reader.feed(html)
     forms = [fields for target, fields in reader.forms
-             if action is None or target.split("?")[0] == action.split("?")[0]]
-    assert forms, f"no form posting to {action}"
+             if action is None or (target or page).split("?")[0] == action.split("?")[0]]
+    if not forms:
+        return None
     chosen: dict[str, str] = {}
     for name, value in max(forms, key=len):
         chosen.setdefault(name, value)
     return chosen
+
+
+def form_fields(html: str, action: str | None = None) -> dict[str, str]:
+    """The fields of the form posting to `action` (default: the page's biggest form)."""
+    fields = find_form(html, action)
+    assert fields is not None, f"no form posting to {action}"
+    return fields
 
 
 def resubmit(client, url: str, changes: dict[str, str], action: str | None = None):

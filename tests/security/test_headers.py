@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from competition.security import FRAMED_BY_SCREENS, PDF_POLICY
-from tests.access import client_as, make_role_users
-from tests.conftest import ROOT, app_on_copy
+from tests.fixtures.databases import app_on_copy
+from tests.helpers import ROOT, organizer_client
 from tests.test_access import ACCESS, NOT_GET
 
 PAGE_DIRECTIVES = {
@@ -52,19 +52,19 @@ def assert_secure(response, endpoint: str | None = None) -> None:
 
 
 @pytest.fixture(scope="module")
-def organizer(demo_template_db, tmp_path_factory):
+def organizer_app(demo_template_db, tmp_path_factory):
+    """An app on a copy of the demo, and its organizer's client (the module's tests share them)."""
     folder = tmp_path_factory.mktemp("headers")
     app = app_on_copy(demo_template_db, folder)
-    ids = make_role_users(app)
-    yield app, client_as(app, "organizer", ids)
+    yield app, organizer_client(app, lang=None)
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
 
 
-def test_every_get_route_answers_with_the_security_headers(organizer):
+def test_every_get_route_answers_with_the_security_headers(organizer_app):
     """Each route of the access matrix, opened by an organizer (HTML pages, JSON, workbooks,
     PDFs, error pages), then a static file, a 404 and Socket.IO's long polling."""
-    _app, client = organizer
+    _app, client = organizer_app
     kinds, slow = set(), []
     for endpoint, (url, _roles) in sorted(ACCESS.items()):
         started = time.monotonic()
@@ -83,13 +83,13 @@ def test_every_get_route_answers_with_the_security_headers(organizer):
     assert polling.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
-def test_a_view_keeps_its_own_stricter_policy(organizer):
+def test_a_view_keeps_its_own_stricter_policy(organizer_app):
     """An uploaded SVG is sandboxed by its view (documents.asset): the central hook adds the
     other headers and leaves that policy alone."""
     from competition.database import write_transaction
     from competition.models import Championship, DocumentAsset
 
-    app, client = organizer
+    app, client = organizer_app
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     with app.app_context():
         with write_transaction() as session:
@@ -107,8 +107,8 @@ def test_a_view_keeps_its_own_stricter_policy(organizer):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_the_host_put_in_connect_src_is_only_ever_a_host(organizer):
-    _app, client = organizer
+def test_the_host_put_in_connect_src_is_only_ever_a_host(organizer_app):
+    _app, client = organizer_app
     sneaky = client.get("/login", headers={"Host": "evil.example; script-src *"})
     policy = directives(sneaky.headers["Content-Security-Policy"])
     assert policy["connect-src"] == "'self'" and policy["script-src"] == "'self'"

@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Competitor, Organization, Skill
-from tests.conftest import add_organizer, log_in, make_app
+from tests.fixtures.browser import add_organizer, log_in
+from tests.fixtures.databases import make_app
 from tests.marking import enter_marks
 
 from .hostile import PAYLOADS

@@ -13,9 +13,10 @@ import json
 import pytest
 from flask_babel import force_locale, gettext
 
-from tests.access import PERSONAS, client_as, csrf_token, free_m_aspects, make_role_users
-from tests.conftest import app_on_copy
-from tests.test_access import ACCESS, POST_ACCESS
+from competition.auth import policy
+from tests.access import PERSONAS, WHO, client_as, csrf_token, free_m_aspects, make_role_users
+from tests.fixtures.databases import app_on_copy
+from tests.test_access import ACCESS
 
 from .hostile import dispose, fingerprint
 
@@ -70,15 +71,14 @@ def test_every_post_route_is_counted(csrf_app):
 
 def _posters(endpoint: str) -> list[str]:
     """The personas that may post there (the ones a forged form would act as)."""
-    _url, allowed = POST_ACCESS.get(endpoint) or ACCESS[endpoint]
-    return [p for p in PERSONAS if p in allowed]
+    return [p for p in PERSONAS if WHO[p] in policy.POST[endpoint]]
 
 
 def _url_map_posts() -> list[str]:
     """The POST endpoints, read from an app's URL map when the tests are collected."""
     import tempfile
 
-    from tests.conftest import make_app
+    from tests.fixtures.databases import make_app
 
     with tempfile.TemporaryDirectory() as folder:
         return post_endpoints(make_app("sqlite://", folder))
@@ -87,7 +87,7 @@ def _url_map_posts() -> list[str]:
 @pytest.mark.parametrize("endpoint", [e for e in _url_map_posts() if e not in EXEMPT])
 def test_a_post_without_a_csrf_token_is_refused(csrf_app, endpoint):
     app, ids = csrf_app
-    url = (POST_ACCESS.get(endpoint) or ACCESS[endpoint])[0]
+    url = ACCESS[endpoint][0]
     before = fingerprint(app)
     for number, persona in enumerate(_posters(endpoint)):
         language = LANGUAGES[number % len(LANGUAGES)]

@@ -1,17 +1,20 @@
 """Hostile names in PDFs: a certificate and a result sheet print a payload-named person as the
 text typed — markup stays literal (`<b>bold</b>` prints with its brackets), a `{{ … }}` in a name
 is not evaluated by the organizers' (sandboxed) certificate templates, and nothing is fetched.
+Names with zero-width characters, direction marks and combining marks (Zalgo) render, and their
+letters are in the PDF's text layer.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import pypdf
 import pytest
 
 from tests.access import client_as
-from tests.conftest import app_on_copy
+from tests.fixtures.databases import app_on_copy
 
 from .hostile import EN, PAYLOADS, dispose, resubmit
 from .test_hostile_names import FORMS, NAMES, people_template  # noqa: F401 (a fixture)
@@ -25,8 +28,10 @@ def pdf_text(data: bytes) -> str:
     return " ".join(text.split())
 
 
-def _certificate(app, recipient: str, html: str | None = None) -> tuple[str, str]:
-    """(the HTML WeasyPrint is given, the PDF's text) of one gold certificate for `recipient`."""
+def _certificate(app, recipient: str, html: str | None = None,
+                 as_pdf: bool = False) -> tuple[str, str | bytes]:
+    """(the HTML WeasyPrint is given, the PDF's text or with `as_pdf` the PDF) of one gold
+    certificate for `recipient`."""
     from competition.documents import certificates as certs
     from competition.models import DocumentSettings
 
@@ -37,7 +42,8 @@ def _certificate(app, recipient: str, html: str | None = None) -> tuple[str, str
         if html is not None:
             template.html = html
         job = certs.make_job(template, [context], DocumentSettings(languages="kk+ru+en"), {})
-        return job.document(), pdf_text(job.render())
+        data = job.render()
+        return job.document(), data if as_pdf else pdf_text(data)
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +87,50 @@ def test_a_result_sheet_prints_hostile_names_as_text(document_app):
     text = "".join(pdf_text(response.data).split())
     for entity, name in chosen.items():
         assert "".join(name.split()) in text, (entity, name)
+
+
+# --- zero-width, direction marks, combining marks -------------------------------------------------
+
+# What names may hold (tests/security/test_bidi_names.py): zero-width characters, direction marks,
+# combining marks with and without a composed letter, stacked ones (Zalgo)
+UNUSUAL = {
+    "competitor": "Zero\u200bWidth\u200c\u200dJoin\ufeffer \u200fАйгүл\u200e",
+    "organization": "Zoe\u0308 A\u030a Ии\u0306гер\u0306 \u061cХан",
+    "skill": "Z\u0336\u0353a\u0334l\u0315g\u0327o\u0489 A\u0301\u0316\u0350igul",
+}
+
+
+def visible(text: str) -> str:
+    """The letters and marks a reader sees, in NFC: without format characters (zero-width,
+    direction marks), spaces (table cells wrap long names) and control characters (pdfium reads
+    a stray U+0083 before a composed letter with a mark below, e.g. "Á" + U+0316)."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
+                   and not ch.isspace())
+
+
+def text_layer(data: bytes) -> str:
+    """The PDF's text as a reader's search or copy gets it (pdfium: it maps combining marks)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def test_names_with_zero_width_and_combining_characters_print_as_their_letters(document_app):
+    app, ids = document_app
+    organizer = client_as(app, "organizer", ids)
+    for entity, name in UNUSUAL.items():
+        response = resubmit(organizer, FORMS[entity], dict.fromkeys(NAMES, name))
+        assert response.status_code in (302, 303), entity
+    sheet = organizer.get("/manage/sheets/skills/10/results.pdf", headers=EN)
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    printed = visible(text_layer(sheet.data))
+    for entity, name in UNUSUAL.items():
+        assert visible(name) in printed, (entity, name)
+    for name in UNUSUAL.values():
+        _html, data = _certificate(app, unicodedata.normalize("NFC", name), as_pdf=True)
+        assert visible(name) in visible(text_layer(data)), name

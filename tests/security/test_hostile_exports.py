@@ -17,7 +17,7 @@ import pytest
 
 from competition.registry.imports.tabular import FORMULA_STARTS
 from tests.access import client_as
-from tests.conftest import app_on_copy
+from tests.fixtures.databases import app_on_copy
 from tests.marking import enter_marks
 
 from .hostile import EN, dispose, resubmit

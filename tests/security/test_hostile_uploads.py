@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext
 
 from competition.registry.imports.tabular import write_xlsx
 from tests.access import client_as
-from tests.conftest import app_on_copy
+from tests.fixtures.databases import app_on_copy
 
 from .hostile import EN, dispose, fingerprint, form_fields
 from .test_hostile_names import people_template  # noqa: F401 (a fixture)

@@ -14,10 +14,11 @@ import pytest
 
 from competition.auth.sockets import LOGIN_KEY
 from competition.config import load_config
-from tests.auth.helpers import EN, csrf_token, login, make_user, post_form
+from tests.auth.helpers import EN, login, make_user, post_form
 from tests.auth.test_login_codes import issue
 from tests.auth.test_pin_login import pin_login, pin_setup  # noqa: F401  (a fixture)
-from tests.conftest import ROOT, make_app
+from tests.fixtures.databases import make_app
+from tests.helpers import ROOT, csrf
 
 PLANTED = {"planted": "by someone else", "_user_id": "999.1", "_fresh": True,
            LOGIN_KEY: "chosen-by-an-attacker"}
@@ -78,7 +79,7 @@ def test_a_badge_login_keeps_nothing_of_the_session_before(pin_setup):  # noqa: 
     before = _plant(client)
     page = client.get(path, headers=EN)
     assert page.status_code == 200
-    response = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+    response = client.post(path, data={"csrf_token": csrf(page.get_data(as_text=True))},
                            headers=EN)
     assert response.status_code == 302
     _assert_new_session(client, before, info["user_id"])
@@ -119,7 +120,7 @@ def test_every_cookie_the_app_sets_is_httponly_lax_and_secure_over_https(
     page = client.get("/login/pin", base_url=base, headers=EN)
     response = client.post("/login/pin", base_url=base, headers={
         **EN, "Referer": f"{base}/login/pin"}, data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "csrf_token": csrf(page.get_data(as_text=True)),
         "championship": info["championship_id"], "expert": info["code"], "pin": "4821"})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     cookies = _cookies(response)
@@ -146,7 +147,7 @@ def test_the_badge_login_works_over_https(https_pin_setup):
                          headers=EN).get_data(as_text=True)
     issued = organizer.post(f"/manage/accounts/{info['user_id']}/login-code", base_url=base,
                             headers={**EN, "Referer": f"{base}/manage/accounts/1"},
-                            data={"csrf_token": csrf_token(html), "days": 3})
+                            data={"csrf_token": csrf(html), "days": 3})
     assert issued.status_code == 200
     assert issued.headers["Referrer-Policy"] == "same-origin"
     url = re.search(r'<code class="login-url">([^<]+)</code>', issued.get_data(as_text=True))
@@ -155,7 +156,7 @@ def test_the_badge_login_works_over_https(https_pin_setup):
     page = tablet.get(path, base_url=base, headers=EN)
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert '<meta name="referrer" content="no-referrer">' not in page.get_data(as_text=True)
-    token = csrf_token(page.get_data(as_text=True))
+    token = csrf(page.get_data(as_text=True))
     refused = tablet.post(path, base_url=base, headers=EN, data={"csrf_token": token})
     assert refused.status_code == 400  # what no-referrer would do to every badge
     done = tablet.post(path, base_url=base, headers={**EN, "Referer": base + path},

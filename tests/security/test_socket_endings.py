@@ -24,19 +24,16 @@ from competition.models import ApiToken, User
 from competition.models.base import utcnow
 from competition.models.people import hash_token
 from tests.access import make_role_users
-from tests.conftest import make_app
+from tests.fixtures.databases import make_app
+from tests.helpers import csrf
 
 pytestmark = pytest.mark.timeout(120)
 PASSWORD = "password-for-tests"  # tests/access.py's accounts
 
 
-def csrf_of(html: str) -> str:
-    return html.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
-
-
 def log_in(url: str, login: str, password: str = PASSWORD) -> requests.Session:
     http = requests.Session()
-    token = csrf_of(http.get(url + "/login", timeout=10).text)
+    token = csrf(http.get(url + "/login", timeout=10).text)
     response = http.post(url + "/login", data={"csrf_token": token, "login": login,
                                                "password": password},
                          timeout=10, allow_redirects=False)
@@ -47,7 +44,7 @@ def log_in(url: str, login: str, password: str = PASSWORD) -> requests.Session:
 def post(http: requests.Session, url: str, path: str, data: dict | None = None,
          page: str = "/") -> requests.Response:
     """Post a form of the app as its page would (CSRF token of this session)."""
-    token = csrf_of(http.get(url + page, timeout=10).text)
+    token = csrf(http.get(url + page, timeout=10).text)
     return http.post(url + path, data={"csrf_token": token, **(data or {})}, timeout=10,
                      allow_redirects=False)
 

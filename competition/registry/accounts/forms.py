@@ -13,6 +13,7 @@ from wtforms.validators import (
 )
 
 from ...auth.service import LOGIN_CODE_DAYS, LOGIN_CODE_MAX_DAYS
+from ..people.forms import no_bidi_controls, no_control_characters
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -71,7 +72,8 @@ class AccountLinksForm(FlaskForm):
 class NewAccountForm(AccountLinksForm):
     login = StringField(_l("Login"), validators=[
         DataRequired(_l("Enter a login.")), Length(max=64),
-        Regexp(r"^\S+$", message=_l("A login has no spaces."))])
+        Regexp(r"^\S+$", message=_l("A login has no spaces.")),
+        no_control_characters, no_bidi_controls])
     password = PasswordField(
         _l("Password (at least 8 characters; experts may go without)"),
         validators=[Optional(), Length(min=8, max=200,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import random
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -170,7 +171,7 @@ class Page:
 
 
 def _search(query, q: str | None, *columns):
-    q = (q or "").strip()
+    q = unicodedata.normalize("NFC", (q or "").strip())  # as names are stored (people/forms.py)
     if not q:
         return query
     # SQLite folds only ASCII letters: try the usual spellings of Cyrillic words too
@@ -548,7 +549,7 @@ CHAMPIONSHIP_FIELDS = (
     "medal_min_gold", "medal_min_silver", "medal_min_bronze",
 )
 
-# RULES.md sections 1 and 5: the WorldSkills policy (null margin / threshold: the scale's own).
+# The WorldSkills policy (docs/rules.md section 5: a null margin / threshold is the scale's).
 WORLDSKILLS_DEFAULTS = {
     "kind": "worldskills", "categories": "", "scale": "raw", "judges_per_aspect": 3,
     "tie_margin": None, "medallion_threshold": None,
