@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_rules import make_skill, percentiles, timed  # noqa: E402
 
 from competition import create_app  # noqa: E402
-from competition.board.standings import skill_document, skill_standings  # noqa: E402
 from competition.database import write_transaction  # noqa: E402
 from competition.extensions import db  # noqa: E402
 from competition.models import (  # noqa: E402
@@ -38,6 +37,7 @@ from competition.models import (  # noqa: E402
     Skill,
     SubCriterion,
 )
+from competition.standings import skill_document, skill_standings  # noqa: E402
 
 
 def store(data: dict) -> int:

@@ -44,6 +44,12 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .events import register as register_events
 
     register_events(socketio)  # on this app's Socket.IO server (init_app made a new one)
+    from . import standings
+    from .board import screens
+
+    # The read side listens to the write side's after-commit signals (competition/signals.py).
+    standings.subscribe()
+    screens.subscribe()
     from . import security
 
     security.init_app(app)  # headers on every answer, Socket.IO's polling ones too
@@ -129,6 +135,17 @@ def _register_error_pages(app: Flask) -> None:
     def forbidden(error: Forbidden):
         # A service's finer access rule (e.g. a chief expert of another skill): 403 with why.
         return render_template("errors.html", status=403, reason=str(error)), 403
+
+    from .errors import DomainError
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        # A refusal no view caught: JSON for the API, the error page with its reason otherwise.
+        status = error.status
+        if request.path.startswith("/api/"):
+            return jsonify(error=error.code, message=error.message), status
+        shown = status if status in ERROR_TITLES else 400
+        return render_template("errors.html", status=shown, reason=error.message), status
 
     from flask_wtf.csrf import CSRFError
 

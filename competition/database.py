@@ -21,13 +21,14 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import signals
 from .extensions import db
 
 WRITE_OPTION = "competition_write"
 
 # One writer at a time per process on SQLite. Under gevent (monkey-patched threading) this lock
 # is cooperative: a greenlet waiting for it lets the others run, whereas SQLite's busy wait is a
-# C sleep that would stall the whole process (DESIGN.md, "gevent and SQLite").
+# C sleep that would stall the whole process (docs/design.md, "gevent and SQLite").
 _sqlite_writer = threading.RLock()
 
 
@@ -79,7 +80,8 @@ def write_transaction() -> Iterator:
 
     A read transaction already open in this session (a request that looked things up first) is
     ended before: its snapshot may be stale, and SQLite cannot upgrade it to a writer safely.
-    Code inside must re-read what it modifies.
+    Code inside must re-read what it modifies. The signals it queued (competition/signals.py)
+    are sent after the commit.
     """
     session = db.session()  # this thread's (or request's) session
     if session.in_transaction():
@@ -89,12 +91,18 @@ def write_transaction() -> Iterator:
     sqlite = session.get_bind().dialect.name == "sqlite"
     with _sqlite_writer if sqlite else nullcontext():
         session.connection(execution_options={WRITE_OPTION: True})
+        session.info[signals.OPEN] = True
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
+            signals.drop_queued(session)
             raise
+        finally:
+            session.info.pop(signals.OPEN, None)
+    # Outside the writer's lock: listeners may read, broadcast or start a task.
+    signals.send_queued(session)
 
 
 def in_write_transaction() -> bool:

@@ -35,10 +35,12 @@ def on_connect(auth=None) -> None:
 
 def register(socketio) -> None:
     from . import progress
+    from .board import events as board
     from .board import screen_events
     from .judging import events as judging
 
     socketio.on_event("connect", on_connect)
     progress.register(socketio)
     judging.register(socketio)
+    board.register(socketio)
     screen_events.register(socketio)

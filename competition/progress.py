@@ -8,7 +8,7 @@ the user who rendered the page, so only that user can watch it. Its script conne
 The code doing the work never emits: it iterates through a `Reporter`, which only counts. A
 watcher started beside it (`socketio.start_background_task`) sends the latest count at most
 ten times a second, and once more at the end. So a write transaction does no network I/O
-(DESIGN.md, "emit only after commit"): under threading the watcher is a thread of its own
+(docs/design.md, "gevent and SQLite"): under threading the watcher is a thread of its own
 and the bar moves during the transaction too; under gevent it is a greenlet that runs only
 when the worker yields, which the reporter does (`socketio.sleep(0)`) only outside write
 transactions — there the bar moves while checking and jumps to the end after the commit.

@@ -6,8 +6,9 @@ viewers for a fraction of the CPU the threading server spends, and compressing e
 every viewer more than doubles that CPU.
 
 gevent only works when the standard library is patched before anything imports socket, ssl or
-threading, so `patch_before_imports` runs first thing in competition/cli.py, before its imports,
-when the command is `serve`. Everything else here runs after the patching.
+threading, so `patch_before_imports` runs first thing in competition/cli/__init__.py, before
+the package imports anything else, when the command is `serve`. Everything else here runs after
+the patching.
 """
 
 from __future__ import annotations

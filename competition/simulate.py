@@ -2,7 +2,7 @@
 
 So that a newcomer sees boards move: one Socket.IO connection per judge (authenticated by an API
 token, `io({auth: {token}})`), `mark:submit` at a given total rate, following the rules the
-server enforces (RULES.md, docs/api.md "Judging"):
+server enforces (docs/rules.md, docs/api.md "Judging"):
 
 - a measurement (M) aspect gets one mark from its allowed values, entered by a panel expert who
   is not a compatriot of the competitor;
@@ -101,7 +101,8 @@ def issue_credentials(skill_ids: list[int]) -> Credentials:
 
     from .auth.service import AccountError, add_user, create_token
     from .database import write_transaction
-    from .judging.service import MARKING_ROLES, skill_ref
+    from .judging.service import MARKING_ROLES
+    from .lookup import skill_ref
     from .models import Expert, ExpertRole, Skill, User
 
     refs: list[str] = []

@@ -109,7 +109,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(template_d
     from competition.extensions import db
     from competition.models import LoginAttempt
 
-    from .conftest import make_app
+    from .fixtures.databases import make_app
 
     shutil.copyfile(template_db, tmp_path / "competition.db")
     app = make_app(f"sqlite:///{tmp_path / 'competition.db'}", tmp_path, PROXY_COUNT=1,

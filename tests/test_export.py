@@ -1,5 +1,5 @@
-"""`competition export skill` writes RULES.md's input format, and `competition evaluate` on the
-export gives exactly the standings the server computes."""
+"""`competition export skill` writes a skill file (docs/rules.md), and `competition evaluate`
+on the export gives exactly the standings the server computes."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from competition import rules
-from competition.board.standings import decimal_text, skill_standings
 from competition.extensions import db
 from competition.models import Skill
+from competition.models.base import decimal_text
+from competition.standings import skill_standings
 
 from .marking import enter_marks
 

@@ -35,7 +35,8 @@ def test_a_redis_queue_gets_the_yielding_redis_manager(redis_url):
 def test_marks_reach_the_panel_through_redis(demo_template_db, tmp_path, redis_url):
     import socketio
 
-    from .conftest import make_app, start_server, stop_server
+    from .fixtures.databases import make_app
+    from .fixtures.servers import start_server, stop_server
     from .judging.panel import make_panel
 
     database = tmp_path / "competition.db"

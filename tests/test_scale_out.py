@@ -25,17 +25,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from .conftest import (
-    PG_URL,
-    _port_open,
-    free_port,
-    make_app,
-    need,
-    postgres_available,
-    redis_available,
-    start_server,
-    stop_server,
-)
+from .fixtures.databases import make_app
+from .fixtures.servers import free_port, start_server, stop_server, wait_until_serving
+from .fixtures.services import PG_URL, need, postgres_available, redis_available
+from .helpers import wait_until
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -178,12 +171,16 @@ def _mark(tablet, championship: Championship, value: int, base: int | None = Non
     return answer["mark"]
 
 
-def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+def _answers(client, event: str) -> bool:
+    """Whether a live worker holds the client's connection: it answers `event` {skill}."""
+    import socketio
+
+    if not client.connected:
+        return False
+    try:
+        return client.call(event, {"skill": SKILL}, timeout=10)["ok"]
+    except socketio.exceptions.SocketIOError:  # cut off, seen now
+        return False
 
 
 def test_a_mark_entered_on_one_process_reaches_a_board_on_another_and_survives_its_death(
@@ -284,14 +281,15 @@ def test_serve_workers_share_one_port_replace_a_dead_worker_and_stop_together(
         # held some of the 20), and the supervisor starts another worker.
         victim = first_pids[0]
         os.kill(victim, signal.SIGKILL)
-        _wait(lambda: len(serving()) == 3, 30, "a new worker")
+        wait_until(lambda: len(serving()) == 3, 30, "a new worker")
         assert f"worker {victim} stopped (killed by SIGKILL); starting another" in log.read_text()
-        time.sleep(1)
-        cut = [board for board in boards if board.disconnected() or not board.client.connected]
+        # a board the live worker holds answers a join; the others were cut off with the victim
+        cut = [board for board in boards
+               if board.disconnected() or not _answers(board.client, "board:join")]
         assert 0 < len(cut) < len(boards), f"{len(cut)} of {len(boards)} boards were cut off"
 
         # The cut-off boards come back (to any worker); the judge's tablet too if it was cut.
-        if not tablet.connected:
+        if not _answers(tablet, "panel:join"):
             tablet = _client(url, auth={"token": championship.tokens[2]})
             clients.append(tablet)
         boards = [board for board in boards if board not in cut] + [Board(url) for _ in cut]
@@ -305,7 +303,7 @@ def test_serve_workers_share_one_port_replace_a_dead_worker_and_stop_together(
         status = process.wait(timeout=20)
     assert status == 0, log.read_text()
     assert "stopped 2 workers" in log.read_text()
-    _wait(lambda: not any(_alive(pid) for pid in pids), 5, "every worker to exit")
+    wait_until(lambda: not any(_alive(pid) for pid in pids), 5, "every worker to exit")
 
 
 def _bare_env(instance: Path, **settings: str) -> dict:
@@ -347,8 +345,7 @@ def test_serve_bind_takes_host_and_port_and_refuses_nonsense(demo_template_db, t
             env=dict(_bare_env(tmp_path), COMPETITION_DATABASE_URL=f"sqlite:///{database}"),
             cwd=tmp_path)
     try:
-        _wait(lambda: _port_open("127.0.0.1", port) or process.poll() is not None, 30,
-              "the server")
+        wait_until_serving(process, f"http://127.0.0.1:{port}", tmp_path / "bind.log")
         response = requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
         assert response.status_code == 200
         assert f"serving on 127.0.0.1:{port}" in (tmp_path / "bind.log").read_text()

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from competition.extensions import db
 
-from .conftest import make_app, start_server, stop_server
+from .fixtures.databases import make_app
+from .fixtures.servers import start_server, stop_server
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from .conftest import start_server, stop_server
+from .fixtures.servers import start_server, stop_server
 
 
 def test_live_server_serves_pages_and_assets(live_server):

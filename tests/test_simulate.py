@@ -36,7 +36,8 @@ from competition.models import (
 )
 from competition.simulate import REASON, plausible_scores, settling_remark
 
-from .conftest import free_port, make_app, start_server, stop_server
+from .fixtures.databases import make_app
+from .fixtures.servers import free_port, start_server, stop_server
 from .marking import enter_marks
 
 pytestmark = pytest.mark.slow

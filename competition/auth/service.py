@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import has_request_context, session
@@ -91,14 +91,9 @@ def token_for(token: str) -> ApiToken | None:
 def _token_works(row: ApiToken | None) -> bool:
     if row is None or row.revoked_at is not None:
         return False
-    if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
+    if row.expires_at is not None and row.expires_at <= utcnow():
         return False
     return row.user.is_active
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _DUMMY_HASH: list[str] = []
@@ -264,7 +259,7 @@ def _code_state(row: LoginCode | None) -> CodeState:
         return CodeState("used", row.user)
     if row.revoked_at is not None:
         return CodeState("revoked", row.user)
-    expires_at = _aware(row.expires_at)
+    expires_at = row.expires_at
     if expires_at <= utcnow():
         return CodeState("expired", row.user, expires_at)
     if not row.user.is_active:

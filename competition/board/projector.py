@@ -15,8 +15,9 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..errors import Refused
 from ..extensions import db
-from ..judging.service import Refused, find_skill, skill_ref
+from ..lookup import find_skill, skill_ref
 from ..models import Championship, Skill
 from . import bp
 

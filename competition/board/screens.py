@@ -5,8 +5,9 @@ A hall PC opens `/screen/<key>` full-screen once. It joins the screen's room ove
 view, a rotation of skills, the medal table, a message in ru/kk/en, or a ceremony — a published
 skill's results revealed one entry per click, from the last place up or by medal.
 
-Organizers drive the screens from `/board/screens`. Every change is one write transaction with
-its audit entry; after the commit the screen's new state goes to its room (`screen:show`).
+Organizers drive the screens from `/board/screens` (the guard in board/__init__.py lets only
+them in). Every change is one write transaction with its audit entry; after the commit the
+screen's new state goes to its room (`screen:show`).
 
 A ceremony never sends a screen more than it has revealed: the state holds the revealed rows
 only, built on the server from the skill's public snapshot (the one filter of what the public
@@ -15,7 +16,6 @@ may see), and only while the skill is published.
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -47,15 +47,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import audit
-from ..auth.access import STAFF, Forbidden, deny, role_of
+from .. import audit, signals, standings
+from ..auth.access import STAFF, Forbidden, role_of
 from ..database import write_transaction
 from ..extensions import db, socketio
-from ..judging import live
-from ..judging.service import skill_ref
+from ..lookup import skill_ref
 from ..models import Championship, Screen, Skill
 from ..models.screens import new_screen_key
-from ..registry.people.forms import CONTROL_CHARACTERS
+from ..registry.people.forms import CONTROL_CHARACTERS, bidi_control_problem, nfc
 from . import bp
 
 NAME_MAX = 100
@@ -137,7 +136,7 @@ def ceremony_entries(skill: Skill, order: str) -> list[dict] | None:
     """Every entry of the skill's ceremony in the order they are revealed, or None while its
     results are not published. For the server only: screens get the revealed ones."""
     # The public's view (user None): the same filter as every board's.
-    snapshot = live.hub().snapshot_for(skill.id, None)
+    snapshot = standings.hub().snapshot_for(skill.id, None)
     if (not snapshot or snapshot.get("visibility") != "published"
             or not snapshot.get("results")):
         return None
@@ -229,6 +228,15 @@ def skill_visibility_changed(skill_id: int) -> None:
                                    Screen.ceremony_skill_id == skill_id)).scalars().all()
     for screen_id in ids:
         push(screen_id)
+
+
+def _on_visibility_changed(skill_id: int, **_change) -> None:
+    skill_visibility_changed(skill_id)
+
+
+def subscribe() -> None:
+    """Listen to the skills' visibility (competition/signals.py): idempotent."""
+    signals.visibility_changed.connect(_on_visibility_changed)
 
 
 # --- words --------------------------------------------------------------------------------------
@@ -351,13 +359,16 @@ def _check(user) -> None:
 
 
 def _clean_name(name) -> str:
-    name = " ".join(str(name or "").split())
+    name = nfc(" ".join(str(name or "").split()))
     if not name:
         raise ScreenError(_("Give the screen a name, e.g. “Hall A, left”."))
     if len(name) > NAME_MAX:
         raise ScreenError(_("A screen's name has at most %(n)s characters.", n=NAME_MAX))
-    if CONTROL_CHARACTERS.search(name):  # as in people's names (registry/people/forms.py)
+    # as in people's names (registry/people/forms.py)
+    if CONTROL_CHARACTERS.search(name):
         raise ScreenError(_("Remove the invisible control characters from the screen's name."))
+    if (problem := bidi_control_problem(name)):
+        raise ScreenError(problem)
     return name
 
 
@@ -594,16 +605,6 @@ def _form(kind: str, screen: Screen, skills: list[Skill], published: list[Skill]
 
 # --- views --------------------------------------------------------------------------------------
 
-def organizers_only(view):
-    @functools.wraps(view)
-    def checked(*args, **kwargs):
-        if role_of(current_user) not in STAFF:
-            return deny()
-        return view(*args, **kwargs)
-
-    return checked
-
-
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -691,13 +692,11 @@ def _form_errors(form) -> str:
 
 
 @bp.get("/board/screens")
-@organizers_only
 def screens():
     return _control_page(_championship_by_code(request.args.get("championship")))
 
 
 @bp.post("/board/screens/new")
-@organizers_only
 def screen_new():
     form = NewScreenForm(prefix="new")
     championship = _championship_by_code(form.championship.data)
@@ -730,7 +729,6 @@ def _bound(screen: Screen, kind: str):
 
 
 @bp.post("/board/screens/<int:screen_id>/rename")
-@organizers_only
 def screen_rename(screen_id: int):
     screen = _screen_or_404(screen_id)
     form = _bound(screen, "name")
@@ -744,7 +742,6 @@ def screen_rename(screen_id: int):
 
 
 @bp.post("/board/screens/<int:screen_id>/delete")
-@organizers_only
 def screen_delete(screen_id: int):
     screen = _screen_or_404(screen_id)
     code = screen.championship.code
@@ -759,7 +756,6 @@ def screen_delete(screen_id: int):
 
 
 @bp.post("/board/screens/<int:screen_id>/show/<any(skill, rotation, medals, message):mode>")
-@organizers_only
 def screen_show(screen_id: int, mode: str):
     screen = _screen_or_404(screen_id)
     form = _bound(screen, mode)
@@ -785,7 +781,6 @@ def screen_show(screen_id: int, mode: str):
 
 
 @bp.post("/board/screens/<int:screen_id>/ceremony")
-@organizers_only
 def screen_ceremony(screen_id: int):
     screen = _screen_or_404(screen_id)
     form = _bound(screen, "ceremony")
@@ -800,7 +795,6 @@ def screen_ceremony(screen_id: int):
 
 
 @bp.post("/board/screens/<int:screen_id>/ceremony/<any(next, back):direction>")
-@organizers_only
 def screen_step(screen_id: int, direction: str):
     screen = _screen_or_404(screen_id)
     form = _bound(screen, direction)

@@ -76,10 +76,9 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
     it until the skill is unfrozen or published."""
     from flask_babel import gettext as _
 
-    from .. import audit
+    from .. import audit, signals
     from ..auth.access import STAFF, Forbidden, role_of
     from ..database import write_transaction
-    from ..judging import live
     from ..models.base import utcnow
     from ..models.event import VISIBILITIES
 
@@ -100,9 +99,9 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
             skill.frozen_version = skill.version
         audit.record("visibility", "skill", skill.id, f"{skill.code}: {before} → {visibility}",
                      {"visibility": [before, visibility]}, skill.championship_id)
-    live.hub().refresh(skill_id)
-    from .screens import skill_visibility_changed
-
-    skill_visibility_changed(skill_id)  # a ceremony on a hall screen shows what it now may
+        # After the commit the boards follow (competition/standings) and a ceremony on a hall
+        # screen shows what it now may (board/screens.py).
+        signals.queue(session, signals.visibility_changed, skill.id, before=before,
+                      after=visibility)
     return skill
 

@@ -13,4 +13,6 @@ if __name__ == "__main__":
     command = sys.argv[1:2]
     if command == ["render"]:
         sys.exit(render.main(sys.argv[2:]))
-    sys.exit(worker.main(sys.argv[1:]))
+    from .. import create_app  # this process's top: the one place that builds the app
+
+    sys.exit(worker.main(create_app(), sys.argv[1:]))

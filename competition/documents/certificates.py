@@ -46,6 +46,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..paths import resource_dir
+from ..vocabulary import CATEGORY_LABELS, EXPERT_ROLE_LABELS
 from .render import PDF_BASE_URL, PDF_ORIGIN, StaticFilesOnly, qr_image
 
 MEDAL_KINDS = ("gold", "silver", "bronze", "medallion")
@@ -90,17 +91,7 @@ REASONS = {
     "expert": _l("for the work of an expert at the championship"),
     "award": _l("Diploma of a nomination"),
 }
-ROLE_LABELS = {
-    "chief": _l("Chief expert"),
-    "deputy": _l("Deputy chief expert"),
-    "expert": _l("Expert"),
-    "independent": _l("Independent expert"),
-}
-CATEGORY_LABELS = {
-    "schoolchildren": _l("Schoolchildren"),
-    "students": _l("Students"),
-    "specialists": _l("Specialists"),
-}
+ROLE_LABELS = EXPERT_ROLE_LABELS
 
 
 class CertificateError(ValueError):
@@ -191,7 +182,7 @@ def _names(thing) -> dict[str, str]:
 
 def _published_results(skill: Skill) -> dict[str, tuple]:
     """competitor code -> (rank, medal, category) of a published skill."""
-    from ..board.standings import skill_standings
+    from ..standings import skill_standings
 
     found = {}
     for group in skill_standings(skill).groups:

@@ -14,9 +14,10 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from ..auth.access import guard
+from ..errors import Refused
 from ..extensions import db
-from ..judging.service import Refused, find_skill, skill_ref
 from ..judging.signoff import NotFound, find_sub_criterion
+from ..lookup import find_skill, skill_ref
 from ..models import Championship, Skill
 from ..models.base import utcnow
 from . import sheets, sheets_bp
@@ -153,7 +154,7 @@ def marks_xlsx(ref: str):
 
 @sheets_bp.get(f"{PREFIX}/championships/<code>/medals.pdf")
 def medals_pdf(code: str):
-    from ..board.results import championship_medals
+    from ..standings import championship_medals
 
     championship = _championship_or_404(code)
     return _pdf("documents/sheets/medals.html", f"medals-{championship.code}.pdf",
@@ -162,7 +163,7 @@ def medals_pdf(code: str):
 
 @sheets_bp.get(f"{PREFIX}/championships/<code>/medals.xlsx")
 def medals_xlsx(code: str):
-    from ..board.results import championship_medals
+    from ..standings import championship_medals
 
     championship = _championship_or_404(code)
     return _download(sheets.medals_workbook(championship_medals(championship)),

@@ -3,7 +3,7 @@ marks as .xlsx and CSV.
 
 Nothing here computes a score: a skill's standings are the staff snapshot of the live hub (the
 one the chief expert's board and the staff results page show, made by `rules/`), read through
-`board.results.build_standings`; the medal table is `board.results.championship_medals`. This
+`standings.staff_standings`; the medal table is `standings.championship_medals`. This
 module only lays them out: as rows for a workbook or a CSV file, or as the data of a print
 template (templates/documents/sheets/), which `render.render_pdf_isolated` turns into a PDF.
 
@@ -30,6 +30,7 @@ from ..models import Aspect, Competitor, Criterion, Expert, ExpertRole, Mark, Sk
 from ..models.base import decimal_text, utcnow
 from ..models.scheme import SubCriterion
 from ..registry.imports.tabular import escape_formula
+from ..standings import staff_standings
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -56,7 +57,7 @@ class Table:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    """A stored time as naive UTC (SQLite hands them back naive; spreadsheets want naive)."""
+    """A stored time as naive UTC (spreadsheets keep no zone)."""
     if moment is None:
         return None
     if moment.tzinfo is not None:
@@ -126,18 +127,6 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 # --- a skill's results ----------------------------------------------------------------------------
-
-def staff_standings(skill: Skill):
-    """The skill's full standings (whatever its visibility: these sheets are for staff); None
-    when they cannot be computed (the scheme or the marks do not fit the rules)."""
-    from ..board.results import build_standings
-    from ..judging import live
-
-    both = live.hub().snapshot(skill.id)
-    if both is None:
-        return None
-    return build_standings(skill, both[0], staff=True)
-
 
 def _number(text: str | None) -> Decimal | None:
     return None if text in (None, "") else Decimal(text)
@@ -225,7 +214,7 @@ def chief_expert(skill: Skill) -> Expert | None:
 @dataclass
 class ResultsSheet:
     skill: Skill
-    standings: Any  # board.results.Standings
+    standings: Any  # competition.standings.Standings
     sign_offs: list[SignOffLine]
     chief: Expert | None
     printed_at: datetime
@@ -249,7 +238,7 @@ def results_sheet(skill: Skill) -> ResultsSheet | None:
 # --- the medal table ------------------------------------------------------------------------------
 
 def medals_workbook(medals) -> bytes:
-    """A championship's medal table (board.results.ChampionshipMedals): by organization, by
+    """A championship's medal table (competition.standings.ChampionshipMedals): by organization, by
     region, and Best of Region, one sheet each."""
     counts = [_("Gold"), _("Silver"), _("Bronze"), _("Medallions"), _("Medal points")]
     name = medals.championship.name()

@@ -262,10 +262,9 @@ class QueueProgress:
         self.socketio.emit("progress", {**self.last, "finished": status}, to=self.room)
 
 
-def main(argv: list[str]) -> int:
-    from .. import create_app
-
-    app = create_app()
+def main(app, argv: list[str]) -> int:
+    """The child process's work on `app` (made by competition/documents/__main__.py, the
+    process's entry point: the documents never import the app factory themselves)."""
     command, *rest = argv
     with app.test_request_context("/"):
         if command == "batch":

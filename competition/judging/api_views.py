@@ -6,9 +6,10 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..errors import Refused
 from ..extensions import db
-from . import api, live, openapi, service
-from .service import Refused
+from ..marks import marks_since
+from . import api, openapi, queries, service
 
 
 @api.errorhandler(Refused)
@@ -27,18 +28,18 @@ def openapi_document():
 
 @api.get("/skills")
 def skills():
-    return jsonify(skills=service.visible_skills(current_user))
+    return jsonify(skills=queries.visible_skills(current_user))
 
 
 @api.get("/skills/<path:ref>")
 def skill(ref: str):
-    found, role = service.readable_skill(current_user, ref)
-    return jsonify(service.describe_skill(current_user, found, role))
+    found, role = queries.readable_skill(current_user, ref)
+    return jsonify(queries.describe_skill(current_user, found, role))
 
 
 @api.get("/skills/<path:ref>/marks")
 def marks(ref: str):
-    found, _role = service.readable_skill(current_user, ref)
+    found, _role = queries.readable_skill(current_user, ref)
     since = request.args.get("since")
     # ASCII digits only: "²".isdigit() holds, and int() refuses it
     if since is not None and not (since.isascii() and since.isdigit()):
@@ -46,7 +47,7 @@ def marks(ref: str):
                                          "(a whole number ≥ 0)."))
     # A number past any version asks for nothing newer; the database takes 64 bits.
     since_version = min(int(since), 2**63 - 1) if since is not None else None
-    return jsonify(service.marks_since(found, since_version))
+    return jsonify(marks_since(found, since_version))
 
 
 @api.post("/marks")
@@ -63,8 +64,6 @@ def submit_mark():
         data = {**data, "id": key}
     recorded = service.record_mark(current_user, data,
                                    device=request.headers.get("User-Agent", "")[:200])
-    if recorded.created:
-        live.mark_recorded(recorded.skill_id, recorded.mark, recorded.dispute)
     body = recorded.answer()
     del body["ok"]
     return jsonify(body), recorded.status

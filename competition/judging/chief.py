@@ -13,16 +13,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import Forbidden
+from ..errors import Refused
+from ..lookup import find_skill, skill_ref
 from ..models import Skill
-from ..registry.people.forms import ROLE_LABELS
-from . import bp, service, signoff
-from .service import skill_ref
+from ..vocabulary import EXPERT_ROLE_LABELS as ROLE_LABELS
+from . import bp, signoff
 
 
 def _skill(ref: str) -> Skill:
     try:
-        return service.find_skill(ref)
-    except service.Refused:
+        return find_skill(ref)
+    except Refused:
         abort(404)
 
 

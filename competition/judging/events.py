@@ -1,12 +1,12 @@
 """Socket.IO handlers of judging (docs/api.md, "Judging"): as thin as views.
 
-`mark:submit` answers in its acknowledgement, then hands the change to `live`, whose broadcaster
-yields before it fans out: the judge's ack never waits for the boards.
+`mark:submit` answers in its acknowledgement; the mark's signal, sent after the commit, is queued
+by the live standings, whose broadcaster yields before it fans out: the judge's ack never waits
+for the boards.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from flask import request
@@ -14,31 +14,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
 
+from ..acks import answering, skill_of
 from ..auth.access import role_of
+from ..errors import Refused
 from ..extensions import db
-from ..security import holds_nul, nul_message
-from . import live, service
-from .service import Refused
+from ..marks import marks_since
+from ..rooms import panel_room
+from . import queries, service
 
 log = logging.getLogger(__name__)
-
-
-def _answering(handler):
-    """An unexpected failure still gets an acknowledgement (and the log its traceback): a
-    tablet waiting for an ack that never comes would resend for ever."""
-
-    @functools.wraps(handler)
-    def answered(data=None):
-        try:
-            return handler(data)
-        except Exception:
-            log.exception("Socket.IO handler %s failed", handler.__name__)
-            db.session.rollback()
-            return {"ok": False, "error": "server_error",
-                    "message": _("The server could not take this just now; it is kept on "
-                                 "the tablet and sent again.")}
-
-    return answered
 
 
 def _device() -> str:
@@ -51,8 +35,6 @@ def on_submit(data) -> dict:
     except Refused as refusal:
         db.session.rollback()
         return refusal.answer()
-    if recorded.created:
-        live.mark_recorded(recorded.skill_id, recorded.mark, recorded.dispute)
     return recorded.answer()
 
 
@@ -63,12 +45,12 @@ def on_panel_join(data) -> dict:
     if role_of(current_user) == "anonymous":
         return Refused("unauthenticated", _("Log in to enter marks.")).answer()
     try:
-        skill, role = service.readable_skill(current_user, _skill_of(data))
+        skill, role = queries.readable_skill(current_user, skill_of(data))
     except Refused as refusal:
         return refusal.answer()
     # Join first: a mark written meanwhile is then in the answer, in an event, or in both.
-    join_room(live.panel_room(skill.id))
-    marks = service.marks_since(skill)
+    join_room(panel_room(skill.id))
+    marks = marks_since(skill)
     states = signoff.lock_states(skill)
     subs = {sub.id: sub.code for criterion in skill.criteria for sub in criterion.sub_criteria}
     return {
@@ -82,35 +64,6 @@ def on_panel_join(data) -> dict:
     }
 
 
-def on_board_join(data) -> dict:
-    """Watch a skill's standings: `board:snapshot` now and after every change, as this viewer
-    may see them (docs/api.md, "Boards and their snapshots")."""
-    from flask_socketio import emit
-
-    try:
-        skill = service.find_skill(_skill_of(data))
-    except Refused as refusal:
-        return refusal.answer()
-    # A projector in the hall asks for the public view even with an organizer logged in.
-    public_view = isinstance(data, dict) and data.get("view") == "public"
-    staff = not public_view and live.is_staff(current_user, skill.id)
-    snapshot = live.hub().snapshot(skill.id)
-    if snapshot is None:
-        return {"ok": False, "error": "unavailable",
-                "message": _("The standings of this skill cannot be computed yet.")}
-    join_room(live.board_room(skill.id, staff=staff))
-    emit("board:snapshot", snapshot[0] if staff else snapshot[1])
-    return {"ok": True}
-
-
-def _skill_of(data) -> str | None:
-    ref = data.get("skill") if isinstance(data, dict) else None
-    if holds_nul(ref):  # before it reaches a query (PostgreSQL refuses NUL in text)
-        raise Refused("invalid_value", nul_message())
-    return ref
-
-
 def register(socketio) -> None:
-    socketio.on_event("mark:submit", _answering(on_submit))
-    socketio.on_event("panel:join", _answering(on_panel_join))
-    socketio.on_event("board:join", _answering(on_board_join))
+    socketio.on_event("mark:submit", answering(on_submit))
+    socketio.on_event("panel:join", answering(on_panel_join))

@@ -1,12 +1,13 @@
-"""Judging use cases: recording a mark, and what a tablet or an outside tool reads.
+"""Recording a mark: the write side's live path.
 
-`record_mark` is the live path of DESIGN.md: it authorizes (role, skill, marking team,
-compatriot, lock), checks the value against the aspect (RULES.md), and writes Mark +
+`record_mark` is the live path of docs/design.md: it authorizes (role, skill, marking team,
+compatriot, lock), checks the value against the aspect (docs/rules.md), and writes Mark +
 MarkRevision + the skill's version in ONE write transaction. A key seen before is looked up
 only once the submission is authorized: sent again with the same skill, aspect, competitor
 and value it returns the first answer and writes nothing; with anything else it is a
-conflict. A stale `base` is a conflict, never a silent overwrite. Callers (events.py,
-api_views.py) acknowledge, then hand the change to `live`.
+conflict. A stale `base` is a conflict, never a silent overwrite. A written mark queues the
+`mark_recorded` signal, sent after the commit (competition/signals.py): the live standings
+listen; the callers (events.py, api_views.py) only acknowledge.
 
 Refusals are `Refused(code, message)` with the stable codes of docs/api.md; messages are
 translated for the user.
@@ -22,13 +23,16 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from ..auth.access import STAFF, role_of
+from .. import signals
+from ..auth.access import role_of
 from ..database import write_transaction
+from ..errors import Refused
 from ..extensions import db
+from ..lookup import find_skill, skill_ref
+from ..marks import mark_json as _mark_json
 from ..models import (
     Aspect,
     Championship,
@@ -38,53 +42,19 @@ from ..models import (
     ExpertRole,
     Mark,
     MarkRevision,
-    Organization,
     Skill,
     User,
 )
-from ..models.base import decimal_text, pick_translation, utcnow
+from ..models.base import decimal_text, utcnow
 from ..models.marks import SignOff
 from ..models.scheme import SubCriterion
 from ..rules import AspectState, judgement_state
+from ..rules.aspects import JUDGEMENT_SCORES
 from ..security import holds_nul, nul_message
 
-# error code → HTTP status (docs/api.md)
-STATUS = {
-    "invalid_value": 422,
-    "unknown_skill": 422,
-    "unknown_aspect": 422,
-    "unknown_competitor": 422,
-    "reason_required": 422,
-    "forbidden": 403,
-    "not_assigned": 403,
-    "compatriot": 403,
-    "locked": 403,
-    "conflict": 409,
-    "unauthenticated": 401,
-}
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 MARKING_ROLES = frozenset({"expert", "chief"})  # accounts that may hold an expert's pen
-J_VALUES = (0, 1, 2, 3)
-
-
-class Refused(Exception):
-    """A submission or a request the server turns down; `code` is stable, `message` says why."""
-
-    def __init__(self, code: str, message: str, mark: dict | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.mark = mark
-
-    @property
-    def status(self) -> int:
-        return STATUS[self.code]
-
-    def answer(self) -> dict:
-        body = {"ok": False, "error": self.code, "message": self.message}
-        if self.mark is not None:
-            body["mark"] = self.mark
-        return body
+J_VALUES = JUDGEMENT_SCORES
 
 
 @dataclass
@@ -107,212 +77,7 @@ class Recorded:
                 "unchanged": self.unchanged, "dispute": self.dispute}
 
 
-# --- skills the caller may see ------------------------------------------------------------------
-
-def skill_ref(skill: Skill, ambiguous: set[str] | None = None) -> str:
-    """The skill's reference in the API: its code, or CHAMPIONSHIP/CODE when codes repeat
-    (`ambiguous`: the repeated codes, when the caller names many skills)."""
-    if ambiguous is None:
-        ambiguous = set(db.session.execute(
-            sa.select(Skill.code).where(Skill.code == skill.code)
-            .group_by(Skill.code).having(sa.func.count() > 1)).scalars())
-    if skill.code in ambiguous:
-        return f"{skill.championship.code}/{skill.code}"
-    return skill.code
-
-
-def _ambiguous_codes() -> set[str]:
-    return set(db.session.execute(
-        sa.select(Skill.code).group_by(Skill.code).having(sa.func.count() > 1)
-    ).scalars())
-
-
-def find_skill(ref) -> Skill:
-    """The skill named `ref`: its code, or CHAMPIONSHIP/CODE."""
-    if not isinstance(ref, str) or not ref.strip():
-        raise Refused("unknown_skill", _("Say which skill: its code, e.g. 04."))
-    championship, _slash, code = ref.strip().rpartition("/")
-    query = sa.select(Skill).where(Skill.code == code)
-    if championship:
-        query = query.join(Championship).where(Championship.code == championship)
-    found = db.session.execute(query).scalars().all()
-    if not found:
-        raise Refused("unknown_skill", _("There is no skill %(ref)s.", ref=ref))
-    if len(found) > 1:
-        options = ", ".join(sorted(f"{s.championship.code}/{s.code}" for s in found))
-        raise Refused("unknown_skill", _("Skill code %(ref)s is used in several championships; "
-                                         "use one of: %(options)s.", ref=ref, options=options))
-    return found[0]
-
-
-def expert_role(user, skill_id: int) -> ExpertRole | None:
-    expert_id = getattr(user, "expert_id", None)
-    if expert_id is None:
-        return None
-    return db.session.execute(
-        sa.select(ExpertRole).where(ExpertRole.expert_id == expert_id,
-                                    ExpertRole.skill_id == skill_id)
-    ).scalar_one_or_none()
-
-
-def visible_skills(user) -> list[dict]:
-    """GET /api/v1/skills: the skills this user may see, with their role in each."""
-    role = role_of(user)
-    query = sa.select(Skill).join(Championship).order_by(Championship.code, Skill.position,
-                                                         Skill.code)
-    roles: dict[int, str] = {}
-    if role in STAFF:
-        skills = db.session.execute(query).scalars().all()
-    elif user.expert_id is not None:
-        rows = db.session.execute(
-            sa.select(ExpertRole.skill_id, ExpertRole.role)
-            .where(ExpertRole.expert_id == user.expert_id)
-        ).all()
-        roles = dict(rows)
-        skills = db.session.execute(query.where(Skill.id.in_(roles))).scalars().all()
-    elif user.competitor_id is not None:
-        skills = db.session.execute(
-            query.join(Competitor, Competitor.skill_id == Skill.id)
-            .where(Competitor.id == user.competitor_id)
-        ).scalars().all()
-    else:
-        skills = []
-    ambiguous = _ambiguous_codes()
-    return [{
-        "code": skill.code, "ref": skill_ref(skill, ambiguous),
-        "championship": skill.championship.code, "name": skill.name(),
-        "kind": skill.championship.kind, "visibility": skill.visibility,
-        "version": skill.version, "role": roles.get(skill.id),
-    } for skill in skills]
-
-
-def readable_skill(user, ref) -> tuple[Skill, ExpertRole | None]:
-    """The skill for the experts' API: its experts, organizers and admins only."""
-    skill = find_skill(ref)
-    role = expert_role(user, skill.id)
-    if role is None and role_of(user) not in STAFF:
-        raise Refused("forbidden", _("Only the experts of this skill and organizers see it."))
-    return skill, role
-
-
-def _pick(name_ru: str, name_kk: str, name_en: str) -> str:
-    return pick_translation({"ru": name_ru, "kk": name_kk, "en": name_en})
-
-
-def _descriptors(aspect: Aspect) -> list[str] | None:
-    """A J aspect's four descriptors (scores 0-3) in the user's language."""
-    if aspect.type != "J" or not aspect.descriptors:
-        return None
-    return [pick_translation(text) if isinstance(text, dict) else str(text or "")
-            for text in aspect.descriptors]
-
-
-def _aspect_values(aspect: Aspect) -> list:
-    if aspect.type == "J":
-        return list(J_VALUES)
-    return [decimal_text(value) for value in aspect.allowed()]
-
-
-def describe_skill(user, skill: Skill, role: ExpertRole | None) -> dict:
-    """GET /api/v1/skills/<ref>: the scheme, competitors and experts (docs/api.md)."""
-    from .signoff import is_locked
-
-    criteria = []
-    for criterion in skill.criteria:
-        subs = []
-        for sub in criterion.sub_criteria:
-            subs.append({
-                "code": sub.code, "name": sub.name(), "day": sub.day,
-                "locked": is_locked(sub.id),
-                "aspects": [{
-                    "code": aspect.code, "type": aspect.type, "max": decimal_text(aspect.max),
-                    "values": _aspect_values(aspect),
-                    "description": aspect.description(),
-                    "descriptors": _descriptors(aspect),
-                    "standards_section": aspect.standards_section,
-                } for aspect in sub.aspects],
-            })
-        criteria.append({"code": criterion.code, "name": criterion.name(),
-                         "sub_criteria": subs})
-    competitors = [{
-        "code": code, "name": _pick(name_ru, name_kk, name_en),
-        "organization": organization, "category": category, "status": status,
-        "workstation": workstation,
-    } for code, name_ru, name_kk, name_en, organization, category, status, workstation
-        in db.session.execute(
-            sa.select(Competitor.code, Competitor.name_ru, Competitor.name_kk,
-                      Competitor.name_en, Organization.code, Competitor.category,
-                      Competitor.status, Competitor.workstation)
-            .outerjoin(Organization, Organization.id == Competitor.organization_id)
-            .where(Competitor.skill_id == skill.id).order_by(Competitor.code)
-        )]
-    experts = [{
-        "code": code, "name": _pick(name_ru, name_kk, name_en),
-        "organization": organization, "role": expert_role_name, "marking_team": team,
-    } for code, name_ru, name_kk, name_en, organization, expert_role_name, team
-        in db.session.execute(
-            sa.select(Expert.code, Expert.name_ru, Expert.name_kk, Expert.name_en,
-                      Organization.code, ExpertRole.role, ExpertRole.marking_team)
-            .join(ExpertRole, ExpertRole.expert_id == Expert.id)
-            .outerjoin(Organization, Organization.id == Expert.organization_id)
-            .where(ExpertRole.skill_id == skill.id).order_by(Expert.code)
-        )]
-    championship = skill.championship
-    return {
-        "code": skill.code, "ref": skill_ref(skill),
-        "championship": championship.code, "name": skill.name(), "kind": championship.kind,
-        "version": skill.version, "judges_per_aspect": championship.judges_per_aspect,
-        "visibility": skill.visibility,
-        "role": role.role if role else None,
-        "expert": role.expert.code if role else None,
-        "criteria": criteria, "competitors": competitors, "experts": experts,
-    }
-
-
 # --- marks --------------------------------------------------------------------------------------
-
-def _value_json(aspect_type: str, value: Decimal | None):
-    if value is None:
-        return None
-    return int(value) if aspect_type == "J" else decimal_text(value)
-
-
-def _iso(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _mark_json(skill: str, aspect: str, competitor: str, judge: str | None, aspect_type: str,
-               value: Decimal | None, revision: int, version: int, by: str | None, at,
-               device: str, reason: str = "") -> dict:
-    """A mark as the API and the events show it (docs/api.md)."""
-    return {
-        "skill": skill, "aspect": aspect, "competitor": competitor, "judge": judge,
-        "value": _value_json(aspect_type, value), "revision": revision, "version": version,
-        "by": by, "at": _iso(at), "device": device, "reason": reason,
-    }
-
-
-def marks_since(skill: Skill, since: int | None = None) -> dict:
-    """GET …/marks?since=V: the marks changed after version V (every mark without V)."""
-    # One read transaction: the version and the marks are of the same moment.
-    version = db.session.execute(
-        sa.select(Skill.version).where(Skill.id == skill.id)
-    ).scalar_one()
-    query = (
-        sa.select(Aspect.code, Competitor.code, Expert.code, Mark.aspect_type, Mark.value,
-                  Mark.revision, Mark.version, User.login, Mark.updated_at, Mark.device)
-        .join(Aspect, Aspect.id == Mark.aspect_id)
-        .join(Competitor, Competitor.id == Mark.competitor_id)
-        .outerjoin(Expert, Expert.id == Mark.judge_id)
-        .outerjoin(User, User.id == Mark.updated_by_id)
-        .where(Mark.skill_id == skill.id)
-    )
-    if since is not None:
-        query = query.where(Mark.version > since)
-    ref = skill_ref(skill)
-    rows = db.session.execute(query.order_by(Mark.version)).all()
-    return {"skill": ref, "version": version, "marks": [_mark_json(ref, *row) for row in rows]}
-
 
 def _parse_value(aspect: _AspectInfo, value) -> Decimal | None:
     """The submitted value as stored, or Refused(invalid_value). None withdraws the mark."""
@@ -754,6 +519,8 @@ def _record(session, request: _Request, checked: _Checked, version: int, user_id
                 scores[judge_code] = int(value)
             dispute = {"skill": context.ref, "aspect": aspect.code,
                        "competitor": request.competitor, "scores": scores, "open": after}
+    # Sent after the commit: the live standings queue it, the acknowledgement leaves first.
+    signals.queue(session, signals.mark_recorded, skill_id, mark=answer, dispute=dispute)
     return Recorded(answer, created=True, replay=False, dispute=dispute, skill_id=skill_id)
 
 
@@ -766,41 +533,3 @@ def _shown(mark: dict | None) -> str:
 def _in_dispute(values: list[Decimal | None], jpa: int) -> bool:
     scores = tuple(int(v) for v in values if v is not None)
     return judgement_state(scores, jpa) is AspectState.DISPUTE
-
-
-# --- versions follow what marks are checked against ----------------------------------------------
-
-@sa.event.listens_for(FlaskSession, "before_flush")
-def _bump_versions(session, _context, _instances) -> None:
-    """A change of a skill's scheme, competitors, panel or sign-offs (or of its championship's
-    policy) bumps the skill's scheme version, which refreshes the judging service's cache,
-    and its version, so that the live standings of every process see a gap and reload."""
-    skills: set[int] = set()
-    championships: set[int] = set()
-    experts: set[int] = set()
-    for thing in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(thing, (Aspect, Criterion, Competitor, ExpertRole)):
-            if thing.skill_id is not None:
-                skills.add(thing.skill_id)
-        elif isinstance(thing, (SubCriterion, SignOff)):
-            sub = thing if isinstance(thing, SubCriterion) else session.get(
-                SubCriterion, thing.sub_criterion_id)
-            criterion = sub.criterion if sub is not None else None
-            if criterion is not None and criterion.skill_id is not None:
-                skills.add(criterion.skill_id)
-        elif isinstance(thing, Expert) and thing.id is not None:
-            experts.add(thing.id)
-        elif isinstance(thing, Championship) and thing.id is not None \
-                and session.is_modified(thing, include_collections=False):
-            championships.add(thing.id)
-    if not (skills or championships or experts):
-        return
-    session.execute(
-        sa.update(Skill)
-        .where(sa.or_(Skill.id.in_(skills), Skill.championship_id.in_(championships),
-                      Skill.id.in_(sa.select(ExpertRole.skill_id)
-                                   .where(ExpertRole.expert_id.in_(experts)))))
-        .values(version=Skill.version + 1, scheme_version=Skill.scheme_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-

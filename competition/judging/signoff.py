@@ -30,10 +30,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, selectinload
 
-from .. import audit
+from .. import audit, signals
 from ..auth.access import STAFF, Forbidden, role_of
 from ..database import write_transaction
 from ..extensions import db
+from ..lookup import expert_role, skill_ref
 from ..models import (
     Aspect,
     Competitor,
@@ -49,8 +50,6 @@ from ..models import (
 )
 from ..models.base import decimal_text
 from ..rules import AspectState, judgement_state
-from . import service
-from .service import skill_ref
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,7 @@ def may_lead(user, skill: Skill) -> bool:
     role = role_of(user)
     if role in STAFF:
         return True
-    panel_role = service.expert_role(user, skill.id)
+    panel_role = expert_role(user, skill.id)
     return role in ("chief", "expert") and panel_role is not None and panel_role.role in LEADS
 
 
@@ -149,7 +148,7 @@ def sign_off(user, skill: Skill, sub_criterion_code: str) -> SignOff:
                 "Sub-criterion %(code)s has judgement disputes (%(n)s): the experts must settle "
                 "them before it is signed off.", code=sub.code, n=len(open_disputes)))
         event = _add_event(user, skill, sub, "lock", "")
-    _notify(skill, sub, event, user)
+        _announce(skill, sub, event, user)
     return event
 
 
@@ -165,7 +164,7 @@ def unlock(user, skill: Skill, sub_criterion_code: str, reason: str) -> SignOff:
         if not is_locked(sub.id):
             raise SignOffError(_("Sub-criterion %(code)s is not signed off.", code=sub.code))
         event = _add_event(user, skill, sub, "unlock", reason)
-    _notify(skill, sub, event, user)
+        _announce(skill, sub, event, user)
     return event
 
 
@@ -200,16 +199,12 @@ def lock_payload(skill: Skill, sub: SubCriterion, event: SignOff, user=None) -> 
             "reason": event.reason}
 
 
-def _notify(skill: Skill, sub: SubCriterion, event: SignOff, user) -> None:
-    """Tell the panel's live screens, after the commit. The lock is written whatever happens
-    here: a failed broadcast is logged, and screens catch up at their next fetch."""
-    from . import live
-
-    try:
-        live.lock_changed(skill, lock_payload(skill, sub, event, user))
-    except Exception:
-        log.exception("the lock event of skill %s, sub-criterion %s was not sent",
-                      skill.code, sub.code)
+def _announce(skill: Skill, sub: SubCriterion, event: SignOff, user) -> None:
+    """Queue the `lock` event for the panel's live screens: sent after the commit
+    (competition/signals.py). The lock is written whatever a listener does: a failed broadcast
+    is logged, and screens catch up at their next fetch."""
+    signals.queue(db.session, signals.lock_changed, skill.id,
+                  payload=lock_payload(skill, sub, event, user))
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -322,7 +317,7 @@ def progress(skill: Skill) -> dict:
 
 
 def disputes(skill: Skill) -> list[dict]:
-    """The judgement cells in dispute (RULES.md 2: every judge marked, scores differ by more
+    """The judgement cells in dispute (docs/rules.md section 2: all scores in, differing by more
     than 1), guests and withdrawn competitors included, by aspect then competitor code:
     [{"aspect", "competitor", "sub_criterion", "scores": {judge: score}}]."""
     jpa = skill.championship.judges_per_aspect

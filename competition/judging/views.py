@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import STAFF, Forbidden, role_of
+from ..errors import Refused
+from ..lookup import expert_role, find_skill
 from ..models import Championship
-from ..registry.people.forms import ROLE_LABELS
-from . import bp, service
-from .service import Refused
+from ..vocabulary import EXPERT_ROLE_LABELS as ROLE_LABELS
+from . import bp, queries
 
 COMPETITION_DAYS = 4  # C1..C4: the days a sub-criterion is marked on
 
@@ -39,7 +40,7 @@ def competition_day(championship: Championship, today: date | None = None) -> st
 
 @bp.get("/")
 def index():
-    skills = service.visible_skills(current_user)
+    skills = queries.visible_skills(current_user)
     if role_of(current_user) not in STAFF and len(skills) == 1:
         return redirect(url_for("judging.tablet", ref=skills[0]["ref"]))
     return render_template("judging/index.html", skills=skills, role_labels=ROLE_LABELS)
@@ -48,10 +49,10 @@ def index():
 @bp.get("/<path:ref>")
 def tablet(ref: str):
     try:
-        skill = service.find_skill(ref)
+        skill = find_skill(ref)
     except Refused:
         abort(404)
-    role = service.expert_role(current_user, skill.id)
+    role = expert_role(current_user, skill.id)
     staff = role_of(current_user) in STAFF
     if role is None and not staff:
         raise Forbidden(_("You are not an expert of skill %(skill)s, so you cannot mark it.",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_babel import get_locale
 from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from ..config import DEFAULT_LOCALE, LOCALES
 
@@ -19,8 +20,33 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Timestamps are stored in UTC (SQLite hands them back naive; see auth.service._aware).
-UTCDateTime = DateTime(timezone=True)
+class UTCDateTime(TypeDecorator):
+    """A moment, stored in UTC: aware datetimes in, aware UTC datetimes out, on every database
+    (SQLite keeps no zone and would hand back naive ones). A naive datetime given to it is
+    taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as every answer, event and export writes it (docs/api.md): ISO 8601 in UTC with
+    microseconds, `2026-11-26T09:15:02.120000Z`."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def current_locale() -> str:

@@ -28,7 +28,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class Championship(Named, db.Model):
-    """A championship and its scoring policy (RULES.md), the one home of the policy."""
+    """A championship and its scoring policy (docs/rules.md), the one home of the policy."""
 
     __tablename__ = "championship"
     __table_args__ = (
@@ -55,7 +55,7 @@ class Championship(Named, db.Model):
     # Categories competitors are grouped by (Abilympics), comma-separated keys in order.
     categories: Mapped[str] = mapped_column(String(300), default="")
 
-    # Scoring policy (RULES.md section 1); defaults are the WorldSkills ones.
+    # Scoring policy (docs/rules.md, "The exported file"); defaults are the WorldSkills ones.
     scale: Mapped[str] = mapped_column(String(8), default="raw")
     judges_per_aspect: Mapped[int] = mapped_column(Integer, default=3)
     tie_margin: Mapped[Decimal | None] = mapped_column(MarkValue)
@@ -77,7 +77,7 @@ class Championship(Named, db.Model):
         return [c for c in (self.categories or "").split(",") if c]
 
     def policy(self) -> dict:
-        """The policy in RULES.md's input format."""
+        """The policy as a skill file holds it (docs/rules.md, "The exported file")."""
         return {
             "scale": self.scale,
             "judges_per_aspect": self.judges_per_aspect,

@@ -25,9 +25,9 @@ from .base import MarkValue, UTCDateTime, utcnow
 class Mark(db.Model):
     """The current mark of one cell: (aspect, competitor) for M, (aspect, competitor, judge) for J.
 
-    The database enforces what RULES.md calls invalid input: one mark per M cell, one per judge
-    on a J cell, a judge exactly on judgement marks, judgement values 0-3, and that aspect and
-    competitor belong to the mark's skill.
+    The database enforces what docs/rules.md refuses in a skill file: one mark per M cell, one
+    per judge on a J cell, a judge exactly on judgement marks, judgement values 0-3, and that
+    aspect and competitor belong to the mark's skill.
     """
 
     __tablename__ = "mark"

@@ -71,7 +71,7 @@ class Aspect(db.Model):
     code: Mapped[str] = mapped_column(String(32))
     type: Mapped[str] = mapped_column(String(1))
     max: Mapped[Decimal] = mapped_column(MarkValue)
-    # M: every allowed mark as a decimal string; empty means "0 or max" (RULES.md).
+    # M: every allowed mark as a decimal string; empty means "0 or max" (docs/rules.md section 1).
     allowed_values: Mapped[list | None] = mapped_column(JSON)
     # J: four descriptors (scores 0..3), each {"ru":…, "kk":…, "en":…}.
     descriptors: Mapped[list | None] = mapped_column(JSON)
@@ -91,7 +91,7 @@ class Aspect(db.Model):
         )
 
     def allowed(self) -> list[Decimal]:
-        """The marks a measurement aspect accepts (RULES.md: without a list, 0 and max)."""
+        """The marks a measurement aspect accepts: 0 and max without a list (docs/rules.md)."""
         if self.allowed_values:
             return [Decimal(v) for v in self.allowed_values]
         return [Decimal(0), self.max]

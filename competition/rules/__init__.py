@@ -1,4 +1,4 @@
-"""The scoring rules (RULES.md): pure functions over plain data.
+"""The scoring rules (docs/rules.md): pure functions over plain data.
 
 Nothing here imports Flask, SQLAlchemy or the rest of `competition`. The server calls
 `evaluate_skill` for live standings, or keeps a `SkillStandings` updated mark by mark (the

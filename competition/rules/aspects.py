@@ -1,4 +1,4 @@
-"""Aspect marks (RULES.md section 2), and the one pass over a skill's marks.
+"""Aspect marks (docs/rules.md sections 1 and 2), and the one pass over a skill's marks.
 
 The rules, plainly: `judgement_state` and `judgement_mark` below, and `first_error`, which
 checks the marks one by one in the order given. `collect_marks` computes the same thing fast
@@ -223,7 +223,7 @@ def collect_marks(skill: SkillInput, index: SchemeIndex) -> tuple[list, list[int
 
 
 def first_error(skill: SkillInput, index: SchemeIndex) -> RulesInputError:
-    """The first mark, in the order given, that breaks a rule of RULES.md section 1."""
+    """The first mark, in the order given, that breaks a rule of the skill file (docs/rules.md)."""
     allowed = allowed_marks(skill)
     seen: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
     for i, mark in enumerate(skill.marks):
@@ -243,9 +243,9 @@ def allowed_marks(skill: SkillInput) -> dict[str, tuple[Decimal, ...]]:
 
 def mark_error(mark: Mark, index: SchemeIndex, allowed: dict[str, tuple[Decimal, ...]],
                earlier: Sequence[tuple[str, str | None]], jpa: int) -> str | None:
-    """What is wrong with one mark (RULES.md section 1), or None. `earlier`: the marks already
-    held for its (aspect, competitor), as (how to name it, its judge): a second M mark, or a
-    judge twice or one too many on a J aspect, names them."""
+    """What is wrong with one mark (docs/rules.md, "The exported file"), or None. `earlier`:
+    the marks already held for its (aspect, competitor), as (how to name it, its judge): a
+    second M mark, or a judge twice or one too many on a J aspect, names them."""
     aspect, competitor, judge, value = mark
     if judge is not None and not isinstance(judge, str):
         return f"judge: must be an expert's code (a string), not {quote(judge)}"

@@ -1,4 +1,4 @@
-"""The one error the rules raise: the input breaks RULES.md section 1."""
+"""The one error the rules raise: the input breaks a rule of docs/rules.md, "The exported file"."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """evaluate_skill: a skill's marks → its results; evaluate: several skills → the results
-document of RULES.md section 8."""
+document of docs/rules.md, "The results document"."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def evaluate_skill(skill: SkillInput) -> SkillResult:
 
 def skill_result(skill: SkillInput, index: SchemeIndex, tallies: Sequence[Tally],
                  disputes: list[Dispute]) -> SkillResult:
-    """Groups, scale scores, ranks and medals (RULES.md sections 4–8) from each competitor's
+    """Groups, scale scores, ranks and medals (docs/rules.md sections 4–7) from each competitor's
     Tally: the part of `evaluate_skill` after the marks, shared with `SkillStandings`.
     Linear in the competitors (times the criteria); `skill.marks` is not read. Sorts
     `disputes` in place."""
@@ -144,7 +144,7 @@ def skill_result_to_json(result: SkillResult) -> dict[str, Any]:
 
 
 def results_to_json(results: Results) -> dict[str, Any]:
-    """The `competition.results/1` document (RULES.md section 8)."""
+    """The `competition.results/1` document (docs/rules.md, "The results document")."""
     return {
         "format": RESULTS_FORMAT,
         "skills": [skill_result_to_json(skill) for skill in results.skills],

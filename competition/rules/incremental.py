@@ -1,4 +1,4 @@
-"""A skill's standings kept up to date mark by mark: the live path of RULES.md.
+"""A skill's standings kept up to date mark by mark, for the live path (docs/design.md).
 
 `evaluate_skill` reads every mark of a skill on each call (tens of thousands on a large skill).
 `SkillStandings` reads them once, then takes one mark at a time:
@@ -161,7 +161,7 @@ class SkillStandings:
         self._move(k // self._n_j, self._j_crit[a], self._index.j_max[a], before, after)
 
     def _judged(self, a: int, scores: dict[str, int]) -> object:
-        """A J cell's part in the tally, by the rule of RULES.md section 2."""
+        """A J cell's part in the tally, by the rule of docs/rules.md section 2."""
         state = judgement_state(tuple(scores.values()), self._jpa)
         if state is AspectState.COUNTED:
             # max × sum / (3 × judges) in 1/unit, as in SchemeIndex: (max × 10^places) × sum

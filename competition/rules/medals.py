@@ -1,4 +1,4 @@
-"""Medals and the Medallion for Excellence (RULES.md section 7)."""
+"""Medals and the Medallion for Excellence (docs/rules.md section 7)."""
 
 from __future__ import annotations
 

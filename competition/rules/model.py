@@ -29,7 +29,7 @@ STATUSES = ("active", "guest", "withdrawn")
 MEDALS = ("gold", "silver", "bronze")
 MEDALLION = "medallion"
 
-# Per scale: (default tie_margin, default medallion_threshold) — RULES.md section 5.
+# Per scale: (default tie_margin, default medallion_threshold) — docs/rules.md section 5.
 SCALE_DEFAULTS: dict[str, tuple[Decimal, Decimal | None]] = {
     "raw": (Decimal(0), None),
     "ws500": (Decimal(2), Decimal(500)),
@@ -63,7 +63,8 @@ class MedalMinField:
 @dataclass(frozen=True, slots=True)
 class Policy:
     """The championship's scoring policy. `tie_margin` and `medallion_threshold` of None mean
-    "the scale's default" (RULES.md section 5); read the effective values from the properties."""
+    "the scale's default" (docs/rules.md section 5); read the effective values from the
+    properties."""
 
     scale: str = "raw"
     judges_per_aspect: int = 3

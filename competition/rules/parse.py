@@ -1,4 +1,4 @@
-"""A skill file (RULES.md section 1, already decoded from JSON) → SkillInput.
+"""A skill file (docs/rules.md, "The exported file"), already decoded from JSON → SkillInput.
 
 Checks shapes and types and names the entry at fault. The rules that relate entries to one
 another (duplicate codes, marks against the scheme) are checked by `evaluate_skill`."""

@@ -1,4 +1,4 @@
-"""Ranking with tie groups formed from the top (RULES.md section 6)."""
+"""Ranking with tie groups formed from the top (docs/rules.md section 6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scale scores (RULES.md section 5).
+"""Scale scores (docs/rules.md section 5).
 
 The WorldSkills-scale formulas are our documented approximation; the official CIS formula is
 not published (docs/rules.md says so).

@@ -1,4 +1,4 @@
-"""Across skills: the medal table and Best of Region (RULES.md section 8)."""
+"""Across skills: the medal table and Best of Region (docs/rules.md section 8)."""
 
 from __future__ import annotations
 

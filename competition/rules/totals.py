@@ -1,4 +1,4 @@
-"""Totals per competitor (RULES.md section 3), from the grids of `aspects.collect_marks`."""
+"""Totals per competitor (docs/rules.md section 3), from the grids of `aspects.collect_marks`."""
 
 from __future__ import annotations
 

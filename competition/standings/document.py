@@ -54,7 +54,7 @@ def _marks_as_of(skill: Skill, version: int):
 
 
 def skill_document(skill: Skill, as_of: int | None = None) -> dict:
-    """The skill's scheme, competitors, policy and marks (RULES.md section 1): the current
+    """The skill's scheme, competitors, policy and marks (a skill file, docs/rules.md): the current
     marks, or those as they stood at skill version `as_of` (a frozen board)."""
     championship = skill.championship
     criteria = []

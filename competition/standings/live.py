@@ -1,18 +1,17 @@
-"""The live side of judging: after a mark is acknowledged, every screen that may see it updates.
+"""The live standings: after a mark is committed, every screen that may see it updates.
 
-DESIGN.md, "The live path", steps 3 and 4. The Socket.IO handler (or the HTTP view) records the
-mark, answers, and calls `mark_recorded`, which only queues the change. One background task
-per skill drains the queue: it yields first (so the acknowledgement leaves before any fan-out),
+The read side of the live path (docs/design.md). Judging records a mark and queues the
+`mark_recorded` signal; its write transaction sends it after the commit, and the hub's listener
+only queues the change (the judge's acknowledgement leaves first). One background task per skill
+drains the queue: it yields first (so the acknowledgement leaves before any fan-out),
 then sends the experts' panel the changed marks, moves the skill's standings — one
 `rules.SkillStandings` per skill kept in memory, updated mark by mark — and sends every board
 room a versioned snapshot. While it sends, new marks gather; the next round takes them all,
 so a burst of marks gives a few broadcasts, not one per mark.
 
-Rooms of a skill (its database id):
-  panel:<id>        the skill's experts, organizers, admins: marks, disputes, locks
-  board:<id>:staff  who may always see the standings: organizers, admins, the skill's experts
-  board:<id>:public everyone else; what it is sent depends on the skill's visibility, read
-                    at each broadcast: hidden or frozen standings never leave the server.
+The rooms it sends to are named in competition/rooms.py. What a public board is sent depends
+on the skill's visibility, read at each broadcast: hidden or frozen standings never leave the
+server.
 
 Each process keeps its own standings and checks them against the skill's version in the
 database before each broadcast; a gap (marks written by another process, or missed) reloads
@@ -27,24 +26,20 @@ from decimal import Decimal
 
 from flask import Flask, current_app
 
-from .. import rules
+from .. import rules, signals
 from ..auth.access import STAFF, role_of
 from ..extensions import db, socketio
+from ..lookup import expert_role, skill_ref
+from ..marks import marks_since
 from ..models import Skill
+from ..models.base import decimal_text, iso, utcnow
+from ..rooms import board_room, panel_room
 from ..rules.model import MEASUREMENT
-from .service import skill_ref
+from .document import skill_document
 
 log = logging.getLogger(__name__)
 
 COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
-
-
-def panel_room(skill_id: int) -> str:
-    return f"panel:{skill_id}"
-
-
-def board_room(skill_id: int, staff: bool) -> str:
-    return f"board:{skill_id}:{'staff' if staff else 'public'}"
 
 
 def _names(thing) -> dict[str, str]:
@@ -53,8 +48,6 @@ def _names(thing) -> dict[str, str]:
 
 def _skill_meta(skill: Skill) -> dict:
     """What a board shows beside the scores: names of the skill, criteria and competitors."""
-    from ..models.base import decimal_text
-
     criteria = []
     for criterion in skill.criteria:
         total = sum((a.max for sub in criterion.sub_criteria for a in sub.aspects), Decimal(0))
@@ -95,8 +88,6 @@ class _Standings:
     """One skill's standings at a version, the count of its marked cells, and its names."""
 
     def __init__(self, skill: Skill):
-        from ..board.standings import skill_document
-
         document = skill_document(skill)
         parsed = rules.parse_skill(document)
         self.version = skill.version
@@ -135,8 +126,6 @@ class _Standings:
 
 def _frozen(skill: Skill, version: int) -> tuple[dict, dict]:
     """(results, progress) of the skill as it stood at `version`."""
-    from ..board.standings import skill_document
-
     document = skill_document(skill, as_of=version)
     parsed = rules.parse_skill(document)
     withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
@@ -157,21 +146,9 @@ def _public_results(results: dict, medals: bool) -> dict:
 
 def is_staff(user, skill_id: int) -> bool:
     """Who sees a skill's standings whatever its visibility: organizers, admins, its experts."""
-    from . import service
-
     if role_of(user) in STAFF:
         return True
-    return user is not None and service.expert_role(user, skill_id) is not None
-
-
-def _iso(moment) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
-
-
-def _iso_now() -> str:
-    from ..models.base import utcnow
-
-    return _iso(utcnow())
+    return user is not None and expert_role(user, skill_id) is not None
 
 
 class Hub:
@@ -191,7 +168,7 @@ class Hub:
         self._sent_meta: dict[tuple[int, str], int] = {}
         self.broadcasts = 0  # rounds sent (for benchmarks and tests)
 
-    # --- called by the live path, after the commit ---------------------------------------
+    # --- the listeners' work, after the commit (competition/signals.py) ------------------
 
     def mark_recorded(self, skill_id: int, mark: dict, dispute: dict | None = None) -> None:
         with self._lock:
@@ -276,8 +253,6 @@ class Hub:
         processes share the database): only those rows are read, not the whole skill. With
         the scheme unchanged, every version since is a mark's; None when that cannot be
         done (the caller reloads)."""
-        from .service import marks_since
-
         changed = marks_since(skill, state.version)
         try:
             for mark in changed["marks"]:
@@ -329,7 +304,7 @@ class Hub:
                     "name": meta["name"], "visibility": skill.visibility}
             staff = base | {
                 "version": state.version, "meta": state.meta_version,
-                "frozen_at": _iso(skill.frozen_at), "updated_at": _iso_now(),
+                "frozen_at": iso(skill.frozen_at), "updated_at": iso(utcnow()),
                 "progress": {"marked": state.marked(), "expected": state.expected},
                 "criteria": meta["criteria"], "competitors": meta["competitors"],
                 "results": state.results(),
@@ -388,10 +363,27 @@ def hub(app: Flask | None = None) -> Hub:
     return found
 
 
-def mark_recorded(skill_id: int, mark: dict, dispute: dict | None = None) -> None:
+# --- listening to the write side ---------------------------------------------------------------
+
+def _on_mark_recorded(skill_id: int, mark: dict, dispute: dict | None = None) -> None:
     hub().mark_recorded(skill_id, mark, dispute)
 
 
-def lock_changed(skill, payload: dict) -> None:
-    """A sub-criterion was signed off or unlocked (called after the commit)."""
-    hub().lock_changed(skill.id if isinstance(skill, Skill) else skill, payload)
+def _on_lock_changed(skill_id: int, payload: dict) -> None:
+    hub().lock_changed(skill_id, payload)
+
+
+def _on_visibility_changed(skill_id: int, **_change) -> None:
+    hub().refresh(skill_id)
+
+
+def _on_scheme_changed(skill_id: int) -> None:
+    hub().forget(skill_id)
+
+
+def subscribe() -> None:
+    """Listen to the write side's signals (idempotent: a receiver is connected once)."""
+    signals.mark_recorded.connect(_on_mark_recorded)
+    signals.lock_changed.connect(_on_lock_changed)
+    signals.visibility_changed.connect(_on_visibility_changed)
+    signals.scheme_changed.connect(_on_scheme_changed)

@@ -11,20 +11,15 @@ from competition.auth.service import add_user
 from competition.database import write_transaction
 from competition.models import LoginAttempt, User
 
-EN = {"Accept-Language": "en"}
+from ..helpers import EN, csrf
+
 PASSWORD = "a long password"
-
-
-def csrf_token(html: str) -> str:
-    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
-    assert tag, "the page has no CSRF token"
-    return re.search(r'value="([^"]+)"', tag.group(0)).group(1)
 
 
 def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     """Fetch the form page (`page`, default `url`), then post `data` with its CSRF token."""
     html = client.get(page or url, headers=EN, **kwargs).get_data(as_text=True)
-    return client.post(url, data={"csrf_token": csrf_token(html), **data}, headers=EN,
+    return client.post(url, data={"csrf_token": csrf(html), **data}, headers=EN,
                        **kwargs)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import add_organizer, log_in
+from ..fixtures.browser import add_organizer, log_in
 
 pytestmark = pytest.mark.browser
 ABILYMPICS = ("Abilympics East Kazakhstan Regional Championship 2026 — professional skills for "

@@ -15,7 +15,6 @@ attempt that got past the count): before the fix 20 and 32 of 60 PINs reached it
 from __future__ import annotations
 
 import random
-import re
 import shutil
 import threading
 from collections import Counter
@@ -25,7 +24,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from ..conftest import PG_URL, need, postgres_available, start_server, stop_server
+from ..fixtures.servers import start_server, stop_server
+from ..fixtures.services import PG_URL, need, postgres_available
+from ..helpers import EN, csrf
 from ..reliability.crash import make_app, postgres_database
 
 pytestmark = [pytest.mark.timeout(240)]
@@ -84,10 +85,6 @@ def server(request, tmp_path_factory):
         yield running, info
 
 
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def _burst(url: str, path: str, forms: list[dict]) -> list[tuple[int, str]]:
     """Each form from its own browser (session and CSRF token fetched first), all posted at the
     same moment; returns (status, page) in the order of `forms`."""
@@ -95,7 +92,7 @@ def _burst(url: str, path: str, forms: list[dict]) -> list[tuple[int, str]]:
     for _ in forms:
         browser = requests.Session()
         page = browser.get(f"{url}{path}", headers={"Accept-Language": "en"}, timeout=30)
-        browsers.append((browser, _csrf(page.text)))
+        browsers.append((browser, csrf(page.text)))
     start = threading.Barrier(len(forms))
     answers: list[tuple[int, str] | None] = [None] * len(forms)
 
@@ -187,12 +184,10 @@ class Gate:
 
 
 def _client_burst(app, path: str, forms: list[dict]) -> list[tuple[int, str]]:
-    from .helpers import EN, csrf_token
-
     clients = []
     for _ in forms:
         client = app.test_client()
-        clients.append((client, csrf_token(client.get(path, headers=EN).get_data(as_text=True))))
+        clients.append((client, csrf(client.get(path, headers=EN).get_data(as_text=True))))
     start = threading.Barrier(len(forms))
     answers: list[tuple[int, str] | None] = [None] * len(forms)
 

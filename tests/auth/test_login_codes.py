@@ -17,7 +17,8 @@ from competition.models import LoginAttempt, LoginCode
 from competition.models.base import utcnow
 
 from ..access import client_as, make_role_users
-from .helpers import EN, csrf_token, logged_in_as, post_form
+from ..helpers import csrf
+from .helpers import EN, logged_in_as, post_form
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def use(app, path: str, client=None):
     page = client.get(path, headers=EN)
     if page.status_code != 200:
         return client, page
-    return client, client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+    return client, client.post(path, data={"csrf_token": csrf(page.get_data(as_text=True))},
                                headers=EN)
 
 
@@ -79,8 +80,8 @@ def test_second_post_of_the_same_code_is_refused(code_setup):
     first, second = app.test_client(), app.test_client()
     page1 = first.get(path).get_data(as_text=True)
     page2 = second.get(path).get_data(as_text=True)  # both tablets opened the confirm page
-    assert first.post(path, data={"csrf_token": csrf_token(page1)}).status_code == 302
-    response = second.post(path, data={"csrf_token": csrf_token(page2)}, headers=EN)
+    assert first.post(path, data={"csrf_token": csrf(page1)}).status_code == 302
+    response = second.post(path, data={"csrf_token": csrf(page2)}, headers=EN)
     assert response.status_code == 410
     assert logged_in_as(second) is None
 

@@ -11,11 +11,11 @@ from competition.extensions import db
 from competition.models import LoginAttempt, User
 from competition.models.base import utcnow
 
+from ..helpers import csrf
 from .helpers import (
     EN,
     PASSWORD,
     age_attempts,
-    csrf_token,
     logged_in_as,
     login,
     make_user,
@@ -175,7 +175,7 @@ def test_one_address_cannot_lock_out_an_organizer_whose_browser_it_knows(app):
     device = next(h for h in first.headers.getlist("Set-Cookie")
                   if h.startswith("competition_device="))
     assert "HttpOnly" in device and "SameSite=Lax" in device and "Path=/login" in device
-    organizer.post("/logout", data={"csrf_token": csrf_token(
+    organizer.post("/logout", data={"csrf_token": csrf(
         organizer.get("/", headers=EN).get_data(as_text=True))})
 
     _guess_made_up_logins(app, "10.0.0.5")
@@ -188,7 +188,7 @@ def test_one_address_cannot_lock_out_an_organizer_whose_browser_it_knows(app):
     assert logged_in_as(organizer) == "org-1"
     # ... not for another account: the address limit still stops guessing through it
     make_user(app, "org-2", "organizer")
-    organizer.post("/logout", data={"csrf_token": csrf_token(
+    organizer.post("/logout", data={"csrf_token": csrf(
         organizer.get("/", headers=EN).get_data(as_text=True))})
     assert login(organizer, "org-2").status_code == 429
 
@@ -205,11 +205,11 @@ def test_an_account_locked_by_a_stranger_still_lets_its_owner_in(app):
     page = refused.get_data(as_text=True)
     assert "it is locked for them for 15 min" in page and "tell the organizer" in page
 
-    owner.post("/logout", data={"csrf_token": csrf_token(
+    owner.post("/logout", data={"csrf_token": csrf(
         owner.get("/", headers=EN).get_data(as_text=True))})
     assert login(owner, "org-1").status_code == 302
     # the known browser has a limit of its own: five wrong passwords lock it, not the others
-    owner.post("/logout", data={"csrf_token": csrf_token(
+    owner.post("/logout", data={"csrf_token": csrf(
         owner.get("/", headers=EN).get_data(as_text=True))})
     for _ in range(5):
         assert login(owner, "org-1", "typo").status_code == 200

@@ -11,7 +11,8 @@ from competition.extensions import db
 from competition.models import Championship, Expert, User
 
 from ..access import client_as, make_role_users
-from .helpers import EN, age_attempts, csrf_token, logged_in_as, post_form, user_row
+from ..helpers import csrf
+from .helpers import EN, age_attempts, logged_in_as, post_form, user_row
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_expert_logs_in_with_code_and_pin(pin_setup):
     assert any(c.startswith(f"competition_pin_championship={info['championship']}")
                for c in cookies)
     # the next expert on this tablet finds the championship chosen
-    client.post("/logout", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
+    client.post("/logout", data={"csrf_token": csrf(client.get("/").get_data(as_text=True))})
     page = client.get("/login/pin", headers=EN).get_data(as_text=True)
     assert re.search(rf'<option selected value="{info["championship_id"]}"|'
                      rf'<option value="{info["championship_id"]}" selected', page)

@@ -13,13 +13,13 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from competition.board.standings import skill_standings
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Competitor, Skill
 from competition.rules.exact import fraction_text
+from competition.standings import skill_standings
 
-from ..conftest import make_app
+from ..fixtures.databases import make_app
 from ..marking import enter_marks
 
 WRONG = "No results were found for this code."

@@ -8,10 +8,10 @@ import re
 
 import sqlalchemy as sa
 
-from competition.board.standings import skill_standings
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Skill
+from competition.standings import skill_standings
 
 from ..judging.test_pages import add_account, client_of
 from ..marking import enter_marks

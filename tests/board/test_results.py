@@ -1,7 +1,7 @@
 """Public results pages carry exactly what the skill's visibility allows.
 
 For each visibility the HTML of /results/<ref> and of a competitor's /me/<code> is checked
-against the real standings (competition.board.standings.skill_standings over marks entered with
+against the real standings (competition.standings.skill_standings over marks entered with
 tests/marking.py): hidden and progress pages carry no competitor's score nor total, live ones
 carry scores but no medal, frozen ones the standings as of the freeze, published ones medals.
 """
@@ -18,11 +18,11 @@ import pytest
 import sqlalchemy as sa
 
 from competition import rules
-from competition.board.standings import skill_standings
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Competitor, Mark, MarkRevision, Skill
 from competition.rules.exact import fraction_text
+from competition.standings import skill_standings
 
 from ..access import client_as, make_role_users
 from ..marking import enter_marks

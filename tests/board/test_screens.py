@@ -29,7 +29,9 @@ from competition.models import (
 )
 from tests.access import client_as, make_role_users
 
-from ..conftest import E2E_PASSWORD, add_organizer, make_app
+from ..fixtures.browser import E2E_PASSWORD, add_organizer
+from ..fixtures.databases import make_app
+from ..helpers import csrf
 
 WS = "vko-ws-2026"  # the demo's WorldSkills championship
 JSON = {"Accept": "application/json"}
@@ -81,12 +83,6 @@ def set_visibility(skill_code: str, visibility: str) -> None:
                         .values(visibility=visibility))
 
 
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="[^"]*csrf_token"[^>]*value="([^"]+)"', page)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
-
-
 def screen_row(app, name: str) -> Screen | None:
     with app.app_context():
         screen = db.session.execute(sa.select(Screen).where(Screen.name == name)
@@ -102,7 +98,7 @@ class Organizer:
     def __init__(self, client):
         self.client = client
         self.client.get("/lang/en")
-        self.token = csrf_of(self.page())
+        self.token = csrf(self.page())
 
     def page(self, championship: str = WS) -> str:
         response = self.client.get(f"/board/screens?championship={championship}")
@@ -306,7 +302,7 @@ def test_only_organizers_and_admins_control_screens(hall, role):
     screen = screen_row(app, "Hall B")
     client = client_as(app, role, users)
     assert client.get("/board/screens").status_code == 403
-    token = csrf_of(client.get("/").get_data(as_text=True))  # the logout form's token
+    token = csrf(client.get("/").get_data(as_text=True))  # the logout form's token
     for url, data in [
         ("/board/screens/new", {"new-name": "Mine", "new-championship": WS}),
         (f"/board/screens/{screen.id}/show/message", {f"s{screen.id}-message-message_en": "x"}),
@@ -481,9 +477,9 @@ def test_the_real_server_pushes_a_change_to_a_joined_screen(live_server, sio_cli
     session = requests.Session()
     page = session.get(live_server.url + "/login", timeout=10).text
     answer = session.post(live_server.url + "/login", timeout=10, allow_redirects=False, data={
-        "csrf_token": csrf_of(page), "login": login, "password": E2E_PASSWORD})
+        "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD})
     assert answer.status_code in (302, 303)
-    token = csrf_of(session.get(live_server.url + "/board/screens", timeout=10).text)
+    token = csrf(session.get(live_server.url + "/board/screens", timeout=10).text)
     response = session.post(live_server.url + "/board/screens/new", timeout=10, data={
         "new-csrf_token": token, "new-championship": WS, "new-name": "Real"})
     assert response.status_code == 200  # followed to the page

@@ -166,7 +166,9 @@ def test_socket_payloads_follow_the_visibility_and_its_changes(demo_template_db,
     progress, live and frozen with marks coming in."""
     import socketio
 
-    from ..conftest import make_app, start_server, stop_server
+    from ..fixtures.databases import make_app
+    from ..fixtures.servers import start_server, stop_server
+    from ..helpers import csrf
 
     database = tmp_path / "competition.db"
     shutil.copyfile(demo_template_db, database)
@@ -225,17 +227,15 @@ def test_socket_payloads_follow_the_visibility_and_its_changes(demo_template_db,
 
         http = requests.Session()
         page = http.get(f"{server.url}/login", timeout=10).text
-        csrf = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
-        http.post(f"{server.url}/login", data={"csrf_token": csrf, "login": "board-organizer",
-                                                "password": "password-for-tests"}, timeout=10)
+        http.post(f"{server.url}/login", timeout=10, data={
+            "csrf_token": csrf(page), "login": "board-organizer", "password": "password-for-tests"})
 
         def show(visibility):
             page = http.get(f"{server.url}/board/10/snapshot.json", timeout=10)
             assert page.status_code == 200
             form = http.get(f"{server.url}/manage/", timeout=10).text
-            token = form.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
             answer = http.post(f"{server.url}/board/10/visibility", timeout=10,
-                               data={"csrf_token": token, "visibility": visibility},
+                               data={"csrf_token": csrf(form), "visibility": visibility},
                                allow_redirects=False)
             assert answer.status_code == 302
 

@@ -11,38 +11,16 @@ import sqlalchemy as sa
 
 from competition.extensions import db
 from competition.models import AuditEntry, Award, Organization
-from tests.access import client_as, make_role_users
+from tests.access import client_as
+from tests.helpers import EN, csrf, submit
 
-EN = {"Accept-Language": "en"}
 WS = "vko-ws-2026"
 EMPLOYER = {"name_ru": "Лучший работодатель", "name_kk": "Үздік жұмыс беруші",
             "name_en": "Best employer"}
 
 
-@pytest.fixture
-def ids(demo_app):
-    return make_role_users(demo_app)
-
-
-@pytest.fixture
-def organizer(demo_app, ids):
-    return client_as(demo_app, "organizer", ids)
-
-
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def csrf(client, url: str) -> str:
-    page = client.get(url, headers=EN)
-    assert page.status_code == 200, page.status_code
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text(page)).group(1)
-
-
-def submit(client, url: str, data: dict, form_url: str | None = None):
-    """Fetch the form page, post the form back with its CSRF token."""
-    token = csrf(client, form_url or url)
-    return client.post(url, data={"csrf_token": token, **data}, headers=EN)
 
 
 def award_count(app) -> int:
@@ -247,7 +225,7 @@ def test_adding_a_recipient_twice_is_refused(demo_app, organizer):
 
 # --- editing, with the audit log ------------------------------------------------------------------
 
-def test_editing_adding_removing_and_deleting_are_in_the_audit_log(demo_app, organizer, ids):
+def test_editing_adding_removing_and_deleting_are_in_the_audit_log(demo_app, organizer, role_users):
     partners = rows_titled(demo_app, "Лучший социальный партнёр")
     first = partners[0].id
     edit = f"/manage/awards/{first}/edit"
@@ -265,7 +243,7 @@ def test_editing_adding_removing_and_deleting_are_in_the_audit_log(demo_app, org
     assert {e.entity_id for e in updates} == {r.id for r in partners}
     assert updates[0].changes["name_ru"] == ["Лучший социальный партнёр",
                                              "Лучший социальный партнёр года"]
-    assert {e.user_id for e in updates} == {ids["organizer"]}
+    assert {e.user_id for e in updates} == {role_users["organizer"]}
 
     response = submit(organizer, f"/manage/awards/{first}/recipients",
                       {"organizations": [str(org_id(demo_app, "VKTU"))]}, form_url=edit)
@@ -332,18 +310,18 @@ def test_the_organizer_page_lists_nominations_grouped(demo_app, organizer):
 
 # --- who may do what ------------------------------------------------------------------------------
 
-def test_anyone_reads_the_awards_but_only_organizers_manage_them(demo_app, ids):
+def test_anyone_reads_the_awards_but_only_organizers_manage_them(demo_app, role_users):
     anonymous = demo_app.test_client()
     assert anonymous.get("/awards").status_code == 200
     assert 'href="/awards"' in text(anonymous.get("/"))
     response = anonymous.get(f"/manage/awards?championship={WS}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
-    expert = client_as(demo_app, "expert", ids)
+    expert = client_as(demo_app, "expert", role_users)
     assert expert.get("/awards").status_code == 200
     assert expert.get(f"/manage/awards?championship={WS}").status_code == 403
     # a valid CSRF token (the logout form's) does not help: the guard refuses
-    token = re.search(r'name="csrf_token" value="([^"]+)"', text(expert.get("/awards"))).group(1)
+    token = csrf(text(expert.get("/awards")))
     before = award_count(demo_app)
     response = expert.post("/manage/awards/1/remove", data={"csrf_token": token})
     assert response.status_code == 403

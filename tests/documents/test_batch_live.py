@@ -17,8 +17,10 @@ from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Skill
 
-from ..auth.helpers import csrf_token
-from ..conftest import E2E_PASSWORD, add_organizer, make_app, start_server, stop_server
+from ..fixtures.browser import E2E_PASSWORD, add_organizer
+from ..fixtures.databases import make_app
+from ..fixtures.servers import start_server, stop_server
+from ..helpers import csrf
 
 EN = {"Accept-Language": "en"}
 
@@ -46,12 +48,12 @@ def start_batch(server, championship: str) -> tuple[requests.Session, str, str]:
     http.headers.update(EN)
     page = http.get(server.url + "/login", timeout=10).text
     answer = http.post(server.url + "/login", timeout=10, allow_redirects=False, data={
-        "csrf_token": csrf_token(page), "login": login, "password": E2E_PASSWORD})
+        "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD})
     assert answer.status_code in (302, 303)
     url = f"{server.url}/manage/certificates?championship={championship}"
     page = http.get(url, timeout=10).text
     answer = http.post(url, timeout=10, allow_redirects=False, data={
-        "csrf_token": csrf_token(page), "championship": championship, "skill": "0",
+        "csrf_token": csrf(page), "championship": championship, "skill": "0",
         "groups": ["participation", "expert"], "output": "pdf"})
     assert answer.status_code == 302, answer.text[:2000]
     batch_page = http.get(server.url + answer.headers["Location"], timeout=10).text

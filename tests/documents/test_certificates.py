@@ -31,9 +31,9 @@ from competition.models import (
     Skill,
 )
 
-from ..access import client_as, make_role_users
-from ..auth.helpers import EN, csrf_token
+from ..auth.helpers import EN
 from ..board.test_results import set_visibility
+from ..helpers import csrf, organizer_client
 from ..marking import enter_marks
 
 SKILL = "10"  # WorldSkills, ws700 scale: medals once every mark is in
@@ -49,7 +49,7 @@ def published(demo_app):
 
 @pytest.fixture
 def organizer(published):
-    return client_as(published, "organizer", make_role_users(published))
+    return organizer_client(published, lang=None)
 
 
 def skill_of(code: str = SKILL) -> Skill:
@@ -61,7 +61,7 @@ def start_batch(client, skill_id: int | None, groups=("medals", "participation",
     page = client.get("/manage/certificates", headers=EN).get_data(as_text=True)
     championship = re.search(r'name="championship" value="([^"]+)"', page).group(1)
     return client.post("/manage/certificates", headers=EN, data={
-        "csrf_token": csrf_token(page), "championship": championship,
+        "csrf_token": csrf(page), "championship": championship,
         "skill": str(skill_id or 0), "groups": list(groups), "output": output})
 
 
@@ -87,7 +87,7 @@ def print_batch(client, skill_id, **kwargs) -> tuple[dict, bytes]:
 
 def expected(app, code: str = SKILL) -> dict:
     """What skill `code` is due: medal, participation and expert certificates, by count."""
-    from competition.board.standings import skill_standings
+    from competition.standings import skill_standings
 
     with app.app_context():
         skill = skill_of(code)
@@ -213,7 +213,7 @@ def test_unknown_codes_say_so(demo_client):
 
 
 def test_unpublished_results_get_no_certificates(demo_app):
-    organizer = client_as(demo_app, "organizer", make_role_users(demo_app))
+    organizer = organizer_client(demo_app, lang=None)
     with demo_app.app_context():
         skill = skill_of()
         assert skill.visibility != "published"
@@ -374,7 +374,7 @@ def test_a_template_cannot_escape_the_sandbox(published, organizer):
             ("{{ no_such_variable }}", "undefined"),
             ("{% for x in %}", "The template does not work")):
         answer = organizer.post(url, headers=EN, data={
-            "csrf_token": csrf_token(page), "html": html, "css": "", "action": "save"})
+            "csrf_token": csrf(page), "html": html, "css": "", "action": "save"})
         assert answer.status_code == 400, html
         assert problem in answer.get_data(as_text=True), html
     with published.app_context():
@@ -383,12 +383,12 @@ def test_a_template_cannot_escape_the_sandbox(published, organizer):
     # A good template is saved, previewed (in the worker process) and can be reset.
     good = "<section>{{ text[languages[0]].heading }} {{ recipient[languages[0]] }}</section>"
     answer = organizer.post(url, headers=EN, data={
-        "csrf_token": csrf_token(page), "html": good, "css": "section { color: red }",
+        "csrf_token": csrf(page), "html": good, "css": "section { color: red }",
         "action": "preview"})
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/pdf"
     assert "Алия" in page_texts(answer.data)[0] or "Әлия" in page_texts(answer.data)[0]
     answer = organizer.post(url, headers=EN, data={
-        "csrf_token": csrf_token(page), "html": good, "css": "", "action": "save"})
+        "csrf_token": csrf(page), "html": good, "css": "", "action": "save"})
     assert answer.status_code == 302
     with published.app_context():
         saved = db.session.execute(sa.select(DocumentTemplate)).scalar_one()
@@ -401,7 +401,7 @@ def test_settings_accept_only_images(published, organizer):
     url = f"/manage/certificates/settings?championship={championship}"
     page = organizer.get(url, headers=EN).get_data(as_text=True)
     answer = organizer.post(url, headers=EN, content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "languages": "kk+ru+en",
+        "csrf_token": csrf(page), "languages": "kk+ru+en",
         "logo": (io.BytesIO(b"#!/bin/sh\necho not an image\n"), "logo.png"),
         "s0-name_ru": "Иванов И. И.", "s0-title_ru": "Председатель"})
     assert answer.status_code == 400
@@ -410,7 +410,7 @@ def test_settings_accept_only_images(published, organizer):
         assert db.session.execute(sa.select(sa.func.count()).select_from(
             DocumentAsset)).scalar_one() == 0
     answer = organizer.post(url, headers=EN, content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page), "languages": "kk+ru+en",
+        "csrf_token": csrf(page), "languages": "kk+ru+en",
         "logo": (io.BytesIO(PNG), "logo.png"),
         "s0-name_ru": "Иванов И. И.", "s0-title_ru": "Председатель",
         "s0-signature": (io.BytesIO(BLUE_PNG), "sign.png")})

@@ -20,7 +20,6 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from competition.board.standings import skill_standings
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.judging import signoff
@@ -36,8 +35,10 @@ from competition.models import (
     User,
 )
 from competition.models.scheme import SubCriterion
+from competition.standings import skill_standings
 
-from ..access import client_as, make_role_users
+from ..access import make_role_users
+from ..helpers import organizer_client
 from ..marking import enter_marks
 
 SHEETS = "/manage/sheets"
@@ -55,12 +56,7 @@ def marked(demo_app):
 @pytest.fixture
 def organizer(marked):
     ids = make_role_users(marked)
-    return lambda lang="en": _in(client_as(marked, "organizer", ids), lang)
-
-
-def _in(client, lang: str):
-    client.get(f"/lang/{lang}")
-    return client
+    return lambda lang="en": organizer_client(marked, ids, lang)
 
 
 def fetch(client, url: str, mimetype: str):

@@ -16,13 +16,14 @@ import pytest
 import sqlalchemy as sa
 
 from competition.auth.service import add_user, create_token
-from competition.board.standings import skill_standings
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Aspect, Competitor, Document, Expert, ExpertRole, Mark, User
+from competition.standings import skill_standings
 
 from ..access import client_as
-from ..auth.helpers import EN, csrf_token, make_user
+from ..auth.helpers import EN, make_user
+from ..helpers import csrf
 from ..judging.panel import key
 from ..marking import enter_marks
 from .test_certificates import SKILL, print_batch, skill_of
@@ -82,7 +83,7 @@ def show(organizer, visibility: str) -> None:
     """What the organizer's form on the championship page does: the skill's visibility."""
     page = organizer.get("/manage/certificates", headers=EN).get_data(as_text=True)
     answer = organizer.post(f"/board/{SKILL}/visibility", headers=EN, data={
-        "csrf_token": csrf_token(page), "visibility": visibility})
+        "csrf_token": csrf(page), "visibility": visibility})
     assert answer.status_code == 302
     with organizer.application.app_context():
         assert skill_of().visibility == visibility

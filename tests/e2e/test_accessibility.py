@@ -18,7 +18,9 @@ from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Competitor, Skill
 
-from ..conftest import add_organizer, log_in, make_app, need
+from ..fixtures.browser import add_organizer, log_in
+from ..fixtures.databases import make_app
+from ..fixtures.services import need
 from ..marking import enter_marks
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"

@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from competition.board.standings import skill_standings
 from competition.extensions import db
 from competition.models import Championship
+from competition.standings import skill_standings
 
 from ..board.test_screens import mark_final, set_visibility
-from ..conftest import ROOT, add_organizer, log_in, make_app
+from ..fixtures.browser import add_organizer, log_in
+from ..fixtures.databases import make_app
+from ..helpers import ROOT
 from .test_home import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]

@@ -14,7 +14,9 @@ from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Championship, Competitor, Screen, Skill
 
-from ..conftest import add_organizer, log_in, make_app
+from ..fixtures.browser import add_organizer, log_in
+from ..fixtures.databases import make_app
+from ..helpers import wait_until
 from .test_tablet import JUDGE, add_expert
 
 pytestmark = pytest.mark.browser
@@ -114,7 +116,9 @@ def test_another_site_cannot_frame_a_page(browser, live_server):
     try:
         page = watched.page
         page.set_content(f'<iframe src="{live_server.url}/login"></iframe>')
-        page.wait_for_timeout(1500)
+        # the frame's navigation ends: the login page, or Chromium's error page if refused
+        wait_until(lambda: [frame for frame in page.main_frame.child_frames
+                            if frame.url not in ("", "about:blank")], 15, "the frame to load")
         framed = [frame for frame in page.frames if frame.url.startswith(live_server.url)]
         content = framed[0].content() if framed else ""
         assert "csrf_token" not in content  # the login form never rendered in the frame

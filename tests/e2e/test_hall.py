@@ -15,7 +15,7 @@ from competition.extensions import db
 from competition.models import Aspect
 from competition.models.scheme import SubCriterion
 
-from ..conftest import log_in
+from ..fixtures.browser import log_in
 from ..judging.panel import PASSWORD
 from .test_projector import SKILL, close, prepare, row, server_app
 

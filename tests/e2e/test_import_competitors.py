@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import add_organizer, log_in
+from ..fixtures.browser import add_organizer, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "fixtures" / "imports"

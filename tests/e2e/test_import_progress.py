@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ..conftest import add_organizer, log_in
+from ..fixtures.browser import add_organizer, log_in
 from ..registry.test_import_progress import competitors_xlsx
 
 pytestmark = pytest.mark.browser

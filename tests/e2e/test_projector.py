@@ -22,7 +22,9 @@ from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Aspect, Competitor, Mark, Skill
 
-from ..conftest import make_app, start_server, stop_server
+from ..fixtures.databases import make_app
+from ..fixtures.servers import start_server, stop_server
+from ..helpers import wait_until
 from ..judging.panel import Panel, make_panel
 from ..marking import enter_marks
 from .test_home import screenshot
@@ -184,7 +186,8 @@ def test_screenshot_of_a_published_skill_on_a_1080p_projector(browser, live_serv
         expect(table.get_by_role("columnheader")).to_have_text(
             ["Место", "Медаль", "Конкурсант", "Организация", "Балл"])
         expect(page.locator("#standings .medal").first).to_contain_text("Золото")
-        page.wait_for_timeout(700)  # the fade-in is over
+        wait_until(lambda: page.evaluate(  # the fade-in is over
+            "document.getAnimations().every(a => a.playState === 'finished')"), 10, "the fade-in")
         assert screenshot(page, "projector", tmp_path).stat().st_size > 20_000
     finally:
         context.close()

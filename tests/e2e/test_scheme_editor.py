@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ..conftest import add_organizer, log_in
+from ..fixtures.browser import add_organizer, log_in
 
 pytestmark = pytest.mark.browser
 

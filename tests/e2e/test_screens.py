@@ -15,7 +15,10 @@ from competition.extensions import db
 from competition.models import Competitor, Skill
 
 from ..board.test_screens import mark_final, set_visibility
-from ..conftest import add_organizer, log_in, make_app, need, start_server, stop_server
+from ..fixtures.browser import add_organizer, log_in
+from ..fixtures.databases import make_app
+from ..fixtures.servers import start_server, stop_server
+from ..fixtures.services import need
 from .test_accessibility import AXE, blocking, violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]

@@ -23,7 +23,8 @@ from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Championship, Expert
 
-from ..conftest import E2E_PASSWORD, log_in, make_app
+from ..fixtures.browser import E2E_PASSWORD, log_in
+from ..fixtures.databases import make_app
 from .test_home import screenshot
 
 pytestmark = pytest.mark.browser

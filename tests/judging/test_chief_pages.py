@@ -16,10 +16,10 @@ from competition.models import Aspect, AuditEntry, Criterion, SignOff, Skill, Su
 from tests.access import client_as, make_role_users
 from tests.marking import enter_marks
 
-from ..conftest import make_app
+from ..fixtures.databases import make_app
+from ..helpers import EN, csrf
 from .panel import PASSWORD, key, make_panel
 
-EN = {"Accept-Language": "en"}
 BOARD = "/judging/10/chief"
 
 
@@ -30,10 +30,6 @@ def users(demo_app):
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def csrf(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def first_sub(code: str = "10") -> SubCriterion:
@@ -248,7 +244,7 @@ def test_progress_json_gives_the_numbers_disputes_and_locks(demo_app, users):
 def test_a_dispute_and_a_lock_reach_the_chiefs_board_at_once(live_server, page, sio_client):
     from competition.auth.service import create_token
 
-    from ..conftest import log_in
+    from ..fixtures.browser import log_in
 
     app = make_app(live_server.database_url, live_server.instance)
     panel = make_panel(app, "10")
@@ -300,7 +296,7 @@ def test_a_dispute_and_a_lock_reach_the_chiefs_board_at_once(live_server, page, 
     # Another lead (an organizer, over HTTP) signs a clean sub-criterion off: the row follows.
     other = next(code for code in _sub_codes(live_server) if code != sub)
     organizer = requests.Session()
-    from ..conftest import add_organizer
+    from ..fixtures.browser import add_organizer
 
     login = add_organizer(live_server)
     form = organizer.get(live_server.url + "/login", timeout=10).text

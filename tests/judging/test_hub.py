@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from competition import rules
-from competition.board.standings import skill_standings
 from competition.database import write_transaction
+from competition.errors import Refused
 from competition.extensions import db
-from competition.judging import live, service
-from competition.judging.service import Refused
+from competition.judging import queries, service
 from competition.models import Aspect, Skill
+from competition.standings import live, skill_standings
 
 from .panel import key, make_panel
 
@@ -34,7 +34,7 @@ def mark_at_random(panel, count: int, seed: int) -> list[dict]:
     """`count` attempts at marks (and withdrawals) of skill 10 by four judges; the marks
     recorded, as the service answered them."""
     rng = random.Random(seed)
-    body = service.describe_skill(None, skill_10(), None)
+    body = queries.describe_skill(None, skill_10(), None)
     aspects = [a for c in body["criteria"] for s in c["sub_criteria"] for a in s["aspects"]]
     competitors = [c["code"] for c in body["competitors"]]
     revisions: dict = {}

@@ -383,8 +383,8 @@ def test_a_key_written_meanwhile_is_answered_by_the_same_rules(demo_app, monkeyp
     """The unique key refuses the second write of a key another transaction wrote after this
     one looked (two processes, two skills): the answer is then looked up again, after the
     checks, and compared as above."""
+    from competition.errors import Refused
     from competition.judging import service
-    from competition.judging.service import Refused
 
     panel = make_panel(demo_app)
     with demo_app.test_request_context():

@@ -20,7 +20,8 @@ from competition.auth.service import create_token
 from competition.extensions import db
 from competition.models import Aspect, Competitor, Expert, ExpertRole, Mark, MarkRevision, Skill
 
-from ..conftest import make_app
+from ..fixtures.databases import make_app
+from ..helpers import csrf
 from .panel import make_panel
 
 pytestmark = pytest.mark.timeout(180)
@@ -133,9 +134,8 @@ def test_the_session_cookie_of_a_logged_in_judge_authenticates_the_socket(live_s
     panel, found = judges
     http = requests.Session()
     page = http.get(live_server.url + "/login", timeout=10).text
-    token = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
     response = http.post(live_server.url + "/login", data={
-        "csrf_token": token, "login": found[0].login, "password": PASSWORD}, timeout=10,
+        "csrf_token": csrf(page), "login": found[0].login, "password": PASSWORD}, timeout=10,
         allow_redirects=False)
     assert response.status_code == 302
     cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())

@@ -18,7 +18,7 @@ from schemathesis.config import SchemathesisConfig
 from competition.judging.openapi import document
 
 from ..access import make_role_users
-from ..conftest import app_on_copy
+from ..fixtures.databases import app_on_copy
 
 # A bounded, reproducible run: a few seconds per operation (COMPETITION_FUZZ_EXAMPLES=1000 for
 # a long one).

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from competition.auth.service import add_user
 from competition.database import write_transaction
+from competition.errors import Refused
 from competition.extensions import db
 from competition.judging import service, signoff
-from competition.judging.service import Refused
 from competition.models import Championship, Expert, ExpertRole, Mark, MarkRevision, Skill, User
 
 from .panel import key, make_panel

@@ -7,12 +7,13 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from competition import signals
 from competition.auth.access import Forbidden
 from competition.auth.service import add_user
 from competition.database import write_transaction
+from competition.errors import Refused
 from competition.extensions import db
-from competition.judging import live, service, signoff
-from competition.judging.service import Refused
+from competition.judging import service, signoff
 from competition.models import (
     Aspect,
     AuditEntry,
@@ -45,11 +46,16 @@ def ctx(demo_app):
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list:
-    """The `lock` events handed to the live screens."""
+def sent() -> list:
+    """The `lock` events the write side sent after its commits (competition/signals.py)."""
     events: list = []
-    monkeypatch.setattr(live, "lock_changed", lambda skill, payload: events.append(payload))
-    return events
+
+    def heard(_skill_id, payload):
+        events.append(payload)
+
+    signals.lock_changed.connect(heard)
+    yield events
+    signals.lock_changed.disconnect(heard)
 
 
 def skill(code: str = "10") -> Skill:
@@ -330,11 +336,15 @@ def test_a_measurement_history_shows_decimal_marks(panel, ctx):
     assert entries[0].judge is None
 
 
-def test_a_failed_broadcast_does_not_undo_the_sign_off(panel, ctx, monkeypatch):
-    def broken(skill, payload):
+def test_a_failed_broadcast_does_not_undo_the_sign_off(panel, ctx, sent):
+    def broken(_skill_id, payload):
         raise ConnectionError("message queue unreachable")
 
-    monkeypatch.setattr(live, "lock_changed", broken)
-    sub = sub_of(panel.j_aspect)
-    signoff.sign_off(panel.user(CHIEF), skill(), sub.code)
+    signals.lock_changed.connect(broken)
+    try:
+        sub = sub_of(panel.j_aspect)
+        signoff.sign_off(panel.user(CHIEF), skill(), sub.code)
+    finally:
+        signals.lock_changed.disconnect(broken)
     assert signoff.is_locked(sub.id)
+    assert sent and sent[-1]["locked"] is True  # the other listeners still heard of it

@@ -15,10 +15,10 @@ import requests
 from competition import progress
 from competition.database import in_write_transaction
 from competition.extensions import socketio
-from tests.access import client_as, make_role_users
+from tests.access import client_as
+from tests.helpers import csrf
 
-from ..conftest import E2E_PASSWORD, add_organizer
-from .test_imports_people import csrf
+from ..fixtures.browser import E2E_PASSWORD, add_organizer
 
 WS = "vko-ws-2026"
 ORGANIZATIONS = ["VKPTK", "UKSTK", "UKKSP", "RATK", "ZCPO", "ZMK", "SPK", "VKTU"]
@@ -44,11 +44,6 @@ def task_of(html: str, form_id: str) -> str:
 
 def token_of(html: str) -> str:
     return re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
-
-
-@pytest.fixture
-def users(demo_app):
-    return make_role_users(demo_app)
 
 
 @pytest.fixture
@@ -94,10 +89,9 @@ def assert_counts_up(received: list[dict], label: str, total: int) -> None:
     assert any(0 < value < total for value in done), done  # seen on its way, not only the end
 
 
-def test_an_organizer_watches_the_preview_and_the_import_count_up(demo_app, users,
+def test_an_organizer_watches_the_preview_and_the_import_count_up(demo_app, organizer,
                                                                  fast_progress):
-    client = client_as(demo_app, "organizer", users)
-    client.get("/lang/en")
+    client = organizer
     sio = socketio.test_client(demo_app, flask_test_client=client)
     assert sio.is_connected()
 
@@ -123,8 +117,8 @@ def test_an_organizer_watches_the_preview_and_the_import_count_up(demo_app, user
     sio.disconnect()
 
 
-def test_without_a_task_the_import_works_and_sends_nothing(demo_app, users):
-    client = client_as(demo_app, "organizer", users)
+def test_without_a_task_the_import_works_and_sends_nothing(demo_app, role_users):
+    client = client_as(demo_app, "organizer", role_users)
     sio = socketio.test_client(demo_app, flask_test_client=client)
     page = client.get("/manage/import").get_data(as_text=True)
     response = client.post("/manage/import/preview", content_type="multipart/form-data", data={
@@ -135,19 +129,20 @@ def test_without_a_task_the_import_works_and_sends_nothing(demo_app, users):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "competitor", "expert", "chief"])
-def test_only_staff_may_watch(demo_app, users, role):
-    organizer = client_as(demo_app, "organizer", users)
+def test_only_staff_may_watch(demo_app, role_users, role):
+    organizer = client_as(demo_app, "organizer", role_users)
     task = task_of(organizer.get("/manage/import").get_data(as_text=True), "import-form")
-    other = client_as(demo_app, role, users)
+    other = client_as(demo_app, role, role_users)
     sio = socketio.test_client(demo_app, flask_test_client=other)
     assert sio.emit("progress:watch", {"task": task}, callback=True) == {
         "ok": False, "error": "forbidden"}
 
 
-def test_staff_may_watch_only_their_own_tasks(demo_app, users):
-    organizer = client_as(demo_app, "organizer", users)
+def test_staff_may_watch_only_their_own_tasks(demo_app, role_users):
+    organizer = client_as(demo_app, "organizer", role_users)
     task = task_of(organizer.get("/manage/import").get_data(as_text=True), "import-form")
-    admin = socketio.test_client(demo_app, flask_test_client=client_as(demo_app, "admin", users))
+    admin = socketio.test_client(demo_app,
+                                 flask_test_client=client_as(demo_app, "admin", role_users))
     nonce, _dot, signature = task.partition(".")
     for wrong in (task, f"{nonce}.{signature[::-1]}", "", "task:x", None, 42):
         assert admin.emit("progress:watch", {"task": wrong}, callback=True) == {

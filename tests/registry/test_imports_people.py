@@ -24,7 +24,8 @@ from competition.models import (
     Organization,
     Skill,
 )
-from tests.access import client_as, make_role_users
+from tests.access import client_as
+from tests.helpers import csrf
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 _spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
@@ -32,21 +33,6 @@ make_samples = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_samples)
 
 WS = "vko-ws-2026"
-
-
-@pytest.fixture
-def organizer(demo_app):
-    ids = make_role_users(demo_app)
-    client = client_as(demo_app, "organizer", ids)
-    client.get("/lang/en")  # the assertions read the English page
-    client.ids = ids
-    return client
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def upload(client, kind: str, filename: str, data: bytes, skill: str | None = None,

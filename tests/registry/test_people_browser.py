@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.access import make_role_users
-from tests.conftest import make_app
+from tests.fixtures.databases import make_app
 
 pytestmark = pytest.mark.browser
 

@@ -16,20 +16,11 @@ from competition.registry.people.service import (
     natural_key,
     parse_workstations,
 )
-from tests.access import client_as, make_role_users
+from tests.access import client_as
+from tests.helpers import EN, submit
 from tests.marking import enter_marks
 
-from .test_people_pages import EN, submit, text
-
-
-@pytest.fixture
-def users(demo_app):
-    return make_role_users(demo_app)
-
-
-@pytest.fixture
-def organizer(demo_app, users):
-    return client_as(demo_app, "organizer", users)
+from .test_people_pages import text
 
 
 def skill_10(demo_app) -> int:
@@ -163,13 +154,13 @@ def test_compatriots_of_the_demo_welding_skill(organizer, demo_app):
                                ("E04", "104"), ("E05", "106"), ("E26", "108")]
 
 
-def test_chief_sees_only_their_own_skill(demo_app, users):
-    chief = client_as(demo_app, "chief", users)  # the chief expert of skill 10
+def test_chief_sees_only_their_own_skill(demo_app, role_users):
+    chief = client_as(demo_app, "chief", role_users)  # the chief expert of skill 10
     own = chief.get(f"/manage/skills/{skill_10(demo_app)}/compatriots", headers=EN)
     assert own.status_code == 200 and len(pairs(own)) == 6
     with demo_app.app_context():
         other = db.session.execute(sa.select(Skill.id).where(Skill.code == "18")).scalar_one()
     response = chief.get(f"/manage/skills/{other}/compatriots", headers=EN)
     assert response.status_code == 403
-    expert = client_as(demo_app, "expert", users)
+    expert = client_as(demo_app, "expert", role_users)
     assert expert.get(f"/manage/skills/{skill_10(demo_app)}/compatriots").status_code == 403

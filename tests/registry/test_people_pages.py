@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from competition.extensions import db
@@ -17,29 +16,8 @@ from competition.models import (
     Organization,
     Skill,
 )
-from tests.access import client_as, make_role_users
+from tests.helpers import EN, submit
 from tests.marking import enter_marks
-
-EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def organizer(demo_app):
-    ids = make_role_users(demo_app)
-    return client_as(demo_app, "organizer", ids)
-
-
-def csrf(client, url: str) -> str:
-    page = client.get(url, headers=EN)
-    assert page.status_code == 200, page.status_code
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                     page.get_data(as_text=True)).group(1)
-
-
-def submit(client, url: str, data: dict, form_url: str | None = None):
-    """Fetch the form page, post the form back with its CSRF token."""
-    token = csrf(client, form_url or url)
-    return client.post(url, data={"csrf_token": token, **data}, headers=EN)
 
 
 def text(response) -> str:

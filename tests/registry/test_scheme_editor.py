@@ -13,36 +13,15 @@ import sqlalchemy as sa
 
 from competition.extensions import db
 from competition.models import Aspect, AuditEntry, Criterion, Skill, SubCriterion
-
-from ..access import client_as, make_role_users
-
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def login_organizer(demo_app):
-    """An organizer's client, reading the pages in English (the messages tested here)."""
-    ids = make_role_users(demo_app)
-    with demo_app.app_context():
-        client = client_as(demo_app, "organizer", ids)
-        client.get("/lang/en")
-        yield client
+from tests.helpers import submit
 
 
 @pytest.fixture
-def organizer(demo_app):
-    yield from login_organizer(demo_app)
-
-
-def token(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    match = CSRF.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def post(client, url: str, data: dict, form_url: str | None = None):
-    return client.post(url, data={"csrf_token": token(client, form_url or url), **data})
+def organizer(organizer, demo_app):
+    """The organizer's client (tests/fixtures/accounts.py) with the demo app's context pushed:
+    the tests read the scheme through db.session, and the client's requests share it."""
+    with demo_app.app_context():
+        yield organizer
 
 
 def text(response) -> str:
@@ -114,8 +93,8 @@ def test_index_lists_every_skill_with_its_total(organizer):
 
 def test_a_total_other_than_100_is_warned_on_the_editor_and_the_index(organizer):
     a11 = aspect("A1.1")
-    response = post(organizer, f"{editor_url()}/maxima", {f"max-{a11.id}": "2.00"},
-                    form_url=editor_url())
+    response = submit(organizer, f"{editor_url()}/maxima", {f"max-{a11.id}": "2.00"},
+                      form_url=editor_url())
     assert response.status_code == 302
     page = text(organizer.get(editor_url()))
     assert "The scheme total is 100.50, not 100.00." in page
@@ -153,8 +132,8 @@ def test_create_a_criterion_a_sub_criterion_and_an_aspect(organizer):
     welding = skill("10")
     before = len(welding.criteria)
     url = f"{editor_url()}/criteria/new"
-    response = post(organizer, url, {"code": "Z", "name_ru": "Новый критерий", "name_kk": "",
-                                     "name_en": "New criterion"})
+    response = submit(organizer, url, {"code": "Z", "name_ru": "Новый критерий", "name_kk": "",
+                                       "name_en": "New criterion"})
     assert response.status_code == 302
     criterion = db.session.execute(sa.select(Criterion).where(
         Criterion.skill_id == welding.id, Criterion.code == "Z")).scalar_one()
@@ -162,14 +141,14 @@ def test_create_a_criterion_a_sub_criterion_and_an_aspect(organizer):
     assert criterion.name_en == "New criterion"
 
     url = f"{editor_url()}/criteria/{criterion.id}/sub-criteria/new"
-    response = post(organizer, url, {"code": "Z1", "name_ru": "Подкритерий", "day": "C2"})
+    response = submit(organizer, url, {"code": "Z1", "name_ru": "Подкритерий", "day": "C2"})
     assert response.status_code == 302
     sub = db.session.execute(sa.select(SubCriterion).where(
         SubCriterion.criterion_id == criterion.id)).scalar_one()
     assert (sub.code, sub.day) == ("Z1", "C2")
 
     url = f"{editor_url()}/sub-criteria/{sub.id}/aspects/new"
-    response = post(organizer, url, aspect_form(sub_criterion_id=sub.id, values="0; 0,5; 2"))
+    response = submit(organizer, url, aspect_form(sub_criterion_id=sub.id, values="0; 0,5; 2"))
     assert response.status_code == 302, text(response)
     created = aspect("Z1.1")
     assert created.sub_criterion_id == sub.id
@@ -177,7 +156,7 @@ def test_create_a_criterion_a_sub_criterion_and_an_aspect(organizer):
     assert created.allowed_values == ["0", "0.5", "2"]
     assert created.descriptors is None
 
-    response = post(organizer, url, aspect_form(
+    response = submit(organizer, url, aspect_form(
         sub_criterion_id=sub.id, code="Z1.2", type="J", max="1.50", values="0; 1",
         **judgement_descriptors()))
     assert response.status_code == 302, text(response)
@@ -204,12 +183,12 @@ def test_a_sub_criterion_code_may_repeat_in_another_criterion_but_not_in_its_own
     welding = skill("10")
     first, second = welding.criteria[0], welding.criteria[1]
     taken = first.sub_criteria[0].code
-    response = post(organizer, f"{editor_url()}/criteria/{first.id}/sub-criteria/new",
-                    {"code": taken, "name_ru": "Повтор", "day": "C1"})
+    response = submit(organizer, f"{editor_url()}/criteria/{first.id}/sub-criteria/new",
+                      {"code": taken, "name_ru": "Повтор", "day": "C1"})
     assert response.status_code == 422
     assert f"This criterion already has a sub-criterion {taken}" in text(response)
-    response = post(organizer, f"{editor_url()}/criteria/{second.id}/sub-criteria/new",
-                    {"code": taken, "name_ru": "Можно", "day": "C1"})
+    response = submit(organizer, f"{editor_url()}/criteria/{second.id}/sub-criteria/new",
+                      {"code": taken, "name_ru": "Можно", "day": "C1"})
     assert response.status_code == 302
 
 
@@ -221,8 +200,8 @@ def test_edit_a_criterion_and_a_sub_criterion(organizer):
     url = f"{editor_url()}/criteria/{criterion.id}"
     page = text(organizer.get(url))
     assert f'value="{criterion.name_ru}"' in page  # the form comes filled in
-    response = post(organizer, url, {"code": criterion.code, "name_ru": "Новое имя",
-                                     "name_kk": criterion.name_kk, "name_en": criterion.name_en})
+    response = submit(organizer, url, {"code": criterion.code, "name_ru": "Новое имя",
+                                       "name_kk": criterion.name_kk, "name_en": criterion.name_en})
     assert response.status_code == 302
     assert skill("10").criteria[0].name_ru == "Новое имя"
     entry = audit_entries("criterion", "update")[-1]
@@ -232,7 +211,7 @@ def test_edit_a_criterion_and_a_sub_criterion(organizer):
 
     sub = skill("10").criteria[0].sub_criteria[0]
     url = f"{editor_url()}/sub-criteria/{sub.id}"
-    response = post(organizer, url, {"code": sub.code, "name_ru": sub.name_ru, "day": "С3"})
+    response = submit(organizer, url, {"code": sub.code, "name_ru": sub.name_ru, "day": "С3"})
     assert response.status_code == 302  # a Cyrillic "С3" is the day C3
     assert db.session.get(SubCriterion, sub.id).day == "C3"
     assert audit_entries("sub_criterion", "update")[-1].changes["day"][1] == "C3"
@@ -251,7 +230,7 @@ def test_edit_an_aspect_form_comes_filled_and_saves_with_an_audit_diff(organizer
     for score, texts in enumerate(a23.descriptors):
         for locale in ("ru", "kk", "en"):
             data[f"descriptor_{score}_{locale}"] = texts[locale]
-    response = post(organizer, url, data)
+    response = submit(organizer, url, data)
     assert response.status_code == 302, text(response)
     assert aspect("A2.3").description_en == "Renamed"
     entry = audit_entries("aspect", "update")[-1]
@@ -263,7 +242,7 @@ def test_an_aspect_can_move_to_another_sub_criterion(organizer):
     target = skill("10").criteria[1].sub_criteria[0]
     data = aspect_form(sub_criterion_id=target.id, code="A1.1", type="M", max="1.50",
                        values="0; 0.75; 1.50", description_ru=a11.description_ru)
-    response = post(organizer, f"{editor_url()}/aspects/{a11.id}", data)
+    response = submit(organizer, f"{editor_url()}/aspects/{a11.id}", data)
     assert response.status_code == 302, text(response)
     moved = aspect("A1.1")
     assert moved.sub_criterion_id == target.id
@@ -284,7 +263,7 @@ def test_delete_asks_first_then_deletes_and_records_it(organizer, level):
     page = text(organizer.get(url))
     assert "Delete" in page and code in page
     assert '<button type="submit" class="button danger">Delete</button>' in page
-    response = post(organizer, url, {})
+    response = submit(organizer, url, {})
     assert response.status_code == 302
     model = {"aspects": Aspect, "sub-criteria": SubCriterion, "criteria": Criterion}[level]
     db.session.expire_all()
@@ -307,7 +286,7 @@ def test_move_aspects_up_and_down_with_buttons(organizer):
     sub_id = a12.sub_criterion_id
     assert codes_in(sub_id) == ["A1.1", "A1.2", "A1.3"]
     url = f"{editor_url()}/aspects/{a12.id}/move"
-    response = post(organizer, url, {"direction": "up"}, form_url=editor_url())
+    response = submit(organizer, url, {"direction": "up"}, form_url=editor_url())
     assert response.status_code == 302
     # back on the editor, at the moved aspect, with the pressed button to focus
     assert response.headers["Location"].endswith(
@@ -315,12 +294,12 @@ def test_move_aspects_up_and_down_with_buttons(organizer):
     assert codes_in(sub_id) == ["A1.2", "A1.1", "A1.3"]
     assert "A1.2 moved up." in text(organizer.get(response.headers["Location"]))
 
-    response = post(organizer, url, {"direction": "up"}, form_url=editor_url())
+    response = submit(organizer, url, {"direction": "up"}, form_url=editor_url())
     assert codes_in(sub_id) == ["A1.2", "A1.1", "A1.3"]  # already first: nothing changes
     assert "A1.2 is already first." in text(organizer.get(response.headers["Location"]))
 
-    post(organizer, url, {"direction": "down"}, form_url=editor_url())
-    post(organizer, url, {"direction": "down"}, form_url=editor_url())
+    submit(organizer, url, {"direction": "down"}, form_url=editor_url())
+    submit(organizer, url, {"direction": "down"}, form_url=editor_url())
     assert codes_in(sub_id) == ["A1.1", "A1.3", "A1.2"]
     moves = audit_entries("aspect", "move")
     assert len(moves) == 3  # the refused move left no entry
@@ -330,13 +309,13 @@ def test_move_aspects_up_and_down_with_buttons(organizer):
 def test_move_criteria_and_sub_criteria(organizer):
     welding = skill("10")
     first, second = welding.criteria[0].code, welding.criteria[1].code
-    post(organizer, f"{editor_url()}/criteria/{welding.criteria[1].id}/move",
-         {"direction": "up"}, form_url=editor_url())
+    submit(organizer, f"{editor_url()}/criteria/{welding.criteria[1].id}/move",
+           {"direction": "up"}, form_url=editor_url())
     assert [c.code for c in skill("10").criteria][:2] == [second, first]
     criterion = skill("10").criteria[0]
     subs = [s.code for s in criterion.sub_criteria]
-    post(organizer, f"{editor_url()}/sub-criteria/{criterion.sub_criteria[0].id}/move",
-         {"direction": "down"}, form_url=editor_url())
+    submit(organizer, f"{editor_url()}/sub-criteria/{criterion.sub_criteria[0].id}/move",
+           {"direction": "down"}, form_url=editor_url())
     assert [s.code for s in skill("10").criteria[0].sub_criteria][:2] == [subs[1], subs[0]]
 
 
@@ -344,7 +323,7 @@ def test_a_move_needs_a_direction_and_a_csrf_token(organizer):
     a12 = aspect("A1.2")
     url = f"{editor_url()}/aspects/{a12.id}/move"
     assert organizer.post(url, data={"direction": "up"}).status_code == 400  # no token
-    assert post(organizer, url, {"direction": "sideways"}, form_url=editor_url()).status_code \
+    assert submit(organizer, url, {"direction": "sideways"}, form_url=editor_url()).status_code \
         == 400
     assert codes_in(a12.sub_criterion_id) == ["A1.1", "A1.2", "A1.3"]
 
@@ -353,8 +332,8 @@ def test_a_move_needs_a_direction_and_a_csrf_token(organizer):
 
 def test_save_maxima_from_the_table(organizer):
     a12, a13 = aspect("A1.2"), aspect("A1.3")
-    response = post(organizer, f"{editor_url()}/maxima",
-                    {f"max-{a12.id}": "1,25", f"max-{a13.id}": "0.75"}, form_url=editor_url())
+    response = submit(organizer, f"{editor_url()}/maxima",
+                      {f"max-{a12.id}": "1,25", f"max-{a13.id}": "0.75"}, form_url=editor_url())
     assert response.status_code == 302
     assert (aspect("A1.2").max, aspect("A1.3").max) == (Decimal("1.25"), Decimal("0.75"))
     page = text(organizer.get(editor_url()))
@@ -366,8 +345,8 @@ def test_save_maxima_from_the_table(organizer):
 
 def test_a_bad_maximum_in_the_table_saves_nothing_and_says_why(organizer):
     a11, a12 = aspect("A1.1"), aspect("A1.2")
-    response = post(organizer, f"{editor_url()}/maxima",
-                    {f"max-{a12.id}": "1.5", f"max-{a11.id}": "1.00"}, form_url=editor_url())
+    response = submit(organizer, f"{editor_url()}/maxima",
+                      {f"max-{a12.id}": "1.5", f"max-{a11.id}": "1.00"}, form_url=editor_url())
     # A1.1 lists 1.50 among its allowed marks: its maximum cannot go below
     assert response.status_code == 409
     page = text(response)
@@ -377,7 +356,7 @@ def test_a_bad_maximum_in_the_table_saves_nothing_and_says_why(organizer):
     assert 'value="1.5"' in page  # what was typed stays in the table
     assert aspect("A1.2").max == Decimal("1.00")  # all or nothing
 
-    response = post(organizer, f"{editor_url()}/maxima", {f"max-{a12.id}": "abc"},
-                    form_url=editor_url())
+    response = submit(organizer, f"{editor_url()}/maxima", {f"max-{a12.id}": "abc"},
+                      form_url=editor_url())
     assert response.status_code == 422
     assert "abc is not a number" in text(response)

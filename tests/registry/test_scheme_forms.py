@@ -12,22 +12,24 @@ import sqlalchemy as sa
 from competition.extensions import db
 from competition.models import Aspect, Criterion, SubCriterion
 from competition.registry.scheme import service
+from tests.helpers import submit
 
 from .test_scheme_editor import (
     aspect,
     aspect_form,
     editor_url,
     judgement_descriptors,
-    login_organizer,
-    post,
     skill,
     text,
 )
 
 
 @pytest.fixture
-def organizer(demo_app):
-    yield from login_organizer(demo_app)
+def organizer(organizer, demo_app):
+    """The organizer's client (tests/fixtures/accounts.py) with the demo app's context pushed:
+    the tests read the scheme through db.session, and the client's requests share it."""
+    with demo_app.app_context():
+        yield organizer
 
 
 def new_aspect_url() -> tuple[str, int]:
@@ -74,7 +76,7 @@ def test_a_bad_aspect_is_refused_with_the_reason_at_its_field(organizer, values,
                                                               message):
     url, sub_id = new_aspect_url()
     before = aspect_count()
-    response = post(organizer, url, aspect_form(sub_criterion_id=sub_id, **values))
+    response = submit(organizer, url, aspect_form(sub_criterion_id=sub_id, **values))
     assert response.status_code == 422
     page = text(response)
     if field == "type":
@@ -86,8 +88,8 @@ def test_a_bad_aspect_is_refused_with_the_reason_at_its_field(organizer, values,
 
 def test_decimal_commas_and_extra_zeros_are_read_exactly(organizer):
     url, sub_id = new_aspect_url()
-    response = post(organizer, url, aspect_form(sub_criterion_id=sub_id, max="2,500",
-                                                values="0; 0,75 ;1.5;2.50"))
+    response = submit(organizer, url, aspect_form(sub_criterion_id=sub_id, max="2,500",
+                                                  values="0; 0,75 ;1.5;2.50"))
     assert response.status_code == 302, text(response)
     created = aspect("Z1.1")
     assert created.max == Decimal("2.50")
@@ -98,8 +100,8 @@ def test_a_judgement_aspect_with_four_descriptors_in_any_language_is_accepted(or
     url, sub_id = new_aspect_url()
     descriptors = {"descriptor_0_ru": "ниже", "descriptor_1_kk": "сәйкес",
                    "descriptor_2_en": "exceeds", "descriptor_3_en": "excellent"}
-    response = post(organizer, url, aspect_form(sub_criterion_id=sub_id, type="J", max="3",
-                                                **descriptors))
+    response = submit(organizer, url, aspect_form(sub_criterion_id=sub_id, type="J", max="3",
+                                                  **descriptors))
     assert response.status_code == 302, text(response)
     assert aspect("Z1.1").descriptors[1] == {"ru": "", "kk": "сәйкес", "en": ""}
 
@@ -114,7 +116,7 @@ def test_a_bad_criterion_is_refused(organizer, values, field, message):
     before = db.session.execute(sa.select(sa.func.count()).select_from(Criterion)).scalar_one()
     data = {"code": "Q", "name_ru": "", "name_kk": "", "name_en": "Quality"}
     data.update(values)
-    response = post(organizer, f"{editor_url()}/criteria/new", data)
+    response = submit(organizer, f"{editor_url()}/criteria/new", data)
     assert response.status_code == 422
     assert message in error_at(text(response), field)
     assert db.session.execute(
@@ -132,8 +134,8 @@ def test_a_bad_sub_criterion_is_refused(organizer, values, field, message):
         sa.select(sa.func.count()).select_from(SubCriterion)).scalar_one()
     data = {"code": "A9", "name_ru": "Новый", "day": "C1"}
     data.update(values)
-    response = post(organizer, f"{editor_url()}/criteria/{criterion.id}/sub-criteria/new",
-                    data)
+    response = submit(organizer, f"{editor_url()}/criteria/{criterion.id}/sub-criteria/new",
+                      data)
     assert response.status_code == 422
     assert message in error_at(text(response), field)
     assert db.session.execute(
@@ -142,8 +144,8 @@ def test_a_bad_sub_criterion_is_refused(organizer, values, field, message):
 
 def test_renaming_a_criterion_to_a_taken_code_is_refused(organizer):
     first, second = skill("10").criteria[:2]
-    response = post(organizer, f"{editor_url()}/criteria/{second.id}",
-                    {"code": first.code, "name_ru": second.name_ru})
+    response = submit(organizer, f"{editor_url()}/criteria/{second.id}",
+                      {"code": first.code, "name_ru": second.name_ru})
     assert response.status_code == 422
     assert f"already has a criterion {first.code}" in text(response)
 

@@ -26,9 +26,10 @@ from competition.registry.scheme.importer import (
     import_scheme,
     preview_scheme,
 )
+from tests.helpers import csrf
 
 from ..marking import enter_marks
-from .test_scheme_editor import CSRF, login_organizer, skill, text
+from .test_scheme_editor import skill, text
 
 DEMO_SKILLS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "skills")
                      .glob("*.json"))
@@ -299,13 +300,13 @@ def test_russian_words_in_cells_are_understood(ctx):
 
 # --- through the organizer's import page (the imports feature's flow) --------------------------
 
-def test_upload_preview_and_confirm_a_scheme_on_the_import_page(demo_app):
-    client = next(login_organizer(demo_app))
+def test_upload_preview_and_confirm_a_scheme_on_the_import_page(demo_app, organizer):
+    client = organizer
     with demo_app.app_context():
         rows = export_scheme(skill("10"))
         data = write_xlsx(COLUMNS, rows, locale="ru")
         page = client.get("/manage/import").get_data(as_text=True)
-        token = CSRF.search(page).group(1)
+        token = csrf(page)
         upload = re.search(r'<form[^>]*action="([^"]+)"[^>]*enctype="multipart/form-data"',
                            page) or re.search(
             r'<form[^>]*enctype="multipart/form-data"[^>]*action="([^"]+)"', page)
@@ -324,8 +325,8 @@ def test_upload_preview_and_confirm_a_scheme_on_the_import_page(demo_app):
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_the_editor_exports_a_file_that_re_imports_as_it_is(demo_app, fmt):
-    client = next(login_organizer(demo_app))
+def test_the_editor_exports_a_file_that_re_imports_as_it_is(demo_app, organizer, fmt):
+    client = organizer
     with demo_app.app_context():
         welding = skill("10")
         page = client.get(f"/manage/skills/{welding.id}/scheme").get_data(as_text=True)

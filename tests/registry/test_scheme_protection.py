@@ -11,22 +11,24 @@ import sqlalchemy as sa
 
 from competition.extensions import db
 from competition.models import Aspect, AuditEntry, Criterion, Mark, SubCriterion
+from tests.helpers import submit
 
 from ..marking import enter_marks
 from .test_scheme_editor import (
     aspect,
     aspect_form,
     editor_url,
-    login_organizer,
-    post,
     skill,
     text,
 )
 
 
 @pytest.fixture
-def organizer(demo_app):
-    yield from login_organizer(demo_app)
+def organizer(organizer, demo_app):
+    """The organizer's client (tests/fixtures/accounts.py) with the demo app's context pushed:
+    the tests read the scheme through db.session, and the client's requests share it."""
+    with demo_app.app_context():
+        yield organizer
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def form_of(item: Aspect, **changes) -> dict:
 
 
 def edit(client, item: Aspect, **changes):
-    return post(client, f"{editor_url()}/aspects/{item.id}", form_of(item, **changes))
+    return submit(client, f"{editor_url()}/aspects/{item.id}", form_of(item, **changes))
 
 
 def snapshot(item_id: int) -> tuple:
@@ -98,7 +100,7 @@ def test_a_part_with_marks_cannot_be_deleted_and_the_page_says_why(marked, level
     assert "marks have been entered for it" in page
     assert 'class="button danger"' not in page  # no delete button to press
 
-    response = post(marked, url, {}, form_url=editor_url())  # pressed anyway (an old page)
+    response = submit(marked, url, {}, form_url=editor_url())  # pressed anyway (an old page)
     assert response.status_code == 409
     assert f"{label} {code} cannot be deleted:" in text(response)
     db.session.expire_all()
@@ -109,11 +111,11 @@ def test_a_part_with_marks_cannot_be_deleted_and_the_page_says_why(marked, level
 
 def test_an_aspect_without_marks_can_still_be_deleted_in_a_marked_skill(marked):
     sub = aspect("A1.1").sub_criterion
-    response = post(marked, f"{editor_url()}/sub-criteria/{sub.id}/aspects/new",
-                    aspect_form(sub_criterion_id=sub.id, code="A1.9"))
+    response = submit(marked, f"{editor_url()}/sub-criteria/{sub.id}/aspects/new",
+                      aspect_form(sub_criterion_id=sub.id, code="A1.9"))
     assert response.status_code == 302
     new = aspect("A1.9")
-    response = post(marked, f"{editor_url()}/aspects/{new.id}/delete", {})
+    response = submit(marked, f"{editor_url()}/aspects/{new.id}/delete", {})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Aspect, new.id) is None
@@ -205,11 +207,11 @@ def test_harmless_edits_stay_allowed_once_marks_exist(marked):
     assert aspect("A1.1").max == Decimal("2.00")
 
     criterion = skill("10").criteria[0]
-    response = post(marked, f"{editor_url()}/criteria/{criterion.id}",
-                    {"code": criterion.code, "name_ru": "Переименован"})
+    response = submit(marked, f"{editor_url()}/criteria/{criterion.id}",
+                      {"code": criterion.code, "name_ru": "Переименован"})
     assert response.status_code == 302
-    response = post(marked, f"{editor_url()}/aspects/{aspect('A1.2').id}/move",
-                    {"direction": "up"}, form_url=editor_url())
+    response = submit(marked, f"{editor_url()}/aspects/{aspect('A1.2').id}/move",
+                      {"direction": "up"}, form_url=editor_url())
     assert response.status_code == 302
     assert [a.code for a in aspect("A1.2").sub_criterion.aspects][0] == "A1.2"
 
@@ -218,9 +220,9 @@ def test_the_table_of_maxima_refuses_a_maximum_below_a_mark(marked):
     item = measurement(listed=False, having="max")
     a23 = aspect("A2.3")
     top = item.max.quantize(Decimal("0.01"))
-    response = post(marked, f"{editor_url()}/maxima",
-                    {f"max-{item.id}": str(top - Decimal("0.5")), f"max-{a23.id}": "2.50"},
-                    form_url=editor_url())
+    response = submit(marked, f"{editor_url()}/maxima",
+                      {f"max-{item.id}": str(top - Decimal("0.5")), f"max-{a23.id}": "2.50"},
+                      form_url=editor_url())
     assert response.status_code == 409
     assert f"The maximum cannot be below {top}" in text(response)
     assert aspect("A2.3").max == Decimal("3.00")  # nothing saved, not even the harmless one

@@ -23,21 +23,21 @@ import pytest
 import sqlalchemy as sa
 
 from competition.auth.service import add_user
-from competition.board.standings import skill_document
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Championship, Competitor, Expert, Organization, Skill
 from competition.registry.imports.people import COMPETITORS
 from competition.registry.imports.service import Target
 from competition.registry.scheme.importer import export_scheme
-from tests.conftest import make_app
+from competition.standings import skill_document
+from tests.fixtures.databases import make_app
+from tests.helpers import csrf
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 WORLDSKILLS = json.loads((DEMO / "worldskills.json").read_text(encoding="utf-8"))
 WS = WORLDSKILLS["code"]
 LOCALES = ("ru", "kk", "en")
 LOGIN, PASSWORD = "organizer-from-scratch", "a long password for the organizer"
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"')
 PREVIEW_ROW = re.compile(r'<tr class="action-(\w+)">\s*<td class="num">(\d*)</td>\s*'
                          r'<th scope="row">([^<]*)</th>')
@@ -70,12 +70,6 @@ def demo_reference(demo_template_db, tmp_path):
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def csrf(page: str) -> str:
-    match = CSRF.search(page)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
 
 
 def submit(client, url: str, data: dict):

@@ -304,7 +304,7 @@ def check_database(championship: Championship, writes: list[Write]) -> tuple[dic
     import sqlalchemy as sa
 
     from competition.extensions import db
-    from competition.judging.service import skill_ref
+    from competition.lookup import skill_ref
     from competition.models import Aspect, Competitor, Expert, Mark, MarkRevision, Skill
 
     problems: list[str] = []

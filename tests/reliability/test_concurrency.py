@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import random
-import re
 import shutil
 import threading
 import time
@@ -30,7 +29,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from ..conftest import PG_URL, free_port, need, postgres_available
+from ..fixtures.servers import free_port
+from ..fixtures.services import PG_URL, need, postgres_available
+from ..helpers import csrf
 from .crash import Championship, Server, make_app, postgres_database, prepare
 from .judges import describe
 
@@ -54,10 +55,6 @@ class Race:
 
     def app(self):
         return make_app(self.championship.database_url, self.championship.instance)
-
-
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -87,11 +84,11 @@ def _race(url: str, instance, load: bool):
         chief.headers["Accept-Language"] = "en"
         page = chief.get(f"{server.url}/login", timeout=30).text
         answer = chief.post(f"{server.url}/login", timeout=30, allow_redirects=False, data={
-            "login": chief_login, "password": PASSWORD, "csrf_token": _csrf(page)})
+            "login": chief_login, "password": PASSWORD, "csrf_token": csrf(page)})
         assert answer.status_code == 302, answer.text[:500]
         board = chief.get(f"{server.url}/judging/{SKILL}/chief", timeout=30)
         assert board.status_code == 200
-        yield Race(server, championship, description, chief, _csrf(board.text))
+        yield Race(server, championship, description, chief, csrf(board.text))
     finally:
         if server is not None:
             server.stop()

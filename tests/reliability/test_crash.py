@@ -15,7 +15,8 @@ from dataclasses import replace
 
 import pytest
 
-from ..conftest import PG_URL, free_port, need, postgres_available
+from ..fixtures.servers import free_port
+from ..fixtures.services import PG_URL, need, postgres_available
 from .crash import (
     JUDGES,
     Server,

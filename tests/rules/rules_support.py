@@ -1,4 +1,4 @@
-"""Builders for skill files (RULES.md section 1) and helpers to evaluate them, for tests."""
+"""Builders for skill files (docs/rules.md) and helpers to evaluate them, for tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from competition.cli_evaluate import evaluate_command
+from competition.cli.evaluate import evaluate_command
 from competition.rules import evaluate, loads, parse_skill, results_to_json
 
 JUDGES = ("E1", "E2", "E3")

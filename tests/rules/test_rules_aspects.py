@@ -1,4 +1,4 @@
-"""Aspect marks and totals (RULES.md sections 2 and 3), by worked examples."""
+"""Aspect marks and totals (docs/rules.md sections 1–3), by worked examples."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading skill files, and every invalid input of RULES.md section 1 through the command:
+"""Reading skill files, and every invalid input of docs/rules.md through the command:
 exit status 2, nothing on stdout, one line on stderr naming the file and the entry."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_the_base_skill_is_valid(tmp_path):
     assert json.loads(result.stdout)["format"] == "competition.results/1"
 
 
-# --- the invalid inputs listed in RULES.md section 1 ----------------------------------------
+# --- the invalid inputs listed in docs/rules.md, "The exported file" ------------------
 
 
 def test_unknown_aspect_in_a_mark(tmp_path):

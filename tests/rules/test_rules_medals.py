@@ -1,4 +1,4 @@
-"""Groups, medals and the Medallion for Excellence (RULES.md sections 4 and 7)."""
+"""Groups, medals and the Medallion for Excellence (docs/rules.md sections 4 and 7)."""
 
 from __future__ import annotations
 

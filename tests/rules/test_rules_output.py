@@ -1,4 +1,4 @@
-"""The results document (RULES.md section 8): its exact shape, order and text of numbers."""
+"""The results document (docs/rules.md): its exact shape, order and text of numbers."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def test_the_command_runs_as_a_program(tmp_path):
     good = tmp_path / "good.json"
     good.write_text('{"format": "competition.skill/1", "skill": {"code": "1"}, "criteria": [], '
                     '"competitors": [], "marks": []}')
-    code = "from competition.cli_evaluate import evaluate_command; evaluate_command()"
+    code = "from competition.cli.evaluate import evaluate_command; evaluate_command()"
     env_python = [sys.executable, "-c", code]
     done = subprocess.run([*env_python, str(good)], capture_output=True, text=True, cwd=ROOT,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)

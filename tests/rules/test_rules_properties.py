@@ -1,5 +1,5 @@
 """Properties of the rules over generated skills (hypothesis), against a plain reference
-computed here with Fractions straight from RULES.md."""
+computed here with Fractions straight from docs/rules.md."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def _decimal_text(value: Fraction) -> str:
     return f"{whole // 1000}.{whole % 1000:03d}"
 
 
-# --- the reference: RULES.md sections 2–3 and 7, written plainly -----------------------------
+# --- the reference: docs/rules.md sections 1–3 and 7, written plainly ----------------------
 
 
 def reference(doc: dict) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""Ranking and ties (RULES.md section 6), by worked examples."""
+"""Ranking and ties (docs/rules.md section 6), by worked examples."""
 
 from __future__ import annotations
 

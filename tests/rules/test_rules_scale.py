@@ -1,4 +1,4 @@
-"""Scale scores (RULES.md section 5), by worked examples computed by hand."""
+"""Scale scores (docs/rules.md section 5), by worked examples computed by hand."""
 
 from __future__ import annotations
 

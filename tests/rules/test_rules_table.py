@@ -1,4 +1,4 @@
-"""Medal table and Best of Region (RULES.md section 8), across several skills."""
+"""Medal table and Best of Region (docs/rules.md section 8), across several skills."""
 
 from __future__ import annotations
 

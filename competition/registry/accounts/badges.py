@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from flask import render_template, url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
@@ -29,17 +28,12 @@ from ...documents.render import qr_svg, render_pdf
 from ...extensions import db
 from ...models import Championship, Expert, ExpertRole, Skill, User
 from ...models.base import utcnow
+from ...vocabulary import EXPERT_ROLE_LABELS
 from .service import AccountError
 
 BADGE_LOCALES = ("kk", "ru")  # badges are printed in both state languages
 PER_PAGE = 8  # 2 columns x 4 rows on A4
 
-EXPERT_ROLE_LABELS = {
-    "chief": _l("Chief expert"),
-    "deputy": _l("Deputy chief expert"),
-    "expert": _l("Expert"),
-    "independent": _l("Independent expert"),
-}
 
 
 @dataclass

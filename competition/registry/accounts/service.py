@@ -122,7 +122,7 @@ def valid_codes(user_ids: list[int]) -> dict[int, datetime]:
                LoginCode.revoked_at.is_(None), LoginCode.expires_at > utcnow())
         .group_by(LoginCode.user_id)
     ).all()
-    return {user_id: auth._aware(expires) for user_id, expires in rows}
+    return dict(rows)
 
 
 def get_account(user_id: int) -> User | None:

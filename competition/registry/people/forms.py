@@ -16,6 +16,7 @@ business (competition.registry.people.service), not the form's.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -53,6 +54,7 @@ from ...extensions import db
 from ...models import Organization, Skill
 from ...models.event import ABILYMPICS_CATEGORIES, CHAMPIONSHIP_KINDS, ORGANIZATION_KINDS, SCALES
 from ...models.people import COMPETITOR_STATUSES, EXPERT_ROLES
+from ...vocabulary import CATEGORY_LABELS, EXPERT_ROLE_LABELS
 
 CODE_MAX = 32
 MEMBER_SEPARATOR = re.compile(r"[;\n]")
@@ -66,13 +68,10 @@ ORGANIZATION_KIND_LABELS = {
 }
 STATUS_LABELS = {"active": _l("Active"), "guest": _l("Guest (not ranked)"),
                  "withdrawn": _l("Withdrawn")}
-ROLE_LABELS = {"chief": _l("Chief expert"), "deputy": _l("Deputy chief expert"),
-               "expert": _l("Expert"), "independent": _l("Independent expert")}
+ROLE_LABELS = EXPERT_ROLE_LABELS
 KIND_LABELS = {"worldskills": _l("WorldSkills"), "abilympics": _l("Abilympics")}
 SCALE_LABELS = {"raw": _l("Raw marks (0–100)"), "ws500": _l("WorldSkills scale, 500 centre"),
                 "ws700": _l("WorldSkills scale, 700 centre")}
-CATEGORY_LABELS = {"schoolchildren": _l("Schoolchildren"), "students": _l("Students"),
-                   "specialists": _l("Specialists")}
 
 # Words accepted for a key besides the key itself (compared case-insensitively).
 ALIASES = {
@@ -172,7 +171,8 @@ def validate_code_text(value: str | None) -> None:
 
 # C0/C1 control characters and DEL: invisible, in no one's name, and refused downstream (NUL by
 # PostgreSQL, all of them by the XML of .xlsx exports). Tab and line breaks are whitespace the
-# fields strip or team lists split on. Bidi marks, zero-width joiners and emoji are kept as typed.
+# fields strip or team lists split on. Zero-width joiners and emoji are kept as typed; bidi
+# controls: below.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -184,12 +184,44 @@ def no_control_characters(_form, field) -> None:
                                 "and punctuation.", char=f"U+{ord(found.group()):04X}"))
 
 
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible, they
+# reorder the text after them on a page, a PDF or a spreadsheet, so a name could read as another
+# ("Trojan Source"). No Kazakh, Russian or English name needs them. The marks that only hint a
+# direction (LRM U+200E, RLM U+200F, ALM U+061C) stay allowed, like zero-width joiners and
+# combining marks: a name is stored in NFC (`nfc`), so a "й" typed as "и" + U+0306 is one letter.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_control_problem(text: str | None) -> str | None:
+    """What to tell the person who typed `text` if it holds a bidi control, else None."""
+    found = BIDI_CONTROLS.search(text or "")
+    if found is None:
+        return None
+    char = found.group()
+    return _("Remove the invisible direction control %(char)s (%(name)s), character %(position)s "
+             "of the text: it reorders the letters around it, so the name would not read as "
+             "typed.", char=f"U+{ord(char):04X}", name=unicodedata.name(char),
+             position=found.start() + 1)
+
+
+def no_bidi_controls(_form, field) -> None:
+    problem = bidi_control_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+def nfc(value):
+    """A name in Unicode's composed form (NFC): the same letters typed either way compare, sort
+    and search alike."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def name_fields(label_ru, label_kk, label_en):
     length = Length(max=500, message=_l("At most %(max)d characters.", max=500))
-    checks = [length, no_control_characters]
-    return (StringField(label_ru, validators=checks, filters=[strip]),
-            StringField(label_kk, validators=checks, filters=[strip]),
-            StringField(label_en, validators=checks, filters=[strip]))
+    checks = [length, no_control_characters, no_bidi_controls]
+    return (StringField(label_ru, validators=checks, filters=[strip, nfc]),
+            StringField(label_kk, validators=checks, filters=[strip, nfc]),
+            StringField(label_en, validators=checks, filters=[strip, nfc]))
 
 
 @contextmanager
@@ -304,12 +336,12 @@ class CompetitorForm(_Names):
     workstation = StringField(_l("Workstation"), filters=[strip],
                               validators=[Length(max=32, message=_l("At most %(max)d characters.",
                                                                     max=32))])
-    members_ru = TextAreaField(_l("Team members (Russian)"), filters=[strip],
-                               validators=[no_control_characters])
-    members_kk = TextAreaField(_l("Team members (Kazakh)"), filters=[strip],
-                               validators=[no_control_characters])
-    members_en = TextAreaField(_l("Team members (English)"), filters=[strip],
-                               validators=[no_control_characters])
+    members_ru = TextAreaField(_l("Team members (Russian)"), filters=[strip, nfc],
+                               validators=[no_control_characters, no_bidi_controls])
+    members_kk = TextAreaField(_l("Team members (Kazakh)"), filters=[strip, nfc],
+                               validators=[no_control_characters, no_bidi_controls])
+    members_en = TextAreaField(_l("Team members (English)"), filters=[strip, nfc],
+                               validators=[no_control_characters, no_bidi_controls])
 
     def __init__(self, *args, skill: Skill | None = None, **kwargs):
         self.skill = skill
@@ -446,7 +478,7 @@ class ExpertRoleRowForm(_ExpertFields):
 # --- championship and skills --------------------------------------------------------------------
 
 class ChampionshipForm(_Names):
-    """Championship settings and its scoring policy (RULES.md sections 1 and 5)."""
+    """Championship settings and its scoring policy (docs/rules.md sections 1, 5 and 7)."""
 
     code = code_field(_l("Code"))
     name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),

@@ -20,7 +20,7 @@ from .service import SCORES
 
 LANGUAGE_LABELS = {"ru": _l("Russian"), "kk": _l("Kazakh"), "en": _l("English")}
 TYPE_LABELS = {"M": _l("Measurement (M)"), "J": _l("Judgement (J)")}
-# What each judgement score means (RULES.md section 2): shown beside the descriptor fields.
+# What each judgement score means (docs/rules.md section 1): shown beside the descriptor fields.
 SCORE_LABELS = {
     0: _l("Score 0: below the industry standard"),
     1: _l("Score 1: meets the industry standard"),

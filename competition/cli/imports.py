@@ -7,30 +7,13 @@ without writing anything.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-PROGRESS_FROM = 300  # rows: below this a progress bar is only noise
-
-
-class _Failed(click.ClickException):
-    """The report is already printed; one summary line on stderr, exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
-def _progress(items: Iterable, label: str) -> Iterator:
-    items = list(items)
-    if len(items) < PROGRESS_FROM:
-        yield from items
-        return
-    with click.progressbar(items, label=label, file=sys.stderr) as bar:
-        yield from bar
+from . import progress
+from .errors import CommandError, InputError
 
 
 @click.group("import")
@@ -66,8 +49,7 @@ def _make_command(kind: str, help_text: str, needs: str):
 
 def _run(kind: str, path: Path, skill_code: str | None, championship_code: str | None,
          dry_run: bool) -> None:
-    from ...cli import CommandError
-    from . import service
+    from ..registry.imports import service
 
     if kind not in service.importers():
         raise CommandError(f"the {kind} import is not available in this version")
@@ -80,17 +62,20 @@ def _run(kind: str, path: Path, skill_code: str | None, championship_code: str |
     where = f" → {target.describe()}" if target.describe() else ""
     try:
         if dry_run:
-            report = service.preview(importer, target, path.name, data, progress=_progress)
+            report = service.preview(importer, target, path.name, data,
+                                     progress=progress.import_rows)
             if report.errors:
                 raise service.ImportFailed(report)
         else:
-            report = service.run_import(importer, target, path.name, data, progress=_progress)
+            report = service.run_import(importer, target, path.name, data,
+                                        progress=progress.import_rows)
     except service.ImportFailed as failed:
         errors = failed.report.errors
         for error in errors:
             click.echo(error.as_line())
         noun = "error" if len(errors) == 1 else "errors"
-        raise _Failed(f"{len(errors)} {noun} in {path.name}; nothing was imported") from None
+        # The report is printed above (stdout); the summary names the file as it is.
+        raise InputError(f"{len(errors)} {noun} in {path.name}; nothing was imported") from None
     counts = report.counts()
     verb = ("would create {create}, update {update}, leave {unchanged} unchanged "
             "(dry run: nothing written)" if dry_run else

@@ -1,6 +1,6 @@
 """`competition evaluate FILE [FILE ...]`: recompute results from exported skill files.
 
-Pure: files in, one JSON document out (RULES.md section 8), no database. On invalid input it
+Pure: files in, one JSON document out (docs/rules.md), no database. On invalid input it
 prints one line, `error: FILE: where: what`, on stderr and exits with status 2, having printed
 nothing on stdout.
 """
@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from competition.rules import (
+from ..rules import (
     RulesInputError,
     SkillInput,
     championship_results,
@@ -21,6 +21,7 @@ from competition.rules import (
     parse_skill,
     results_to_json,
 )
+from .errors import InputError
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 1
@@ -51,10 +52,10 @@ def evaluate_command(files: tuple[str, ...]) -> None:
         document = results_to_json(championship_results(evaluated))
         text = json.dumps(document, indent=2, ensure_ascii=False)
     except _Refused as refused:
-        _fail(str(refused), EXIT_INVALID)
+        raise InputError(str(refused), exit_code=EXIT_INVALID) from None
     except Exception as error:  # a bug, not the input: still one line, never a traceback
-        _fail(f"internal error ({type(error).__name__}: {error}); please report it",
-              EXIT_INTERNAL)
+        raise InputError(f"internal error ({type(error).__name__}: {error}); please report it",
+                         exit_code=EXIT_INTERNAL) from None
     # UTF-8 whatever the locale: the document is data, not a message for the terminal
     out = getattr(sys.stdout, "buffer", None)
     if out is None:
@@ -92,7 +93,3 @@ def _read(name: str) -> tuple[str, SkillInput]:
     except RulesInputError as error:
         raise _Refused(f"{shown}: {error.message}") from None
 
-
-def _fail(line: str, status: int) -> None:
-    click.echo(f"error: {line}", err=True)
-    sys.exit(status)

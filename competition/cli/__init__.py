@@ -1,0 +1,61 @@
+"""The `competition` command (docs/api.md): the root group and its commands, by group.
+
+  server     run, serve                 data       db, demo, export, backup, restore, simulate
+  documents  certificates               accounts   user, token
+  imports    import                     evaluate   evaluate
+  errors     how every command fails    progress   the one progress bar of long commands
+
+Every command fails with one line saying what is wrong and what to do, and a non-zero exit
+status; a traceback is never what a user sees (errors.py). Nothing outside this package imports
+it: the commands call the services and translate their errors, never the other way round.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..serve import patch_before_imports
+
+# `serve` runs on gevent, which must patch the standard library before anything below imports
+# socket, ssl or threading.
+patch_before_imports(sys.argv)
+
+import logging  # noqa: E402
+
+import click  # noqa: E402
+from flask.cli import ScriptInfo  # noqa: E402
+
+from .. import create_app  # noqa: E402
+from . import accounts, data, documents, errors, evaluate, imports, server  # noqa: E402
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="competition", prog_name="competition")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Live scoring for skills championships (WorldSkills and Abilympics style)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    migrations = logging.getLogger("alembic.runtime.migration")
+    migrations.setLevel(logging.INFO)
+    migrations.addFilter(lambda record: record.getMessage().startswith("Running "))
+    ctx.obj = ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False)
+
+
+for command in (
+    server.run, server.serve,
+    data.db_group, data.demo, data.export, data.backup_command, data.restore_command,
+    data.simulate,
+    documents.certificates,
+    accounts.user, accounts.token,
+    imports.import_group,
+    evaluate.evaluate_command,
+):
+    cli.add_command(command)
+del command
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script and `python -m competition`: run the command line and exit."""
+    errors.run_and_exit(cli, argv)

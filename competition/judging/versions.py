@@ -1,0 +1,61 @@
+"""The skills' versions follow what marks are checked against and what boards show: a change of a
+skill's scheme, competitors, panel or sign-offs (or of its championship's policy) bumps them, in
+the same flush, and queues the `scheme_changed` signal (competition/signals.py)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from .. import signals
+from ..models import (
+    Aspect,
+    Championship,
+    Competitor,
+    Criterion,
+    Expert,
+    ExpertRole,
+    Skill,
+)
+from ..models.marks import SignOff
+from ..models.scheme import SubCriterion
+
+
+@sa.event.listens_for(FlaskSession, "before_flush")
+def _bump_versions(session, _context, _instances) -> None:
+    """A change of a skill's scheme, competitors, panel or sign-offs (or of its championship's
+    policy) bumps the skill's scheme version, which refreshes the judging service's cache,
+    and its version, so that the live standings of every process see a gap and reload."""
+    skills: set[int] = set()
+    championships: set[int] = set()
+    experts: set[int] = set()
+    for thing in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(thing, (Aspect, Criterion, Competitor, ExpertRole)):
+            if thing.skill_id is not None:
+                skills.add(thing.skill_id)
+        elif isinstance(thing, (SubCriterion, SignOff)):
+            sub = thing if isinstance(thing, SubCriterion) else session.get(
+                SubCriterion, thing.sub_criterion_id)
+            criterion = sub.criterion if sub is not None else None
+            if criterion is not None and criterion.skill_id is not None:
+                skills.add(criterion.skill_id)
+        elif isinstance(thing, Expert) and thing.id is not None:
+            experts.add(thing.id)
+        elif isinstance(thing, Championship) and thing.id is not None \
+                and session.is_modified(thing, include_collections=False):
+            championships.add(thing.id)
+    if not (skills or championships or experts):
+        return
+    bumped = session.execute(
+        sa.update(Skill)
+        .where(sa.or_(Skill.id.in_(skills), Skill.championship_id.in_(championships),
+                      Skill.id.in_(sa.select(ExpertRole.skill_id)
+                                   .where(ExpertRole.expert_id.in_(experts)))))
+        .values(version=Skill.version + 1, scheme_version=Skill.scheme_version + 1)
+        .returning(Skill.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    if session.info.get(signals.OPEN):  # (a migration or a test may flush outside one)
+        for skill_id in bumped:
+            signals.queue(session, signals.scheme_changed, skill_id)
+

@@ -1,0 +1,69 @@
+"""Helpers the tests share: a form's CSRF token, an organizer's client, waiting on a condition.
+
+(The fixtures are in tests/fixtures/; tests/access.py logs a client in as any persona.)
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+EN = {"Accept-Language": "en"}
+
+T = TypeVar("T")
+
+# A form's hidden CSRF field, whatever the order of its attributes; the forms of a page with
+# several (`s3-rotation-csrf_token`, `new-csrf_token`) prefix its name.
+_CSRF_INPUT = re.compile(r'<input\b[^>]*\bname="(?:[\w-]+-)?csrf_token"[^>]*>')
+_VALUE = re.compile(r'\bvalue="([^"]+)"')
+
+
+def csrf(html: str) -> str:
+    """The CSRF token of the first form of the page `html` that carries one (a session's forms
+    all carry the same token)."""
+    field = _CSRF_INPUT.search(html)
+    assert field, "the page has no CSRF token"
+    value = _VALUE.search(field.group(0))
+    assert value, f"the CSRF field has no value: {field.group(0)}"
+    return value.group(1)
+
+
+def submit(client, url: str, data: dict, form_url: str | None = None):
+    """Fetch the form page (`form_url`, default `url`) in English, then post `data` back to
+    `url` with its CSRF token, as the page's form would."""
+    page = client.get(form_url or url, headers=EN)
+    assert page.status_code == 200, (form_url or url, page.status_code)
+    return client.post(url, data={"csrf_token": csrf(page.get_data(as_text=True)), **data},
+                       headers=EN)
+
+
+def organizer_client(app, ids: dict[str, int] | None = None, lang: str | None = "en"):
+    """A test client logged in as the organizer of tests/access.py's personas (`ids` as
+    make_role_users returned them, made here if not given, and kept as `client.ids`), reading
+    the pages in `lang` (None: as the browser's Accept-Language says)."""
+    from tests.access import client_as, make_role_users
+
+    ids = make_role_users(app) if ids is None else ids
+    client = client_as(app, "organizer", ids)
+    if lang:
+        client.get(f"/lang/{lang}")
+    client.ids = ids
+    return client
+
+
+def wait_until(condition: Callable[[], T], timeout: float = 10, what: str = "the condition",
+               interval: float = 0.02) -> T:
+    """Poll `condition` until it returns something true, and return that; fail after `timeout`
+    seconds, saying `what` was awaited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
