@@ -111,7 +111,7 @@ def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "competition.documents", "render",
+    command = [sys.executable, "-m", "competition.workers", "render",
                current_app.static_folder, url_for("static", filename="")]
     if has_request_context():
         command.append(request.host_url)
@@ -124,7 +124,7 @@ def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m competition.documents render STATIC_FOLDER STATIC_PATH [ORIGIN]`: HTML on
+    """`python -m competition.workers render STATIC_FOLDER STATIC_PATH [ORIGIN]`: HTML on
     stdin; the page count, a newline and the PDF on stdout."""
     import sys
 

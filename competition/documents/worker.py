@@ -1,8 +1,8 @@
 """The certificate worker: a process of its own, so WeasyPrint never holds the CPU of the
 process that serves sockets.
 
-    python -m competition.documents batch BATCH_ID [--locale ru]
-    python -m competition.documents preview CHAMPIONSHIP_ID KIND   (JSON on stdin)
+    python -m competition.workers batch BATCH_ID [--locale ru]
+    python -m competition.workers preview CHAMPIONSHIP_ID KIND   (JSON on stdin)
 
 The server starts it (`launch`) with its own database and instance folder. A batch issues the
 documents (one write transaction), prints them in chunks, keeps each person's page in the
@@ -154,7 +154,7 @@ def launch(batch: DocumentBatch, locale: str) -> None:
     app = current_app._get_current_object()
     log = (batch_folder() / f"batch-{batch.id}.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "competition.documents", "batch", str(batch.id),
+        [sys.executable, "-m", "competition.workers", "batch", str(batch.id),
          "--locale", locale],
         stdout=subprocess.PIPE, stderr=log, env=worker_env(app), close_fds=True)
     log.close()
@@ -212,7 +212,7 @@ def preview(championship_id: int, kind: str, html: str, css: str) -> bytes:
 def preview_in_worker(championship_id: int, kind: str, html: str, css: str,
                       timeout: float = 120) -> bytes:
     done = subprocess.run(
-        [sys.executable, "-m", "competition.documents", "preview", str(championship_id),
+        [sys.executable, "-m", "competition.workers", "preview", str(championship_id),
          kind], input=json.dumps({"html": html, "css": css}).encode(), capture_output=True,
         env=worker_env(current_app), timeout=timeout)
     if done.returncode != 0:
@@ -263,7 +263,7 @@ class QueueProgress:
 
 
 def main(app, argv: list[str]) -> int:
-    """The child process's work on `app` (made by competition/documents/__main__.py, the
+    """The child process's work on `app` (made by competition/workers.py, the
     process's entry point: the documents never import the app factory themselves)."""
     command, *rest = argv
     with app.test_request_context("/"):
