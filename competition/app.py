@@ -129,18 +129,12 @@ def _register_error_pages(app: Flask) -> None:
     for status in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(status, page(status))
 
-    from .auth.access import Forbidden
-
-    @app.errorhandler(Forbidden)
-    def forbidden(error: Forbidden):
-        # A service's finer access rule (e.g. a chief expert of another skill): 403 with why.
-        return render_template("errors.html", status=403, reason=str(error)), 403
-
     from .errors import DomainError
 
     @app.errorhandler(DomainError)
     def refused(error: DomainError):
-        # A refusal no view caught: JSON for the API, the error page with its reason otherwise.
+        # A refusal no view caught (a service's finer access rule, a part deleted meanwhile …):
+        # JSON for the API, the error page with its reason otherwise.
         status = error.status
         if request.path.startswith("/api/"):
             return jsonify(error=error.code, message=error.message), status

@@ -36,7 +36,11 @@ def _secret_key(instance: Path) -> str:
 
 
 class SettingError(ValueError):
-    """A setting of the environment that cannot be used; its message says which and why."""
+    """A setting of the environment that cannot be used; its message says which and why.
+
+    Not one of competition/errors.py's DomainErrors: it fails the start of a process, never a
+    request, and the models import this module (LOCALES) while errors.py sits above them in
+    the layers (pyproject.toml). The command line prints its message as it is (cli/errors.py)."""
 
 
 def _whole_number(name: str, least: int) -> int | None:

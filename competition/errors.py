@@ -1,11 +1,18 @@
 """One error hierarchy for the whole product: what the domain refuses, and why.
 
-A service raises a `DomainError` with a stable `code` (docs/api.md lists them), a message for
-people (already translated) and, where a form is concerned, the `field` it is about. One
-app-level handler (competition/app.py) turns an error nobody caught into an HTML page or a JSON
-error; a Socket.IO handler answers with `error.answer()`. The four kinds carry their HTTP status:
+A service raises a `DomainError` with a stable `code`, a message for people (already
+translated) and, where a form is concerned, the `field` it is about. The codes clients act on
+are listed in docs/api.md; the others name the refusal for views, tests and logs. One app-level
+handler (competition/app.py) turns an error nobody caught into the error page with its message,
+or a JSON error under /api/; a view that shows a refusal beside its form catches it (and puts
+`message` on `field`); a Socket.IO handler answers with `error.answer()`. The four kinds carry
+their HTTP status:
 
   NotFound (404)   Forbidden (403)   Invalid (422)   Conflict (409)
+
+A module keeps a subclass of one of them only when it carries more than a message (the rows of
+a refused file, the report of a failed import) or when its callers must tell it apart (the
+command line's backup, simulation and demo failures; a login refused by its limits, 429).
 
 `Refused` is the judging API's refusal: its status follows its code (STATUS below), because the
 live contract names the codes (`not_assigned`, `compatriot`, `locked`, …) and clients act on them.

@@ -1,9 +1,9 @@
 """Finding a skill by the reference people and clients use, and who an account is in it.
 
 A skill's reference is its code, or CHAMPIONSHIP/CODE when several championships use the code
-(docs/api.md). `find_skill` is the one reader of that reference for the web, the API and
-Socket.IO; the command line's `--skill CODE [--championship CODE]` is read by
-competition/registry/lookup.py.
+(docs/api.md). `find_skill` is the one reader of that reference: for the web, the API,
+Socket.IO and the command line (`--skill CODE [--championship CODE]`); `skill_or_404` is the
+pages' form of it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from .errors import Refused
+from .errors import NotFound, Refused
 from .extensions import db
 from .models import Championship, ExpertRole, Skill
 
@@ -35,23 +35,34 @@ def skill_ref(skill: Skill, ambiguous: set[str] | None = None) -> str:
     return skill.code
 
 
-def find_skill(ref) -> Skill:
-    """The skill named `ref` (its code, or CHAMPIONSHIP/CODE); Refused('unknown_skill')
-    saying what to write instead."""
+def find_skill(ref, championship: str | None = None) -> Skill:
+    """The skill named `ref` (its code, or CHAMPIONSHIP/CODE), in `championship` when one is
+    named apart (the command line's --championship); Refused('unknown_skill') saying what to
+    write instead."""
     if not isinstance(ref, str) or not ref.strip():
         raise Refused("unknown_skill", _("Say which skill: its code, e.g. 04."))
-    championship, _slash, code = ref.strip().rpartition("/")
+    named, _slash, code = ref.strip().rpartition("/")
+    championship = named or (championship or "").strip()
     query = sa.select(Skill).where(Skill.code == code)
     if championship:
         query = query.join(Championship).where(Championship.code == championship)
     found = db.session.execute(query).scalars().all()
     if not found:
-        raise Refused("unknown_skill", _("There is no skill %(ref)s.", ref=ref))
+        shown = f"{championship}/{code}" if championship else code
+        raise Refused("unknown_skill", _("There is no skill %(ref)s.", ref=shown))
     if len(found) > 1:
         options = ", ".join(sorted(f"{s.championship.code}/{s.code}" for s in found))
         raise Refused("unknown_skill", _("Skill code %(ref)s is used in several championships; "
                                          "use one of: %(options)s.", ref=ref, options=options))
     return found[0]
+
+
+def skill_or_404(ref) -> Skill:
+    """The skill a page is about; NotFound (the 404 page, saying why) when there is none."""
+    try:
+        return find_skill(ref)
+    except Refused as refusal:
+        raise NotFound(refusal.message, code="unknown_skill") from None
 
 
 def expert_role(user, skill_id: int) -> ExpertRole | None:

@@ -19,9 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import DocumentKind
 from .base import Named, UTCDateTime, utcnow
 
-DOCUMENT_KINDS = ("gold", "silver", "bronze", "medallion", "participation", "expert", "award")
+DOCUMENT_KINDS = DocumentKind.keys()  # competition/vocabulary.py: keys and labels
 
 
 def new_verification_code() -> str:

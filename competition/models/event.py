@@ -10,17 +10,19 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import AbilympicsCategory, ChampionshipKind, OrganizationKind, Scale, Visibility
 
 if TYPE_CHECKING:
     from .people import Competitor
     from .scheme import Criterion
 from .base import MarkValue, Named, UTCDateTime, pick_translation
 
-CHAMPIONSHIP_KINDS = ("worldskills", "abilympics")
-SCALES = ("raw", "ws500", "ws700")
-ORGANIZATION_KINDS = ("college", "enterprise", "school", "university", "other")
-VISIBILITIES = ("hidden", "progress", "live", "frozen", "published")
-ABILYMPICS_CATEGORIES = ("schoolchildren", "students", "specialists")
+# the keys each column allows (competition/vocabulary.py holds the lists and their labels)
+CHAMPIONSHIP_KINDS = ChampionshipKind.keys()
+SCALES = Scale.keys()
+ORGANIZATION_KINDS = OrganizationKind.keys()
+VISIBILITIES = Visibility.keys()
+ABILYMPICS_CATEGORIES = AbilympicsCategory.keys()
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

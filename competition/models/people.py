@@ -18,12 +18,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import CompetitorStatus, UserRole
+from ..vocabulary import ExpertRole as ExpertRoleWord
 from .base import Named, UTCDateTime, utcnow
 from .event import Organization
 
-COMPETITOR_STATUSES = ("active", "guest", "withdrawn")
-EXPERT_ROLES = ("chief", "deputy", "expert", "independent")
-USER_ROLES = ("admin", "organizer", "chief", "expert", "competitor")
+COMPETITOR_STATUSES = CompetitorStatus.keys()  # competition/vocabulary.py: keys and labels
+EXPERT_ROLES = ExpertRoleWord.keys()
+USER_ROLES = UserRole.keys()
 
 
 def new_results_code() -> str:
