@@ -1,7 +1,5 @@
 """Login, roles, API tokens."""
 
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from . import views  # noqa: E402,F401  (routes attach to bp)
+# The blueprint, and the modules whose routes attach to it (imported to register them).
+from . import views  # noqa: F401
+from .blueprint import bp  # noqa: F401

@@ -17,10 +17,6 @@ ROLES = ("anonymous", "competitor", "expert", "chief", "organizer", "admin")
 STAFF = frozenset({"organizer", "admin"})
 
 
-class Forbidden(PermissionError):
-    """The user may not do this; the message says why (shown to the user)."""
-
-
 def role_of(user) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return "anonymous"

@@ -29,11 +29,12 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..database import write_transaction
+from ..errors import DomainError
 from ..models import LoginAttempt
 from ..models.base import utcnow
 
@@ -53,10 +54,6 @@ KEEP = timedelta(hours=24)
 KEY_LENGTH = 100
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class Refusal:
     """Attempts are refused until `until`; `reason` is the kind of the limit that was reached:
@@ -70,8 +67,12 @@ class Refusal:
         return max(1, math.ceil((self.until - utcnow()).total_seconds() / 60))
 
 
-class Refused(Exception):
-    """An attempt that found no free slot; its secret must not be checked."""
+class LoginRefused(DomainError):
+    """An attempt that found no free slot (too many failed attempts): its secret must not be
+    checked, and nothing is until `refusal.until` (the login page says which lock and when)."""
+
+    status = 429
+    default_code = "too_many_attempts"
 
     def __init__(self, refusal: Refusal):
         super().__init__(f"{refusal.reason} refused until {refusal.until.isoformat()}")
@@ -129,12 +130,13 @@ def _refused_until(session, limit: Limit, key: str, now: datetime) -> datetime |
     if len(times) < limit.attempts:
         return None
     # The oldest of the last `attempts` must leave the window before the next try.
-    return _aware(times[-1]) + limit.window
+    return times[-1] + limit.window  # aware: a UTCDateTime column
 
 
 def take_slot(checks: list[tuple[Limit, str]]) -> Slot:
-    """Count the attempt against every (limit, key) of `checks`, atomically; raises Refused when
-    a limit is reached (nothing written), else writes one row per (kind, key) and returns them."""
+    """Count the attempt against every (limit, key) of `checks`, atomically; raises LoginRefused
+    when a limit is reached (nothing written), else writes one row per (kind, key) and returns
+    them."""
     checks = [(limit, key[:KEY_LENGTH]) for limit, key in checks]
     if not checks:
         return Slot(())
@@ -144,7 +146,7 @@ def take_slot(checks: list[tuple[Limit, str]]) -> Slot:
         refusals = [Refusal(until, limit.kind) for limit, key in checks
                     if (until := _refused_until(session, limit, key, now))]
         if refusals:
-            raise Refused(max(refusals, key=lambda refusal: refusal.until))
+            raise LoginRefused(max(refusals, key=lambda refusal: refusal.until))
         rows = [LoginAttempt(kind=kind, key=key, at=now)
                 for kind, key in dict.fromkeys((limit.kind, key) for limit, key in checks)]
         session.add_all(rows)

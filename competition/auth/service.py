@@ -16,6 +16,7 @@ from flask import has_request_context, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import write_transaction
+from ..errors import DomainError, Invalid
 from ..extensions import db, login_manager
 from ..models import ApiToken, Competitor, Expert, LoginCode, User
 from ..models.base import utcnow
@@ -29,20 +30,18 @@ LOGIN_CODE_DAYS = 3  # how long a printed QR login code works unless the organiz
 LOGIN_CODE_MAX_DAYS = 60
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message says why."""
+class AccountError(Invalid):
+    """A request about accounts that cannot be carried out (the command line's `user add`,
+    `token create`); the message says why."""
+
+    default_code = "account_refused"
 
 
-class LoginRefused(Exception):
-    """Too many failed attempts: no attempt is checked until `refusal.until`."""
-
-    def __init__(self, refusal: limits.Refusal):
-        super().__init__(f"refused until {refusal.until.isoformat()}")
-        self.refusal = refusal
-
-
-class LoginFailed(Exception):
+class LoginFailed(DomainError):
     """Wrong login, password, PIN or code (deliberately not saying which)."""
+
+    status = 401
+    default_code = "login_failed"
 
 
 @login_manager.user_loader
@@ -125,13 +124,6 @@ def _checks(limits_: tuple[limits.Limit, ...], account_key: str, user: User | No
     return checks
 
 
-def _take_slot(checks: list[tuple[limits.Limit, str]]) -> limits.Slot:
-    try:
-        return limits.take_slot(checks)
-    except limits.Refused as refused:
-        raise LoginRefused(refused.refusal) from None
-
-
 def _logged_in(user_id: int, slot: limits.Slot) -> User:
     """Record the login and give its slot back (a success is no guess); returns the account."""
     with write_transaction() as session:
@@ -146,7 +138,7 @@ def login_with_password(login: str, password: str, address: str | None,
     """The account if login and password match and it is enabled; raises LoginFailed, or
     LoginRefused (without checking the password) when its limits are reached."""
     user = _account(login)
-    slot = _take_slot(_checks(limits.PASSWORD_LIMITS, limits.login_key(login), user, known,
+    slot = limits.take_slot(_checks(limits.PASSWORD_LIMITS, limits.login_key(login), user, known,
                               address))
     if user is None or not user.password_hash:
         _spend_hash_time(password)
@@ -201,7 +193,7 @@ def login_with_pin(identifier: str, championship_id: int | None, pin: str,
         key = limits.pin_key(user.login)
     else:
         key = limits.pin_key(f"{championship_id or ''}/{identifier}")
-    slot = _take_slot(_checks(limits.PIN_LIMITS, key, user, known, address))
+    slot = limits.take_slot(_checks(limits.PIN_LIMITS, key, user, known, address))
     if user is None or not user.pin_hash:
         _spend_hash_time(pin)
         raise LoginFailed
@@ -281,7 +273,7 @@ def _code_checks(address: str | None) -> list[tuple[limits.Limit, str]]:
 
 def inspect_login_code(code: str, address: str | None) -> CodeState:
     """What a code is, without using it up. Unknown codes count as failed attempts."""
-    slot = _take_slot(_code_checks(address))
+    slot = limits.take_slot(_code_checks(address))
     state = _code_state(_find_code(code))
     if state.status != "unknown":
         limits.give_back(slot)
@@ -293,7 +285,7 @@ def login_with_code(code: str, address: str | None) -> CodeState:
 
     The check and the use happen in one write transaction: a code works once even if two
     tablets scan it at the same moment."""
-    slot = _take_slot(_code_checks(address))
+    slot = limits.take_slot(_code_checks(address))
     code_hash = hash_code(code) if code and len(code) <= 200 else None
     with write_transaction() as session:
         row = None

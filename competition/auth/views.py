@@ -21,11 +21,12 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..i18n import safe_next
 from ..models import Championship
-from . import bp, devices, limits, sockets
+from . import devices, limits, sockets
+from .blueprint import bp
 from .forms import ConfirmForm, LoginForm, PinLoginForm
+from .limits import LoginRefused
 from .service import (
     LoginFailed,
-    LoginRefused,
     inspect_login_code,
     login_with_code,
     login_with_password,

@@ -34,7 +34,7 @@ def user_add(login, role, expert_code, competitor_code, championship_code, local
     from ..auth.service import AccountError, add_user
     from ..database import write_transaction
     from ..registry.lookup import NotFound, find_competitor, find_expert
-    from ..registry.people.forms import BIDI_CONTROLS, CONTROL_CHARACTERS
+    from ..registry.people.fields import BIDI_CONTROLS, CONTROL_CHARACTERS
 
     for found in (CONTROL_CHARACTERS.search(login), BIDI_CONTROLS.search(login)):
         if found:  # as the accounts page refuses them

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from flask_migrate.cli import db as db_group
 
 from . import progress
-from .errors import CommandError, one_line
+from .errors import CommandError, one_line, skill_named
 
 __all__ = ["backup_command", "db_group", "demo", "export", "restore_command", "simulate",
            "upgrade_database"]
@@ -79,13 +79,9 @@ def export_skill(code: str, output: str, championship_code: str | None) -> None:
     import os
     import tempfile
 
-    from ..registry.lookup import NotFound, find_skill
     from ..standings import skill_document
 
-    try:
-        document = skill_document(find_skill(code, championship_code))
-    except NotFound as error:
-        raise CommandError(str(error)) from None
+    document = skill_document(skill_named(code, championship_code))
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if output == "-":
         click.echo(text, nl=False)
@@ -107,12 +103,13 @@ def export_skill(code: str, output: str, championship_code: str | None) -> None:
 @with_appcontext
 def backup_command(file: str, file_format: str) -> None:
     """Write the whole database to FILE (safe while the server runs)."""
-    from .. import backup as backups
+    from ..backup import BackupError
+    from ..backup.write import backup
 
     try:
-        summary = backups.backup(file, portable=file_format == "json", progress=progress.bar,
-                                 notify=lambda note: click.echo(f"note: {note}", err=True))
-    except backups.BackupError as error:
+        summary = backup(file, portable=file_format == "json", progress=progress.bar,
+                         notify=lambda note: click.echo(f"note: {note}", err=True))
+    except BackupError as error:
         raise CommandError(str(error)) from None
     click.echo(summary)
 
@@ -123,11 +120,12 @@ def backup_command(file: str, file_format: str) -> None:
 @with_appcontext
 def restore_command(file: str, yes: bool) -> None:
     """Replace the database's data with the backup in FILE (stop the server first)."""
-    from .. import backup as backups
+    from ..backup import BackupError
+    from ..backup.restore import restore
 
     try:
-        summary = backups.restore(file, replace=yes, progress=progress.bar)
-    except backups.BackupError as error:
+        summary = restore(file, replace=yes, progress=progress.bar)
+    except BackupError as error:
         raise CommandError(str(error)) from None
     click.echo(summary)
 
@@ -157,7 +155,7 @@ def simulate(url: str, rate: float, skills: str, championship_code: str | None,
     each expert who has none). The marks are real: for the demo, never a real championship.
     """
     from ..simulate import SimulationError
-    from ..simulate import simulate as run_simulation
+    from ..simulate.driver import simulate as run_simulation
 
     try:
         summary = run_simulation(url, rate, skills.split(","), championship_code,

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from . import progress
-from .errors import CommandError
+from .errors import CommandError, skill_named
 
 
 @click.command("certificates")
@@ -29,11 +29,10 @@ def certificates(championship_code: str, skill_code: str | None, kinds: str, as_
     from flask import current_app
 
     from ..database import write_transaction
-    from ..documents.certificates import GROUPS
+    from ..documents.certificates.kinds import GROUPS
     from ..documents.worker import batch_path, run_batch
     from ..extensions import db
     from ..models import Championship, DocumentBatch
-    from ..registry.lookup import NotFound, find_skill
 
     championship = db.session.execute(sa.select(Championship).where(
         Championship.code == championship_code)).scalar_one_or_none()
@@ -44,10 +43,7 @@ def certificates(championship_code: str, skill_code: str | None, kinds: str, as_
     if unknown or not groups:
         raise CommandError(f"--kinds: {', '.join(unknown) or 'nothing chosen'}; choose from "
                            f"{', '.join(GROUPS)}")
-    try:
-        skill = find_skill(skill_code, championship_code) if skill_code else None
-    except NotFound as error:
-        raise CommandError(str(error)) from None
+    skill = skill_named(skill_code, championship_code) if skill_code else None
     base_url = base_url or current_app.config.get("PUBLIC_URL")
     if not base_url:
         raise CommandError("give --base-url (the address the QR codes lead to) or set "

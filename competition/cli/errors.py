@@ -42,6 +42,21 @@ class InputError(CommandError):
         return self.format_message()
 
 
+def skill_named(code: str, championship_code: str | None = None):
+    """The skill of `--skill CODE [--championship CODE]` (or CHAMPIONSHIP/CODE), found as the
+    web and the API find it (competition/lookup.py); CommandError saying what to type else."""
+    from flask_babel import force_locale
+
+    from ..errors import DomainError
+    from ..lookup import find_skill
+
+    with force_locale("en"):
+        try:
+            return find_skill(code, championship_code)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+
+
 def explain(error: BaseException) -> str:
     """A one-line explanation of an unexpected failure."""
     from sqlalchemy.exc import OperationalError, SQLAlchemyError

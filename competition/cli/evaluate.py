@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from ..errors import Invalid
 from ..rules import (
     RulesInputError,
     SkillInput,
@@ -26,9 +27,9 @@ from .errors import InputError
 EXIT_INVALID = 2
 EXIT_INTERNAL = 1
 
-
-class _Refused(Exception):
-    """A file that cannot be evaluated; the message is the line to print after "error: "."""
+# A file that cannot be evaluated: Invalid with this code, its message the line to print after
+# "error: ".
+UNUSABLE = "invalid_skill_file"
 
 
 @click.command("evaluate")
@@ -48,11 +49,11 @@ def evaluate_command(files: tuple[str, ...]) -> None:
             try:
                 evaluated.append(evaluate_skill(skill))
             except RulesInputError as error:
-                raise _Refused(f"{shown}: {error.message}") from None
+                raise Invalid(f"{shown}: {error.message}", code=UNUSABLE) from None
         document = results_to_json(championship_results(evaluated))
         text = json.dumps(document, indent=2, ensure_ascii=False)
-    except _Refused as refused:
-        raise InputError(str(refused), exit_code=EXIT_INVALID) from None
+    except Invalid as refused:
+        raise InputError(refused.message, exit_code=EXIT_INVALID) from None
     except Exception as error:  # a bug, not the input: still one line, never a traceback
         raise InputError(f"internal error ({type(error).__name__}: {error}); please report it",
                          exit_code=EXIT_INTERNAL) from None
@@ -75,21 +76,22 @@ def _read(name: str) -> tuple[str, SkillInput]:
             with open(name, "rb") as file:
                 raw = file.read()
     except OSError as error:
-        raise _Refused(f"{shown}: cannot read: {error.strerror or error}") from None
+        raise Invalid(f"{shown}: cannot read: {error.strerror or error}", code=UNUSABLE) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _Refused(f"{shown}: not UTF-8 text (byte {error.start})") from None
+        raise Invalid(f"{shown}: not UTF-8 text (byte {error.start})", code=UNUSABLE) from None
     try:
         data = loads(text)
     except json.JSONDecodeError as error:
-        raise _Refused(
-            f"{shown}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        raise Invalid(
+            f"{shown}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+            code=UNUSABLE,
         ) from None
     except (ValueError, RecursionError) as error:
-        raise _Refused(f"{shown}: not valid JSON: {error}") from None
+        raise Invalid(f"{shown}: not valid JSON: {error}", code=UNUSABLE) from None
     try:
         return shown, parse_skill(data)
     except RulesInputError as error:
-        raise _Refused(f"{shown}: {error.message}") from None
+        raise Invalid(f"{shown}: {error.message}", code=UNUSABLE) from None
 

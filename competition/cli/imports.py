@@ -49,6 +49,7 @@ def _make_command(kind: str, help_text: str, needs: str):
 
 def _run(kind: str, path: Path, skill_code: str | None, championship_code: str | None,
          dry_run: bool) -> None:
+    from ..errors import Invalid
     from ..registry.imports import service
 
     if kind not in service.importers():
@@ -56,7 +57,7 @@ def _run(kind: str, path: Path, skill_code: str | None, championship_code: str |
     importer = service.importer_for(kind)
     try:
         target = service.resolve_target(importer, championship_code, skill_code)
-    except service.TargetError as error:
+    except Invalid as error:
         raise CommandError(str(error)) from None
     data = path.read_bytes()
     where = f" → {target.describe()}" if target.describe() else ""

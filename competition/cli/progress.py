@@ -7,7 +7,7 @@ here, all counting onto that bar:
 
 - a bar to advance (`bar(length, label)`, a context manager with `update(n)` and a `length`
   that may grow): `backup` and `restore` (which ask for it only once the work takes more than
-  a moment, competition/backup.py), `simulate`;
+  a moment, competition/backup/write.py), `simulate`;
 - the items to go through (`each(items, label)`, an iterator; `over`, the same as a context
   manager): `import` (`import_rows`: files of `IMPORT_FROM` rows or more), `demo` (the skills
   of each championship it loads);

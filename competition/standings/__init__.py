@@ -15,25 +15,21 @@ from .document import skill_document, skill_standings
 from .live import Hub, hub, is_staff, subscribe
 from .medals import BestLine, ChampionshipMedals, MedalLine, championship_medals
 from .tables import (
-    CATEGORY_LABELS,
-    MEDAL_LABELS,
-    MEDALS,
-    STATE_LABELS,
-    STATUS_LABELS,
     CriterionHead,
     Group,
     Row,
     Standings,
     build_standings,
     category_label,
+    public_state,
     staff_standings,
     standings_of,
     tr,
 )
 
 __all__ = [
-    "CATEGORY_LABELS", "MEDALS", "MEDAL_LABELS", "STATE_LABELS", "STATUS_LABELS", "BestLine",
+    "BestLine",
     "ChampionshipMedals", "CriterionHead", "Group", "Hub", "MedalLine", "Row", "Standings",
-    "build_standings", "category_label", "championship_medals", "hub", "is_staff",
+    "build_standings", "category_label", "championship_medals", "hub", "is_staff", "public_state",
     "skill_document", "skill_standings", "staff_standings", "standings_of", "subscribe", "tr",
 ]

@@ -12,21 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from .. import rules
 from ..models import Skill
 from ..models.base import pick_translation
-from ..vocabulary import CATEGORY_LABELS
+from ..vocabulary import AbilympicsCategory, CompetitorStatus, Medal, Visibility
 from .live import hub, is_staff
-
-MEDALS = ("gold", "silver", "bronze", "medallion")
-MEDAL_LABELS = {"gold": _l("Gold"), "silver": _l("Silver"), "bronze": _l("Bronze"),
-                "medallion": _l("Medallion for Excellence")}
-STATE_LABELS = {"hidden": _l("Not shown yet"), "progress": _l("Marking in progress"),
-                "live": _l("Live standings"), "frozen": _l("Standings frozen"),
-                "published": _l("Results published")}
-STATUS_LABELS = {"guest": _l("guest, not ranked"), "withdrawn": _l("withdrawn")}
 
 
 def tr(names: dict | None) -> str:
@@ -34,10 +24,16 @@ def tr(names: dict | None) -> str:
     return pick_translation(names or {})
 
 
+def public_state(visibility: str) -> str:
+    """What the public reads of a skill's visibility ("Results published")."""
+    try:
+        return str(Visibility(visibility).public)
+    except ValueError:
+        return visibility
+
+
 def category_label(category: str | None) -> str:
-    if category is None:
-        return ""
-    return str(CATEGORY_LABELS.get(category, category))
+    return AbilympicsCategory.label_of(category)
 
 
 # --- a skill's standings, from its snapshot ------------------------------------------------------
@@ -59,11 +55,14 @@ class Row:
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS.get(self.status, ""))
+        try:
+            return str(CompetitorStatus(self.status).note)
+        except ValueError:
+            return ""
 
     @property
     def medal_label(self) -> str:
-        return str(MEDAL_LABELS[self.medal]) if self.medal else ""
+        return Medal.label_of(self.medal)
 
 
 @dataclass
@@ -99,7 +98,7 @@ class Standings:
 
     @property
     def state_label(self) -> str:
-        return str(STATE_LABELS.get(self.visibility, self.visibility))
+        return public_state(self.visibility)
 
     @property
     def has_medals(self) -> bool:
