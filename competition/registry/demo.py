@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..database import write_transaction
+from ..errors import Invalid
 from ..extensions import db
 from ..models import (
     Aspect,
@@ -38,8 +39,11 @@ DEMO_FILES = ("worldskills.json", "abilympics.json")
 AWARDS_FILE = "awards.json"
 
 
-class DemoError(ValueError):
-    """The demo files are wrong; the message names the file and the entry."""
+class DemoError(Invalid):
+    """The demo files are wrong; the message names the file and the entry. Its own class, as
+    the command line's last line of defence names it: "error: DemoError: <file>: <entry> …"."""
+
+    default_code = "demo_files"
 
 
 def demo_dir() -> Path:

@@ -1,19 +1,18 @@
-"""Finding registered things by the codes people type."""
+"""Finding experts and competitors by the codes people type at the command line (English
+messages, like the rest of the command line). Skills are found by competition/lookup.py."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..errors import NotFound
 from ..extensions import db
 from ..models import Championship, Competitor, Expert, Skill
 
 
-class NotFound(LookupError):
-    """Nothing (or more than one thing) answers to a code; the message says which and why."""
-
-
 def _in_championship(model, noun: str, code: str, championship_code: str | None):
-    """The one `model` (Expert or Skill) with `code`, in the championship when it is given."""
+    """The one `model` with `code`, in the championship when it is given; NotFound saying
+    which and why when nothing, or more than one thing, answers to the code."""
     query = sa.select(model).join(Championship).where(model.code == code)
     if championship_code:
         query = query.where(Championship.code == championship_code)
@@ -45,7 +44,3 @@ def find_competitor(reference: str) -> Competitor:
         options = ", ".join(sorted(f"{c.skill.code}/{c.code}" for c in competitors))
         raise NotFound(f"competitor code {reference!r} is ambiguous; use one of: {options}")
     return competitors[0]
-
-
-def find_skill(code: str, championship_code: str | None = None) -> Skill:
-    return _in_championship(Skill, "skill", code, championship_code)

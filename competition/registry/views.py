@@ -3,7 +3,7 @@
 from flask import render_template
 
 from ..board.service import championships_overview
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/")

@@ -4,11 +4,6 @@ Who may open these pages is decided here; which accounts an organizer may change
 organizer accounts) is decided in the service.
 """
 
-from flask import Blueprint
-
-from ...auth.access import guard
-
-bp = Blueprint("accounts", __name__, url_prefix="/manage")
-guard(bp, {"organizer", "admin"})
-
-from . import views  # noqa: E402,F401
+# The blueprint, and the modules whose routes attach to it (imported to register them).
+from . import views  # noqa: F401
+from .blueprint import bp  # noqa: F401

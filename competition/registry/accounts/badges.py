@@ -25,11 +25,11 @@ from ...audit import record
 from ...auth import service as auth
 from ...database import write_transaction
 from ...documents.render import qr_svg, render_pdf
+from ...errors import Conflict, Invalid
 from ...extensions import db
 from ...models import Championship, Expert, ExpertRole, Skill, User
 from ...models.base import utcnow
-from ...vocabulary import EXPERT_ROLE_LABELS
-from .service import AccountError
+from ...vocabulary import ExpertRole as Role
 
 BADGE_LOCALES = ("kk", "ru")  # badges are printed in both state languages
 PER_PAGE = 8  # 2 columns x 4 rows on A4
@@ -99,10 +99,10 @@ def plan_badges(championship_id: int, skill_id: int | None = None) -> BadgePlan:
     """Who gets a badge (the championship's experts, or one skill's) and which accounts exist."""
     championship = db.session.get(Championship, championship_id)
     if championship is None:
-        raise AccountError(_("Choose a championship."), "championship")
+        raise Invalid(_("Choose a championship."), field="championship")
     skill = db.session.get(Skill, skill_id) if skill_id else None
     if skill_id and (skill is None or skill.championship_id != championship.id):
-        raise AccountError(_("This skill is not part of the chosen championship."), "skill")
+        raise Invalid(_("This skill is not part of the chosen championship."), field="skill")
     query = (sa.select(Expert).where(Expert.championship_id == championship.id)
              .options(selectinload(Expert.roles).selectinload(ExpertRole.skill),
                       selectinload(Expert.organization))
@@ -152,7 +152,7 @@ def _texts(expires_at: datetime) -> dict[str, dict[str, str]]:
     for locale in BADGE_LOCALES:
         with force_locale(locale):
             texts[locale] = {
-                "roles": {key: str(label) for key, label in EXPERT_ROLE_LABELS.items()},
+                "roles": {key: str(label) for key, label in Role.labels().items()},
                 "scan": _("Scan to log in"),
                 "code": _("Expert code"),
                 "until": _("Valid until %(date)s", date=format_date(expires_at, "dd.MM.yyyy")),
@@ -173,12 +173,12 @@ class PreparedBadges:
 def prepare_badges(championship_id: int, skill_id: int | None, days: int,
                    public_url: str | None) -> PreparedBadges:
     if not 1 <= days <= auth.LOGIN_CODE_MAX_DAYS:
-        raise AccountError(_("A login code is valid for 1 to %(n)s days.",
-                             n=auth.LOGIN_CODE_MAX_DAYS), "days")
+        raise Invalid(_("A login code is valid for 1 to %(n)s days.",
+                        n=auth.LOGIN_CODE_MAX_DAYS), field="days")
     plan = plan_badges(championship_id, skill_id)
     if not plan.badges:
-        raise AccountError(_("This championship (or skill) has no experts yet: register them "
-                             "first."), "championship")
+        raise Conflict(_("This championship (or skill) has no experts yet: register them "
+                         "first."), field="championship", code="no_experts")
     expires_at = utcnow() + timedelta(days=days)
     for badge in plan.badges:
         if not badge.note:
@@ -212,21 +212,21 @@ def _store_codes(plan: BadgePlan, days: int, expires_at: datetime) -> int:
                 continue
             expert = session.get(Expert, badge.expert_id)
             if expert is None:
-                raise AccountError(_("The experts changed while the badges were prepared; "
-                                     "print them again."))
+                raise Conflict(_("The experts changed while the badges were prepared; "
+                                 "print them again."))
             user = session.execute(
                 sa.select(User).where(User.expert_id == expert.id)).scalar_one_or_none()
             if user is None:
                 try:
                     user = auth.add_user(badge.login, badge.account_role, None, expert=expert)
                 except auth.AccountError:
-                    raise AccountError(_("The accounts changed while the badges were "
-                                         "prepared; print them again.")) from None
+                    raise Conflict(_("The accounts changed while the badges were "
+                                     "prepared; print them again.")) from None
                 session.flush()
                 created.append(badge.login)
             elif not user.is_enabled or user.role not in auth.PIN_ROLES:
-                raise AccountError(_("The accounts changed while the badges were prepared; "
-                                     "print them again."))
+                raise Conflict(_("The accounts changed while the badges were prepared; "
+                                 "print them again."))
             auth.issue_login_code(session, user, days, code=badge.code)
         record("badges", "championship", plan.championship.id,
                f"{len(plan.badges)} badges printed"

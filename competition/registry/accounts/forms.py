@@ -13,15 +13,8 @@ from wtforms.validators import (
 )
 
 from ...auth.service import LOGIN_CODE_DAYS, LOGIN_CODE_MAX_DAYS
-from ..people.forms import no_bidi_controls, no_control_characters
+from ..people.fields import no_bidi_controls, no_control_characters
 
-ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "organizer": _l("Organizer"),
-    "chief": _l("Chief expert"),
-    "expert": _l("Expert"),
-    "competitor": _l("Competitor"),
-}
 LOCALE_CHOICES = [SelectChoice("", _l("As the browser asks")), SelectChoice("ru", "Русский"),
                   SelectChoice("kk", "Қазақша"), SelectChoice("en", "English")]
 

@@ -2,8 +2,13 @@
 
 Every change is one write transaction with its audit entry. Secrets (passwords, PINs, codes,
 tokens) never reach the audit log. Rules of who may change what live here:
-- only an administrator creates or changes administrator and organizer accounts;
+- only an administrator creates or changes administrator and organizer accounts (Forbidden);
 - nobody disables their own account or changes their own role (no locking oneself out).
+
+A change that cannot be made raises a `competition.errors` error whose message (translated)
+says why and what to do, and whose `field` names the form field when one is at fault: Invalid
+for what was typed or chosen, Conflict for what the state of things forbids (a login taken, a
+disabled account), NotFound for an account, expert, competitor or token that is not there.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from flask_babel import gettext as _
 from ...audit import diff, record
 from ...auth import limits, sockets
 from ...auth import service as auth
-from ...auth.access import Forbidden
 from ...database import write_transaction
+from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...extensions import db
 from ...models import (
     ApiToken,
@@ -35,14 +40,6 @@ from ...models.people import USER_ROLES
 
 ADMIN_ONLY_ROLES = frozenset({"admin", "organizer"})
 PASSWORD_MIN = 8
-
-
-class AccountError(ValueError):
-    """A change that cannot be made; the message (translated) says why and what to do."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _require_may_manage(actor, *roles: str | None) -> None:
@@ -175,23 +172,24 @@ class AccountInput:
 def _links(session, data: AccountInput) -> tuple[Expert | None, Competitor | None]:
     """The expert or competitor the account belongs to, checked against its role."""
     if data.role not in USER_ROLES:
-        raise AccountError(_("Choose a role."), "role")
+        raise Invalid(_("Choose a role."), field="role")
     expert = competitor = None
     if data.role in auth.PIN_ROLES:
         if not data.expert_id:
-            raise AccountError(_("An expert or chief expert account belongs to an expert: "
-                                 "choose the expert."), "expert_id")
+            raise Invalid(_("An expert or chief expert account belongs to an expert: "
+                            "choose the expert."), field="expert_id")
         expert = session.get(Expert, data.expert_id)
         if expert is None:
-            raise AccountError(_("This expert no longer exists; reload the page."), "expert_id")
+            raise NotFound(_("This expert no longer exists; reload the page."),
+                           field="expert_id")
     elif data.role == "competitor":
         if not data.competitor_id:
-            raise AccountError(_("A competitor account belongs to a competitor: choose the "
-                                 "competitor."), "competitor_id")
+            raise Invalid(_("A competitor account belongs to a competitor: choose the "
+                            "competitor."), field="competitor_id")
         competitor = session.get(Competitor, data.competitor_id)
         if competitor is None:
-            raise AccountError(_("This competitor no longer exists; reload the page."),
-                               "competitor_id")
+            raise NotFound(_("This competitor no longer exists; reload the page."),
+                           field="competitor_id")
     return expert, competitor
 
 
@@ -202,31 +200,32 @@ def _check_expert_free(session, expert: Expert | None, user_id: int | None) -> N
         sa.select(User.login).where(User.expert_id == expert.id, User.id != (user_id or 0))
     ).scalar_one_or_none()
     if owner is not None:
-        raise AccountError(_("Expert %(code)s already has the account %(login)s.",
-                             code=expert.code, login=owner), "expert_id")
+        raise Conflict(_("Expert %(code)s already has the account %(login)s.",
+                         code=expert.code, login=owner),
+                       field="expert_id", code="expert_has_account")
 
 
 def _check_password(password: str | None, role: str) -> None:
     if password:
         if len(password) < PASSWORD_MIN:
-            raise AccountError(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
-                               "password")
+            raise Invalid(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
+                          field="password")
     elif role not in auth.PIN_ROLES:
-        raise AccountError(_("Set a password: only expert accounts can do without one "
-                             "(they log in with the badge or a PIN)."), "password")
+        raise Invalid(_("Set a password: only expert accounts can do without one "
+                        "(they log in with the badge or a PIN)."), field="password")
 
 
 def create_account(actor, data: AccountInput) -> int:
     _require_may_manage(actor, data.role)
     login = data.login.strip()
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):
-        raise AccountError(_("A login has 1 to 64 characters and no spaces."), "login")
+        raise Invalid(_("A login has 1 to 64 characters and no spaces."), field="login")
     with write_transaction() as session:
         if session.execute(
             sa.select(User.id).where(sa.func.lower(User.login) == login.lower())
         ).first():
-            raise AccountError(_("The login %(login)s is taken; choose another.", login=login),
-                               "login")
+            raise Conflict(_("The login %(login)s is taken; choose another.", login=login),
+                           field="login", code="login_taken")
         _check_password(data.password, data.role)
         expert, competitor = _links(session, data)
         _check_expert_free(session, expert, None)
@@ -234,7 +233,7 @@ def create_account(actor, data: AccountInput) -> int:
             user = auth.add_user(login, data.role, data.password or None, expert=expert,
                                  competitor=competitor, locale=data.locale or None)
         except auth.AccountError as error:  # a rule the checks above should have caught
-            raise AccountError(str(error)) from None
+            raise Invalid(str(error)) from None
         session.flush()
         record("create", "user", user.id, f"account {login} ({data.role})",
                {"login": [None, login], "role": [None, data.role]}, championship_of(user))
@@ -244,7 +243,7 @@ def create_account(actor, data: AccountInput) -> int:
 def _target(session, actor, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise LookupError(user_id)
+        raise NotFound()
     _require_may_manage(actor, user.role)
     return user
 
@@ -254,14 +253,14 @@ def update_account(actor, user_id: int, data: AccountInput) -> None:
     with write_transaction() as session:
         user = _target(session, actor, user_id)
         if user.id == actor.id and data.role != user.role:
-            raise AccountError(_("You cannot change the role of your own account; ask another "
-                                 "administrator."), "role")
+            raise Invalid(_("You cannot change the role of your own account; ask another "
+                            "administrator."), field="role", code="own_account")
         expert, competitor = _links(session, data)
         _check_expert_free(session, expert, user.id)
         if data.role not in auth.PIN_ROLES:
             if not user.password_hash:
-                raise AccountError(_("This account has no password yet: set one first, then "
-                                     "change the role."), "role")
+                raise Conflict(_("This account has no password yet: set one first, then "
+                                 "change the role."), field="role", code="no_password")
             user.pin_hash = None  # a PIN is only for experts
         changes = diff(user, ["role", "expert_id", "competitor_id", "locale"], {
             "role": data.role,
@@ -278,8 +277,8 @@ def reset_password(actor, user_id: int, password: str) -> None:
     with write_transaction() as session:
         user = _target(session, actor, user_id)
         if len(password) < PASSWORD_MIN:
-            raise AccountError(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
-                               "password")
+            raise Invalid(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
+                          field="password")
         user.set_password(password)
         user.session_version += 1  # whoever knew the old password is logged out
         limits.clear_failures(session, [limits.login_key(user.login)])
@@ -292,9 +291,9 @@ def change_pin(actor, user_id: int, pin: str | None) -> None:
     with write_transaction() as session:
         user = _target(session, actor, user_id)
         if user.role not in auth.PIN_ROLES:
-            raise AccountError(_("Only expert and chief expert accounts can have a PIN."))
+            raise Conflict(_("Only expert and chief expert accounts can have a PIN."))
         if pin is not None and not auth.valid_pin(pin):
-            raise AccountError(_("A PIN has 4 to 6 digits."), "pin")
+            raise Invalid(_("A PIN has 4 to 6 digits."), field="pin")
         auth.set_pin(user, pin)
         # A new PIN is what an organizer gives for a lost tablet: the sessions of the old one
         # (its 7-day remember cookie too) end, as with a new password.
@@ -310,7 +309,7 @@ def set_enabled(actor, user_id: int, enabled: bool) -> None:
     with write_transaction() as session:
         user = _target(session, actor, user_id)
         if user.id == actor.id and not enabled:
-            raise AccountError(_("You cannot disable your own account."))
+            raise Invalid(_("You cannot disable your own account."), code="own_account")
         changes = diff(user, ["is_enabled"], {"is_enabled": enabled})
         if not enabled:
             auth.revoke_login_codes(session, user.id)
@@ -326,13 +325,13 @@ def issue_code(actor, user_id: int, days: int) -> tuple[str, datetime]:
     with write_transaction() as session:
         user = _target(session, actor, user_id)
         if not user.is_enabled:
-            raise AccountError(_("The account is disabled: enable it before issuing a login "
-                                 "code."))
+            raise Conflict(_("The account is disabled: enable it before issuing a login "
+                             "code."), code="account_disabled")
         try:
             code, expires_at = auth.issue_login_code(session, user, days)
         except auth.AccountError:
-            raise AccountError(_("A login code is valid for 1 to %(n)s days.",
-                                 n=auth.LOGIN_CODE_MAX_DAYS), "days") from None
+            raise Invalid(_("A login code is valid for 1 to %(n)s days.",
+                            n=auth.LOGIN_CODE_MAX_DAYS), field="days") from None
         record("login-code", "user", user.id, f"login code for {user.login}",
                {"expires_at": [None, expires_at.isoformat()]}, championship_of(user))
     return code, expires_at
@@ -353,7 +352,7 @@ def revoke_token(actor, user_id: int, token_id: int) -> None:
         user = _target(session, actor, user_id)
         token = session.get(ApiToken, token_id)
         if token is None or token.user_id != user.id:
-            raise LookupError(token_id)
+            raise NotFound()
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             record("revoke-token", "user", user.id,

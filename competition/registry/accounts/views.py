@@ -17,14 +17,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ...auth.access import Forbidden
+from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...extensions import db
 from ...models import Championship, Skill
-from . import bp, service
+from ...vocabulary import UserRole
+from . import service
 from .badges import login_url as badge_login_url
 from .badges import plan_badges, print_badges, qr_svg
+from .blueprint import bp
 from .forms import (
-    ROLE_LABELS,
     AccountFilterForm,
     AccountLinksForm,
     BadgesForm,
@@ -54,7 +55,7 @@ def _skill_choices(with_all: str) -> list[SelectChoice]:
 
 
 def _role_choices(roles) -> list[SelectChoice]:
-    return options((role, ROLE_LABELS[role]) for role in roles)
+    return options((role, UserRole.labels()[role]) for role in roles)
 
 
 def _link_choices(form: AccountLinksForm) -> None:
@@ -63,7 +64,12 @@ def _link_choices(form: AccountLinksForm) -> None:
     form.competitor_id.choices = options([(0, "—")]) + grouped(service.competitor_choices())
 
 
-def _apply_error(form, error: service.AccountError) -> None:
+# What the account service (and the badges) refuse with besides Forbidden; each has a message
+# for people and, when a field is at fault, its name.
+REFUSALS = (Invalid, Conflict, NotFound)
+
+
+def _apply_error(form, error: Invalid | Conflict | NotFound) -> None:
     target = getattr(form, error.field, None) if error.field else None
     if target is not None:
         target.errors = [*target.errors, str(error)]
@@ -76,7 +82,7 @@ def _apply_error(form, error: service.AccountError) -> None:
 @bp.get("/accounts")
 def accounts():
     form = AccountFilterForm(request.args)
-    form.role.choices = options([("", _("All roles"))]) + _role_choices(ROLE_LABELS)
+    form.role.choices = options([("", _("All roles"))]) + _role_choices(UserRole.labels())
     form.championship.choices = options([(0, _("All championships"))] + [
         (c.id, c.name()) for c in _championships()])
     form.skill.choices = _skill_choices(_("All skills"))
@@ -89,7 +95,7 @@ def accounts():
     pagination, codes = service.list_accounts(flt, max(page, 1))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("registry/accounts/list.html", form=form, pagination=pagination,
-                           codes=codes, role_labels=ROLE_LABELS, filters=filters)
+                           codes=codes, role_labels=UserRole.labels(), filters=filters)
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -108,7 +114,7 @@ def account_new():
             except Forbidden as error:
                 form.form_errors.append(str(error))
                 status = 403
-            except service.AccountError as error:
+            except REFUSALS as error:
                 _apply_error(form, error)
             else:
                 flash(_("Account %(login)s created.", login=form.login.data.strip()))
@@ -131,7 +137,7 @@ def _detail(user_id: int, status: int = 200, error: str | None = None, **forms):
     forms.setdefault("pin_form", PinForm(formdata=None))
     forms.setdefault("code_form", LoginCodeForm(formdata=None))
     return render_template(
-        "registry/accounts/detail.html", user=user, role_labels=ROLE_LABELS,
+        "registry/accounts/detail.html", user=user, role_labels=UserRole.labels(),
         may_change=service.may_manage(current_user, user.role),
         valid_code=service.valid_codes([user.id]).get(user.id),
         tokens=service.tokens_of(user.id), confirm=ConfirmForm(), error=error,
@@ -154,9 +160,9 @@ def _run(user_id: int, action, done: str, form=None, form_name: str | None = Non
         action()
     except Forbidden as error:
         return _detail(user_id, 403, error=str(error))
-    except LookupError:
+    except NotFound:
         abort(404)
-    except service.AccountError as error:
+    except (Invalid, Conflict) as error:
         if form is not None and error.field and hasattr(form, error.field):
             _apply_error(form, error)
             return _detail(user_id, 400, **{form_name: form})
@@ -187,7 +193,7 @@ def account_edit(user_id: int):
             except Forbidden as error:
                 form.form_errors.append(str(error))
                 status = 403
-            except service.AccountError as error:
+            except REFUSALS as error:
                 _apply_error(form, error)
             else:
                 flash(_("Account %(login)s saved.", login=user.login))
@@ -252,7 +258,7 @@ def account_code(user_id: int):
         code, expires_at = service.issue_code(current_user, user_id, form.days.data)
     except Forbidden as error:
         return _detail(user_id, 403, error=str(error))
-    except service.AccountError as error:
+    except REFUSALS as error:
         _apply_error(form, error)
         return _detail(user_id, 400, code_form=form)
     url = badge_login_url(code, current_app.config.get("PUBLIC_URL"))
@@ -283,7 +289,7 @@ def badges():
             try:
                 printed = print_badges(form.championship.data, form.skill.data or None,
                                        form.days.data, current_app.config.get("PUBLIC_URL"))
-            except service.AccountError as error:
+            except REFUSALS as error:
                 _apply_error(form, error)
             else:
                 response = make_response(printed.pdf)
@@ -298,7 +304,7 @@ def badges():
     if form.championship.data:
         try:
             plan = plan_badges(form.championship.data, form.skill.data or None)
-        except service.AccountError:
+        except REFUSALS:
             plan = None
     address = current_app.config.get("PUBLIC_URL") or request.host_url
     local = any(name in address for name in ("localhost", "127.0.0.1", "[::1]"))

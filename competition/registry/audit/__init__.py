@@ -1,10 +1,5 @@
 """The audit log of organizer actions: who changed what, when. For administrators only."""
 
-from flask import Blueprint
-
-from ...auth.access import guard
-
-bp = Blueprint("audit", __name__, url_prefix="/manage")
-guard(bp, {"admin"})
-
-from . import views  # noqa: E402,F401
+# The blueprint, and the modules whose routes attach to it (imported to register them).
+from . import views  # noqa: F401
+from .blueprint import bp  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from . import bp
+from .blueprint import bp
 from .forms import AuditFilterForm
 from .service import AuditFilter, audit_page, filter_choices
 

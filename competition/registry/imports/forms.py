@@ -9,12 +9,8 @@ from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-KIND_LABELS = {
-    "organizations": _l("Organizations"),
-    "competitors": _l("Competitors (of one skill)"),
-    "experts": _l("Experts (of one championship)"),
-    "scheme": _l("Marking scheme (of one skill)"),
-}
+from ...vocabulary import ImportKind
+
 LANGUAGE_LABELS = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
 
@@ -22,7 +18,7 @@ FORMATS = [SelectChoice("xlsx", "Excel (.xlsx)"), SelectChoice("csv", "CSV")]
 
 
 def kind_choices(kinds) -> list[SelectChoice]:
-    return [SelectChoice(kind, KIND_LABELS.get(kind, kind)) for kind in kinds]
+    return [SelectChoice(kind, ImportKind.label_of(kind)) for kind in kinds]
 
 
 class _Target(FlaskForm):

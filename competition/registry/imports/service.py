@@ -9,6 +9,9 @@ The steps, the same for every kind (organizations, competitors, experts, a marki
 3. `run_import(...)` re-reads the same bytes, re-checks every row inside ONE write transaction
    (the database may have changed since the preview), writes, and records ONE audit entry
    (action "import", counts in `changes`). Any error: ImportFailed, and nothing is written.
+
+A championship or skill that cannot be found, or is not said, is errors.Invalid (with the
+`field` it is about); an uploaded file that is gone is errors.NotFound ("upload_expired").
 """
 
 from __future__ import annotations
@@ -29,8 +32,12 @@ from flask_babel import gettext as _
 
 from ... import audit
 from ...database import write_transaction
+from ...errors import Invalid, NotFound, Refused
 from ...extensions import db
+from ...lookup import ambiguous_codes, find_skill
 from ...models import Championship, Skill
+from ...vocabulary import ImportKind
+from .reading import read_table
 from .tabular import (
     DEFAULT_LIMITS,
     FileRefused,
@@ -40,7 +47,6 @@ from .tabular import (
     RowError,
     RowsInvalid,
     Table,
-    read_table,
 )
 
 UPLOAD_TTL = 60 * 60  # seconds an uploaded file waits for its confirmation
@@ -49,12 +55,10 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 Progress = Callable[[Iterable, str], Iterable] | None
 
 
-class TargetError(ValueError):
-    """The championship or skill an import needs is missing or unknown (message for people)."""
-
-
-class ImportFailed(Exception):
+class ImportFailed(Invalid):
     """The file has errors; `report.errors` lists them all. Nothing was written."""
+
+    default_code = "import_failed"
 
     def __init__(self, report: Report):
         self.report = report
@@ -103,7 +107,8 @@ class Report:
 
 def importers() -> dict[str, Importer]:
     """kind → importer; the scheme's comes from the scheme feature when it is installed."""
-    from .people import COMPETITORS, EXPERTS, ORGANIZATIONS
+    from .experts import EXPERTS
+    from .people import COMPETITORS, ORGANIZATIONS
 
     kinds: dict[str, Importer] = {
         "organizations": ORGANIZATIONS, "competitors": COMPETITORS, "experts": EXPERTS,
@@ -126,13 +131,15 @@ def importer_for(kind: str) -> Importer:
     try:
         return importers()[kind]
     except KeyError:
-        raise TargetError(_("Unknown kind of import “%(kind)s”; expected one of: %(kinds)s.",
-                            kind=kind, kinds=", ".join(importers()))) from None
+        raise Invalid(_("Unknown kind of import “%(kind)s”; expected one of: %(kinds)s.",
+                        kind=kind, kinds=", ".join(importers())),
+                      code="unknown_import", field="kind") from None
 
 
 def resolve_target(importer: Importer, championship_code: str | None,
                    skill_code: str | None) -> Target:
-    """The championship / skill the importer needs, found by code; TargetError if not found."""
+    """The championship / skill the importer needs, found by code; errors.Invalid saying what
+    to choose if it is not found or not said."""
     championship_code = (championship_code or "").strip() or None
     skill_code = (skill_code or "").strip() or None
     if importer.scope == "none":
@@ -143,39 +150,38 @@ def resolve_target(importer: Importer, championship_code: str | None,
             sa.select(Championship).where(Championship.code == championship_code)
         ).scalar_one_or_none()
         if championship is None:
-            raise TargetError(_("No championship has the code “%(code)s”.",
-                                code=championship_code))
+            raise Invalid(_("No championship has the code “%(code)s”.", code=championship_code),
+                          code="unknown_championship", field="championship")
     if importer.scope == "skill" or (importer.scope == "championship" and skill_code):
         if not skill_code:
-            raise TargetError(_("Choose the skill the %(kind)s belong to.",
-                                kind=kind_label(importer.kind)))
-        query = sa.select(Skill).where(Skill.code == skill_code)
-        if championship is not None:
-            query = query.where(Skill.championship_id == championship.id)
-        skills = db.session.execute(query).scalars().all()
-        if not skills:
-            raise TargetError(_("No skill has the code “%(code)s”%(where)s.", code=skill_code,
-                                where=f" ({championship_code})" if championship_code else ""))
-        if len(skills) > 1:
-            raise TargetError(_("Skill code “%(code)s” exists in several championships (%(list)s); "
-                                "choose the championship too.", code=skill_code,
-                                list=", ".join(sorted(s.championship.code for s in skills))))
-        skill = skills[0]
+            raise Invalid(_("Choose the skill the %(kind)s belong to.",
+                            kind=kind_label(importer.kind)), code="skill_required", field="skill")
+        try:
+            skill = find_skill(skill_code, championship.code if championship else None)
+        except Refused as refusal:  # none, or several: the message says which to choose
+            several = championship is None and "/" not in skill_code and skill_code in \
+                ambiguous_codes()
+            raise Invalid(refusal.message, code="ambiguous_skill" if several else "unknown_skill",
+                          field="championship" if several else "skill") from None
         if importer.scope == "skill":
             return Target(skill.championship, skill)
         championship = skill.championship
     if championship is None:
         championships = db.session.execute(sa.select(Championship)).scalars().all()
         if len(championships) != 1:
-            raise TargetError(_("Choose the championship the %(kind)s belong to.",
-                                kind=kind_label(importer.kind)))
+            raise Invalid(_("Choose the championship the %(kind)s belong to.",
+                            kind=kind_label(importer.kind)),
+                          code="championship_required", field="championship")
         championship = championships[0]
     return Target(championship, None)
 
 
 def kind_label(kind: str) -> str:
-    return {"organizations": _("organizations"), "competitors": _("competitors"),
-            "experts": _("experts"), "scheme": _("marking scheme")}.get(kind, kind)
+    """The kind of list inside a sentence ("File x.xlsx: competitors")."""
+    try:
+        return str(ImportKind(kind).noun)
+    except ValueError:
+        return kind
 
 
 def limits() -> Limits:
@@ -275,12 +281,14 @@ class Upload:
     meta: dict[str, Any]
 
 
-class UploadExpired(LookupError):
+def _expired() -> NotFound:
     """The uploaded file is gone (expired, already imported, or someone else's)."""
+    return NotFound(code="upload_expired")
 
 
 class UploadStore:
-    """instance/uploads/<token> (+ <token>.json): owner-only files that expire."""
+    """instance/uploads/<token> (+ <token>.json): owner-only files that expire; a file that is
+    gone (expired, already imported, or someone else's) is errors.NotFound("upload_expired")."""
 
     def __init__(self, folder: Path, ttl: int = UPLOAD_TTL):
         self.folder = Path(folder)
@@ -292,7 +300,7 @@ class UploadStore:
 
     def _paths(self, token: str) -> tuple[Path, Path]:
         if not TOKEN_PATTERN.fullmatch(token or ""):
-            raise UploadExpired(token)
+            raise _expired()
         return self.folder / token, self.folder / f"{token}.json"
 
     def save(self, data: bytes, meta: dict[str, Any]) -> str:
@@ -315,17 +323,17 @@ class UploadStore:
             meta = json.loads(meta_path.read_text())
             data = data_path.read_bytes()
         except (OSError, ValueError):
-            raise UploadExpired(token) from None
+            raise _expired() from None
         if meta.get("owner") != owner or time.time() - meta.get("saved_at", 0) > self.ttl:
             if meta.get("owner") == owner:
                 self.discard(token)
-            raise UploadExpired(token)
+            raise _expired()
         return Upload(token, data, meta)
 
     def discard(self, token: str) -> None:
         try:
             paths = self._paths(token)
-        except UploadExpired:
+        except NotFound:
             return
         for path in paths:
             path.unlink(missing_ok=True)

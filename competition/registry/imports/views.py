@@ -16,12 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import progress
+from ...errors import Invalid, NotFound
 from ...extensions import db
 from ...models import AuditEntry, Championship
-from .. import bp
+from ..blueprint import bp
 from . import service
 from .forms import ConfirmForm, ExportForm, TemplateForm, UploadForm
-from .tabular import CSV_MIME, XLSX_MIME, instructions_rows, write_csv, write_xlsx
+from .writing import CSV_MIME, XLSX_MIME, instructions_rows, write_csv, write_xlsx
 
 LOCALES = ("ru", "kk", "en")
 
@@ -61,9 +62,10 @@ def _target(importer, championship_code: str | None, skill_value: str | None):
     skill_championship, skill_code = _split_skill(skill_value)
     if skill_championship and championship_code and skill_championship != championship_code \
             and importer.scope != "none":
-        raise service.TargetError(_("The skill chosen belongs to another championship "
-                                    "(%(code)s); choose a matching championship and skill.",
-                                    code=skill_championship))
+        raise Invalid(_("The skill chosen belongs to another championship "
+                        "(%(code)s); choose a matching championship and skill.",
+                        code=skill_championship), code="skill_of_another_championship",
+                      field="skill")
     return service.resolve_target(importer, championship_code or skill_championship, skill_code)
 
 
@@ -85,8 +87,8 @@ def import_upload():
     importer = service.importer_for(upload.kind.data)
     try:
         target = _target(importer, upload.championship.data, upload.skill.data)
-    except service.TargetError as error:
-        upload.skill.errors = [str(error)]
+    except Invalid as error:
+        upload.skill.errors = [error.message]
         return render_template("registry/imports/import.html", form=upload, export_form=export,
                                template_form=template), 400
     storage = upload.file.data
@@ -117,18 +119,19 @@ def import_confirm():
     store = service.UploadStore.for_app()
     try:
         upload = store.load(form.token.data, current_user.id)
-    except service.UploadExpired:
+    except NotFound:
         return render_template("registry/imports/expired.html"), 410
     meta = upload.meta
     importer = service.importer_for(meta["kind"])
     try:
         target = service.resolve_target(importer, meta.get("championship"), meta.get("skill"))
+    except Invalid as error:  # the championship or skill is gone since the preview
+        store.discard(upload.token)
+        return render_template("registry/imports/expired.html", reason=error.message), 410
+    try:
         with progress.reporter(form.task.data) as report_progress:
             report = service.run_import(importer, target, meta["filename"], upload.data,
                                         progress=report_progress)
-    except service.TargetError as error:
-        store.discard(upload.token)
-        return render_template("registry/imports/expired.html", reason=str(error)), 410
     except service.ImportFailed as failed:
         store.discard(upload.token)
         return render_template("registry/imports/preview.html", report=failed.report,
@@ -222,9 +225,9 @@ def import_export():
     importer = service.importer_for(kind)
     try:
         target = _target(importer, form.championship.data, form.skill.data)
-    except service.TargetError as error:
+    except Invalid as error:
         _upload.fill(list(service.importers()), _championships())
-        form.skill.errors = [str(error)]
+        form.skill.errors = [error.message]
         return render_template("registry/imports/import.html", form=_upload, export_form=form,
                                template_form=_template, export_error=True), 400
     export_rows = getattr(importer, "export_rows", None)

@@ -1,4 +1,5 @@
-"""Forms of the people pages: organizations, competitors, experts, championship and skills.
+"""Forms of the people pages: organizations, competitors, experts, championship and skills, the
+workstation draw; and the labels of their choices.
 
 The import of Excel/CSV files validates each row with these same forms, built without a request:
 
@@ -10,22 +11,17 @@ so the field names are also the import's column keys, and the context a validato
 skill, the championship) comes in as keyword arguments. Choice fields accept the key
 ("college") and, for people typing into spreadsheets, the Russian, Kazakh or English word
 ("колледж", "College"); an empty cell means the default. Uniqueness of codes is the service's
-business (competition.registry.people.service), not the form's.
+business (competition.registry.people.service), not the form's. The fields and checks these
+forms share with the rest of the product are in .fields.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -34,13 +30,10 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    SelectChoice,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.utils import unset_value
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -52,238 +45,34 @@ from wtforms.validators import (
 
 from ...extensions import db
 from ...models import Organization, Skill
-from ...models.event import ABILYMPICS_CATEGORIES, CHAMPIONSHIP_KINDS, ORGANIZATION_KINDS, SCALES
-from ...models.people import COMPETITOR_STATUSES, EXPERT_ROLES
-from ...vocabulary import CATEGORY_LABELS, EXPERT_ROLE_LABELS
+from ...models.event import ABILYMPICS_CATEGORIES
+from ...vocabulary import (
+    AbilympicsCategory,
+    ChampionshipKind,
+    CompetitorStatus,
+    ExpertRole,
+    OrganizationKind,
+    Scale,
+)
+from .fields import (
+    BaseForm,
+    ChoiceField,
+    NamesForm,
+    code_field,
+    name_fields,
+    nfc,
+    no_bidi_controls,
+    no_control_characters,
+    normalize_choice,
+    strip,
+    validate_code_text,
+)
 
-CODE_MAX = 32
 MEMBER_SEPARATOR = re.compile(r"[;\n]")
 
 
-# --- choices: the key, its label, and the words people type in spreadsheets -------------------
-
-ORGANIZATION_KIND_LABELS = {
-    "college": _l("College"), "enterprise": _l("Enterprise"), "school": _l("School"),
-    "university": _l("University"), "other": _l("Other"),
-}
-STATUS_LABELS = {"active": _l("Active"), "guest": _l("Guest (not ranked)"),
-                 "withdrawn": _l("Withdrawn")}
-ROLE_LABELS = EXPERT_ROLE_LABELS
-KIND_LABELS = {"worldskills": _l("WorldSkills"), "abilympics": _l("Abilympics")}
-SCALE_LABELS = {"raw": _l("Raw marks (0–100)"), "ws500": _l("WorldSkills scale, 500 centre"),
-                "ws700": _l("WorldSkills scale, 700 centre")}
-
-# Words accepted for a key besides the key itself (compared case-insensitively).
-ALIASES = {
-    "college": ("колледж", "college"),
-    "enterprise": ("предприятие", "кәсіпорын", "enterprise", "company"),
-    "school": ("школа", "мектеп", "school"),
-    "university": ("университет", "вуз", "university"),
-    "other": ("другое", "другая", "басқа", "other"),
-    "active": ("активный", "участвует", "белсенді", "active"),
-    "guest": ("гость", "қонақ", "guest", "вне конкурса"),
-    "withdrawn": ("снят", "выбыл", "шықты", "withdrawn"),
-    "chief": ("главный эксперт", "главный", "бас сарапшы", "chief expert", "chief"),
-    "deputy": ("заместитель", "заместитель главного эксперта", "бас сарапшының орынбасары",
-               "орынбасар", "deputy chief expert", "deputy"),
-    "expert": ("эксперт", "сарапшы", "expert"),
-    "independent": ("независимый эксперт", "независимый", "тәуелсіз сарапшы", "тәуелсіз",
-                    "independent expert", "independent"),
-    "schoolchildren": ("школьники", "мектеп оқушылары", "schoolchildren"),
-    "students": ("студенты", "студенттер", "students"),
-    "specialists": ("специалисты", "мамандар", "specialists"),
-}
-
-
-def normalize_choice(value, keys) -> str:
-    """The key a typed value stands for ("" stays ""; an unknown word comes back as typed)."""
-    text = " ".join(str(value or "").split())
-    if not text:
-        return ""
-    folded = text.casefold()
-    for key in keys:
-        if folded == key.casefold() or folded in ALIASES.get(key, ()):
-            return key
-    return text
-
-
-def strip(value):
-    """Surrounding spaces off; a missing value becomes "" (rows of an import lack columns)."""
-    if value is None:
-        return ""
-    return value.strip() if isinstance(value, str) else value
-
-
-class ChoiceField(SelectField):
-    """A select whose value may also be typed as a word in any of the three languages.
-
-    An empty value becomes `default` (if any); an unknown one is refused with the list of
-    accepted keys, which is what a person fixing a spreadsheet needs to read.
-    """
-
-    def __init__(self, label=None, validators=None, keys=(), labels=None, required=True,
-                 **kwargs):
-        self.keys = tuple(keys)
-        self.labels = labels or {}
-        self.required = required
-        super().__init__(label, validators, choices=self.options(), validate_choice=False,
-                         **kwargs)
-
-    def options(self) -> list[SelectChoice]:
-        choices = [SelectChoice(key, self.labels.get(key, key)) for key in self.keys]
-        if not self.required or not self.keys:
-            choices.insert(0, SelectChoice("", _l("— none —")))
-        return choices
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        super().process(formdata, data, extra_filters)
-        if self.data is None:
-            self.data = self.default or ""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = normalize_choice(valuelist[0], self.keys) or (self.default or "")
-
-    def pre_validate(self, form):
-        value = self.data or ""
-        if not value:
-            if self.required:
-                raise ValidationError(
-                    _("Choose one of: %(keys)s.", keys=", ".join(self.keys)))
-            return
-        if self.keys and value not in self.keys:
-            raise ValidationError(_("“%(value)s” is not allowed here; expected one of: %(keys)s.",
-                                     value=value, keys=", ".join(self.keys)))
-
-
-def code_field(label, required: bool = True) -> StringField:
-    validators = [Length(max=CODE_MAX, message=_l("At most %(max)d characters.", max=CODE_MAX))]
-    if required:
-        validators.insert(0, DataRequired(message=_l("A code is required.")))
-    return StringField(label, validators=validators, filters=[strip])
-
-
-def validate_code_text(value: str | None) -> None:
-    if value and re.search(r"\s", value):
-        raise ValidationError(_("A code may not contain spaces; use letters, digits, "
-                                 "“-” or “_”."))
-
-
-# C0/C1 control characters and DEL: invisible, in no one's name, and refused downstream (NUL by
-# PostgreSQL, all of them by the XML of .xlsx exports). Tab and line breaks are whitespace the
-# fields strip or team lists split on. Zero-width joiners and emoji are kept as typed; bidi
-# controls: below.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def no_control_characters(_form, field) -> None:
-    found = CONTROL_CHARACTERS.search(field.data or "")
-    if found:
-        raise ValidationError(_("Remove the invisible control character %(char)s (often pasted "
-                                "from another program): a name holds letters, digits, spaces "
-                                "and punctuation.", char=f"U+{ord(found.group()):04X}"))
-
-
-# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible, they
-# reorder the text after them on a page, a PDF or a spreadsheet, so a name could read as another
-# ("Trojan Source"). No Kazakh, Russian or English name needs them. The marks that only hint a
-# direction (LRM U+200E, RLM U+200F, ALM U+061C) stay allowed, like zero-width joiners and
-# combining marks: a name is stored in NFC (`nfc`), so a "й" typed as "и" + U+0306 is one letter.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def bidi_control_problem(text: str | None) -> str | None:
-    """What to tell the person who typed `text` if it holds a bidi control, else None."""
-    found = BIDI_CONTROLS.search(text or "")
-    if found is None:
-        return None
-    char = found.group()
-    return _("Remove the invisible direction control %(char)s (%(name)s), character %(position)s "
-             "of the text: it reorders the letters around it, so the name would not read as "
-             "typed.", char=f"U+{ord(char):04X}", name=unicodedata.name(char),
-             position=found.start() + 1)
-
-
-def no_bidi_controls(_form, field) -> None:
-    problem = bidi_control_problem(field.data)
-    if problem:
-        raise ValidationError(problem)
-
-
-def nfc(value):
-    """A name in Unicode's composed form (NFC): the same letters typed either way compare, sort
-    and search alike."""
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
-
-
-def name_fields(label_ru, label_kk, label_en):
-    length = Length(max=500, message=_l("At most %(max)d characters.", max=500))
-    checks = [length, no_control_characters, no_bidi_controls]
-    return (StringField(label_ru, validators=checks, filters=[strip, nfc]),
-            StringField(label_kk, validators=checks, filters=[strip, nfc]),
-            StringField(label_en, validators=checks, filters=[strip, nfc]))
-
-
-@contextmanager
-def report_locale() -> Iterator[None]:
-    """Messages in the request's language; outside a request (the command line, a worker) in the
-    locale the caller forced with flask_babel.force_locale, else in the default one."""
-    try:
-        get_locale()
-    except RuntimeError:  # no request to choose a language from
-        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "ru")):
-            yield
-        return
-    yield
-
-
-class BaseForm(FlaskForm):
-    """Validation that also works outside a request (rows of an import)."""
-
-    def validate(self, extra_validators=None):
-        with report_locale():
-            ok = super().validate(extra_validators)
-            return self.check_form() and ok
-
-    def check_form(self) -> bool:
-        """Rules over several fields; add messages to field.errors and return False."""
-        return True
-
-
-class _Names(BaseForm):
-    """At least one of name_ru / name_kk / name_en (a form-level rule, shown on name_ru)."""
-
-    def check_form(self) -> bool:
-        return self._check_names()
-
-    def _check_names(self) -> bool:
-        if any((getattr(self, f"name_{lang}").data or "").strip() for lang in ("ru", "kk", "en")):
-            return True
-        self.name_ru.errors = [*self.name_ru.errors, _(
-            "Give the name in at least one language (Russian, Kazakh or English).")]
-        return False
-
-
-def error_messages(form) -> dict[str, list[str]]:
-    """{field name: [message, …]} as plain strings (lazy ones resolved), for reports."""
-    messages = {}
-    with report_locale():
-        for name, errors in form.errors.items():
-            _flatten(messages, name, errors)
-    return messages
-
-
-def _flatten(messages: dict, name: str, errors) -> None:
-    if isinstance(errors, dict):  # a FormField
-        errors = [str(e) for sub in errors.values() for e in sub]
-    flat = []
-    for error in errors:
-        if isinstance(error, dict):  # an entry of a FieldList of FormFields
-            flat.extend(str(e) for sub in error.values() for e in sub)
-        else:
-            flat.append(str(error))
-    if flat:
-        messages[name] = flat
+# The choices' keys and labels are competition/vocabulary.py's; the words people type in
+# spreadsheets for them are fields.ALIASES.
 
 
 def find_organization(code: str | None) -> Organization | None:
@@ -302,11 +91,11 @@ def validate_organization_code(field) -> None:
 
 # --- organizations ------------------------------------------------------------------------------
 
-class OrganizationForm(_Names):
+class OrganizationForm(NamesForm):
     code = code_field(_l("Code"))
     name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
                                             _l("Name (English)"))
-    kind = ChoiceField(_l("Kind"), keys=ORGANIZATION_KINDS, labels=ORGANIZATION_KIND_LABELS,
+    kind = ChoiceField(_l("Kind"), words=OrganizationKind,
                        default="college")
     region = StringField(_l("Region"), filters=[strip],
                          validators=[Length(max=64, message=_l("At most %(max)d characters.",
@@ -322,7 +111,7 @@ def split_members(text: str | None) -> list[str]:
     return [part.strip() for part in MEMBER_SEPARATOR.split(text or "") if part.strip()]
 
 
-class CompetitorForm(_Names):
+class CompetitorForm(NamesForm):
     """A competitor of `skill` (keyword argument; the categories and team size come from it)."""
 
     code = code_field(_l("Code"))
@@ -331,7 +120,7 @@ class CompetitorForm(_Names):
                                             _l("Name or team name (English)"))
     organization = StringField(_l("Organization (code)"), filters=[strip])
     category = ChoiceField(_l("Category"), keys=(), required=False)
-    status = ChoiceField(_l("Status"), keys=COMPETITOR_STATUSES, labels=STATUS_LABELS,
+    status = ChoiceField(_l("Status"), words=CompetitorStatus,
                          default="active")
     workstation = StringField(_l("Workstation"), filters=[strip],
                               validators=[Length(max=32, message=_l("At most %(max)d characters.",
@@ -351,7 +140,7 @@ class CompetitorForm(_Names):
         super().__init__(*args, **kwargs)
         self.category.keys = tuple(categories)
         self.category.required = bool(categories)
-        self.category.labels = CATEGORY_LABELS
+        self.category.labels = AbilympicsCategory.labels()
         self.category.choices = self.category.options()
         if self.category.raw_data:
             self.category.data = normalize_choice(self.category.raw_data[0], categories)
@@ -417,10 +206,10 @@ class SkillRoleForm(Form):
     """One skill's line in the expert form: the skill (hidden code) and the role, or none."""
 
     skill = HiddenField()
-    role = ChoiceField(_l("Role"), keys=EXPERT_ROLES, labels=ROLE_LABELS, required=False)
+    role = ChoiceField(_l("Role"), words=ExpertRole, required=False)
 
 
-class _ExpertFields(_Names):
+class _ExpertFields(NamesForm):
     """What the expert form and an expert import row share: code, names, organization."""
 
     code = code_field(_l("Code"))
@@ -464,7 +253,7 @@ class ExpertRoleRowForm(_ExpertFields):
 
     skill = StringField(_l("Skill (code)"), filters=[strip],
                         validators=[DataRequired(message=_l("A skill code is required."))])
-    role = ChoiceField(_l("Role"), keys=EXPERT_ROLES, labels=ROLE_LABELS, default="expert")
+    role = ChoiceField(_l("Role"), words=ExpertRole, default="expert")
 
     def validate_skill(self, field):
         if self.championship is None or not field.data:
@@ -477,13 +266,13 @@ class ExpertRoleRowForm(_ExpertFields):
 
 # --- championship and skills --------------------------------------------------------------------
 
-class ChampionshipForm(_Names):
+class ChampionshipForm(NamesForm):
     """Championship settings and its scoring policy (docs/rules.md sections 1, 5 and 7)."""
 
     code = code_field(_l("Code"))
     name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
                                             _l("Name (English)"))
-    kind = ChoiceField(_l("Kind"), keys=CHAMPIONSHIP_KINDS, labels=KIND_LABELS,
+    kind = ChoiceField(_l("Kind"), words=ChampionshipKind,
                        default="worldskills")
     starts_on = DateField(_l("First day"), validators=[Optional()])
     ends_on = DateField(_l("Last day"), validators=[Optional()])
@@ -499,7 +288,7 @@ class ChampionshipForm(_Names):
                        "everyone competes in one group."),
         validators=[Length(max=300, message=_l("At most %(max)d characters.", max=300))])
     scale = ChoiceField(
-        _l("Scale"), keys=SCALES, labels=SCALE_LABELS, default="raw",
+        _l("Scale"), words=Scale, default="raw",
         description=_l("How totals become scores. Raw: the total out of 100, rounded to "
                        "0.01. WorldSkills 500: 500 + 20 × (total − mean) ÷ standard deviation. "
                        "WorldSkills 700: 700 + 20 × (total − median) ÷ standard deviation."))
@@ -560,7 +349,7 @@ def category_keys(text: str | None) -> list[str]:
     return [p for p in parts if p]
 
 
-class SkillForm(_Names):
+class SkillForm(NamesForm):
     code = code_field(_l("Code"))
     name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
                                             _l("Name (English)"))

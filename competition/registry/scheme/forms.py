@@ -1,7 +1,7 @@
 """Forms of the marking scheme editor.
 
-The forms parse what was typed (decimal commas, "0; 0.75; 1.50") and then ask the service for
-the scheme's rules (`service.*_problems`), which the Excel/CSV import applies too; so a rule is
+The forms parse what was typed (decimal commas, "0; 0.75; 1.50") and then ask for the
+scheme's rules (`rules.*_problems`), which the Excel/CSV import applies too; so a rule is
 written once. Uniqueness of codes and the protection of entered marks are checked on save.
 """
 
@@ -15,8 +15,8 @@ from wtforms.validators import AnyOf
 
 from ...config import LOCALES
 from ...models.scheme import DAYS
-from . import service
-from .service import SCORES
+from . import rules
+from .rules import SCORES
 
 LANGUAGE_LABELS = {"ru": _l("Russian"), "kk": _l("Kazakh"), "en": _l("English")}
 TYPE_LABELS = {"M": _l("Measurement (M)"), "J": _l("Judgement (J)")}
@@ -34,7 +34,7 @@ def _strip(value):
 
 
 class _SchemeForm(FlaskForm):
-    """Runs the service's rules after the fields' own checks; their messages go to the fields."""
+    """Runs the scheme's rules after the fields' own checks; their messages go to the fields."""
 
     def problems(self) -> dict[str, str]:
         raise NotImplementedError
@@ -67,11 +67,11 @@ class CriterionForm(_SchemeForm):
     code = StringField(_l("Code"), filters=[_strip],
                        description=_l("A letter or short code, unique in the skill: A, B, C…"))
 
-    def to_input(self) -> service.CriterionInput:
-        return service.CriterionInput(code=self.code.data or "", names=self.names())
+    def to_input(self) -> rules.CriterionInput:
+        return rules.CriterionInput(code=self.code.data or "", names=self.names())
 
     def problems(self) -> dict[str, str]:
-        return service.criterion_problems(self.to_input())
+        return rules.criterion_problems(self.to_input())
 
 
 _name_fields(CriterionForm)
@@ -80,16 +80,16 @@ _name_fields(CriterionForm)
 class SubCriterionForm(_SchemeForm):
     code = StringField(_l("Code"), filters=[_strip],
                        description=_l("Unique in the criterion: A1, A2…"))
-    # checked by the service, which also reads "С1" typed in Cyrillic
+    # checked by the rules, which also read "С1" typed in Cyrillic
     day = SelectField(_l("Competition day"), choices=[SelectChoice(d, d) for d in DAYS],
                       default="C1", validate_choice=False)
 
-    def to_input(self) -> service.SubCriterionInput:
-        return service.SubCriterionInput(code=self.code.data or "", names=self.names(),
-                                         day=service.normalize_day(self.day.data))
+    def to_input(self) -> rules.SubCriterionInput:
+        return rules.SubCriterionInput(code=self.code.data or "", names=self.names(),
+                                         day=rules.normalize_day(self.day.data))
 
     def problems(self) -> dict[str, str]:
-        return service.sub_criterion_problems(self.to_input())
+        return rules.sub_criterion_problems(self.to_input())
 
 
 _name_fields(SubCriterionForm)
@@ -124,21 +124,21 @@ class AspectForm(_SchemeForm):
         valid = FlaskForm.validate(self, extra_validators)
         parse_errors = {}
         try:
-            self.parsed_max = service.parse_decimal(self.max.data)
+            self.parsed_max = rules.parse_decimal(self.max.data)
         except ValueError as error:
             parse_errors["max"] = str(error)
         if self.type.data == "M":
             try:
-                self.parsed_values = service.parse_values(self.values.data)
+                self.parsed_values = rules.parse_values(self.values.data)
             except ValueError as error:
                 parse_errors["values"] = str(error)
         problems = {**self.problems(), **parse_errors}
         return self.attach(problems) and valid
 
-    def to_input(self) -> service.AspectInput:
+    def to_input(self) -> rules.AspectInput:
         descriptors = [{locale: getattr(self, f"descriptor_{score}_{locale}").data or ""
                         for locale in LOCALES} for score in SCORES]
-        return service.AspectInput(
+        return rules.AspectInput(
             code=self.code.data or "", type=self.type.data or "", max=self.parsed_max,
             values=self.parsed_values if self.type.data == "M" else None,
             description=self.names("description"),
@@ -148,18 +148,18 @@ class AspectForm(_SchemeForm):
         )
 
     def problems(self) -> dict[str, str]:
-        problems = service.aspect_problems(self.to_input())
+        problems = rules.aspect_problems(self.to_input())
         if self.parsed_max is None:
             problems.pop("max", None)  # said by the parser, in its own words
         return problems
 
-    def fill(self, data: service.AspectInput) -> None:
+    def fill(self, data: rules.AspectInput) -> None:
         """Initial values of an edit (on GET)."""
         self.sub_criterion_id.data = data.sub_criterion_id
         self.code.data = data.code
         self.type.data = data.type
-        self.max.data = service.max_text(data.max)
-        self.values.data = service.values_text(data.values)
+        self.max.data = rules.max_text(data.max)
+        self.values.data = rules.values_text(data.values)
         self.standards_section.data = data.standards_section
         for locale in LOCALES:
             getattr(self, f"description_{locale}").data = data.description.get(locale, "")
@@ -189,7 +189,7 @@ def parse_maxima(formdata, aspect_ids) -> tuple[dict, dict[int, str]]:
         if name not in formdata:
             continue
         try:
-            maxima[aspect_id] = service.parse_decimal(formdata.get(name))
+            maxima[aspect_id] = rules.parse_decimal(formdata.get(name))
         except ValueError as error:
             errors[aspect_id] = str(error)
     return maxima, errors

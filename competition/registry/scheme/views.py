@@ -1,7 +1,9 @@
 """Routes of the marking scheme editor (registered on competition.registry.bp).
 
 Read the request, call the service, render. Access (organizers and admins) is decided once, by
-the blueprint's guard; the rules and the protection of entered marks live in service.py.
+the blueprint's guard; the rules live in rules.py, the protection of entered marks in
+protection.py. A part that is gone (another organizer, another tab) raises errors.NotFound,
+which no view catches: the app answers with its 404 page.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
-from .. import bp
-from ..imports.tabular import CSV_MIME, XLSX_MIME, write_csv, write_xlsx
-from . import service
+from ...errors import Conflict, DomainError, Invalid
+from ...lookup import find_skill
+from ..blueprint import bp
+from ..imports.writing import CSV_MIME, XLSX_MIME, write_csv, write_xlsx
+from . import editing, reading, rules
 from .forms import (
     SCORE_LABELS,
     ActionForm,
@@ -25,31 +29,32 @@ from .forms import (
     SubCriterionForm,
     parse_maxima,
 )
-from .importer import COLUMNS, export_scheme
+from .importer import export_scheme
+from .maxima import MaximaRefused, set_maxima
+from .parsing import COLUMNS
+from .protection import delete_refusal
 
 # URL words for the three levels of a scheme
 KINDS = {"criteria": "criterion", "sub-criteria": "sub_criterion", "aspects": "aspect"}
 KIND_PATH = '<any("criteria", "sub-criteria", "aspects"):kind>'
 
 
-@bp.errorhandler(service.NotFound)
-def _gone(_error):
-    """A part deleted meanwhile (another organizer, another tab): the usual 404 page."""
-    return render_template("errors.html", status=404), 404
+def _save(form, save, refused: int = 422):
+    """A submitted form checked, then saved by `save()` (a call of the service).
 
-
-def _skill_or_404(skill_id: int):
+    Returns (what `save` returned, None) once saved; else (None, the status of the page that
+    shows the form again): 200 when nothing was submitted, 422 when the form has errors, and
+    `refused` when the service refuses, with its reason shown at the field it names.
+    """
+    if not form.is_submitted():
+        return None, 200
+    if not form.validate():
+        return None, 422
     try:
-        return service.get_skill(skill_id)
-    except service.NotFound:
-        abort(404)
-
-
-def _part_or_404(kind: str, skill_id: int, item_id: int):
-    try:
-        return service.get_part(kind, skill_id, item_id)
-    except service.NotFound:
-        abort(404)
+        return save(), None
+    except (Invalid, Conflict) as error:
+        form.attach({error.field or "code": error.message})
+        return None, refused
 
 
 def _editor_url(skill_id: int, anchor: str | None = None, **args) -> str:
@@ -62,23 +67,23 @@ def _sub_criteria(skill):
 
 @bp.get("/schemes")
 def scheme_index():
-    return render_template("registry/scheme/index.html", overview=service.skills_overview(),
-                           max_text=service.max_text)
+    return render_template("registry/scheme/index.html", overview=reading.skills_overview(),
+                           max_text=rules.max_text)
 
 
 @bp.get("/skills/<int:skill_id>/scheme")
 def scheme_editor(skill_id: int):
-    skill = _skill_or_404(skill_id)
+    skill = reading.get_skill(skill_id)
     return _render_editor(skill)
 
 
 def _render_editor(skill, max_errors: dict[int, str] | None = None,
                    typed: dict[int, str] | None = None, status: int = 200):
     return render_template(
-        "registry/scheme/editor.html", skill=skill, sums=service.sums(skill),
-        marks=service.mark_counts(skill.id), max_errors=max_errors or {}, typed=typed or {},
-        links=_exchange_links(skill), max_text=service.max_text,
-        values_text=service.values_text,
+        "registry/scheme/editor.html", skill=skill, sums=reading.sums(skill),
+        marks=reading.mark_counts(skill.id), max_errors=max_errors or {}, typed=typed or {},
+        links=_exchange_links(skill), max_text=rules.max_text,
+        values_text=rules.values_text,
     ), status
 
 
@@ -100,9 +105,9 @@ def _url_or_none(endpoint: str, **values) -> str | None:
 def scheme():
     """A skill's editor found by codes (?championship=CODE&skill=CODE), e.g. after an import."""
     championship = request.args.get("championship", "").strip()
-    code = request.args.get("skill", "").strip().rpartition("/")[2]
-    skill = service.find_skill(championship, code)
-    if skill is None:
+    try:
+        skill = find_skill(request.args.get("skill", ""), championship)
+    except DomainError:  # none, or several: the list of schemes to choose from
         return redirect(url_for("registry.scheme_index"))
     return redirect(_editor_url(skill.id))
 
@@ -110,7 +115,7 @@ def scheme():
 @bp.get('/skills/<int:skill_id>/scheme/export.<any("xlsx", "csv"):fmt>')
 def scheme_export(skill_id: int, fmt: str):
     """The scheme as a table with the English column keys: it re-imports as it is."""
-    skill = _skill_or_404(skill_id)
+    skill = reading.get_skill(skill_id)
     rows = export_scheme(skill)
     if fmt == "xlsx":
         content = write_xlsx(COLUMNS, rows, locale="en", sheet="scheme")
@@ -127,7 +132,7 @@ def scheme_export(skill_id: int, fmt: str):
 
 @bp.post("/skills/<int:skill_id>/scheme/maxima")
 def scheme_maxima(skill_id: int):
-    skill = _skill_or_404(skill_id)
+    skill = reading.get_skill(skill_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -137,8 +142,8 @@ def scheme_maxima(skill_id: int):
     if errors:
         return _render_editor(skill, errors, typed, 422)
     try:
-        changed = service.set_maxima(skill.id, maxima)
-    except service.MaximaRefused as refused:
+        changed = set_maxima(skill.id, maxima)
+    except MaximaRefused as refused:
         return _render_editor(skill, refused.errors, typed, 409)
     if changed:
         flash(_("Maxima saved: %(codes)s.", codes=", ".join(changed)))
@@ -151,39 +156,26 @@ def scheme_maxima(skill_id: int):
 
 @bp.route("/skills/<int:skill_id>/scheme/criteria/new", methods=["GET", "POST"])
 def scheme_criterion_new(skill_id: int):
-    skill = _skill_or_404(skill_id)
+    skill = reading.get_skill(skill_id)
     form = CriterionForm()
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                criterion = service.create_criterion(skill.id, form.to_input())
-            except service.SchemeError as error:
-                form.attach({error.field or "code": error.message})
-            else:
-                flash(_("Criterion %(code)s created.", code=criterion.code))
-                return redirect(_editor_url(skill.id, f"criterion-{criterion.id}"))
+    criterion, status = _save(form, lambda: editing.create_criterion(skill.id, form.to_input()))
+    if criterion is not None:
+        flash(_("Criterion %(code)s created.", code=criterion.code))
+        return redirect(_editor_url(skill.id, f"criterion-{criterion.id}"))
     return render_template("registry/scheme/criterion_form.html", skill=skill, form=form,
                            criterion=None), status
 
 
 @bp.route("/skills/<int:skill_id>/scheme/criteria/<int:item_id>", methods=["GET", "POST"])
 def scheme_criterion_edit(skill_id: int, item_id: int):
-    skill = _skill_or_404(skill_id)
-    criterion = _part_or_404("criterion", skill_id, item_id)
+    skill = reading.get_skill(skill_id)
+    criterion = reading.get_part("criterion", skill_id, item_id)
     form = CriterionForm(obj=criterion)
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                service.update_criterion(skill.id, criterion.id, form.to_input())
-            except service.SchemeError as error:
-                form.attach({error.field or "code": error.message})
-            else:
-                flash(_("Criterion %(code)s saved.", code=form.code.data))
-                return redirect(_editor_url(skill.id, f"criterion-{item_id}"))
+    saved, status = _save(
+        form, lambda: editing.update_criterion(skill.id, criterion.id, form.to_input()))
+    if saved is not None:
+        flash(_("Criterion %(code)s saved.", code=form.code.data))
+        return redirect(_editor_url(skill.id, f"criterion-{item_id}"))
     return render_template("registry/scheme/criterion_form.html", skill=skill, form=form,
                            criterion=criterion), status
 
@@ -193,40 +185,28 @@ def scheme_criterion_edit(skill_id: int, item_id: int):
 @bp.route("/skills/<int:skill_id>/scheme/criteria/<int:item_id>/sub-criteria/new",
           methods=["GET", "POST"])
 def scheme_sub_criterion_new(skill_id: int, item_id: int):
-    skill = _skill_or_404(skill_id)
-    criterion = _part_or_404("criterion", skill_id, item_id)
+    skill = reading.get_skill(skill_id)
+    criterion = reading.get_part("criterion", skill_id, item_id)
     form = SubCriterionForm()
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                sub = service.create_sub_criterion(skill.id, criterion.id, form.to_input())
-            except service.SchemeError as error:
-                form.attach({error.field or "code": error.message})
-            else:
-                flash(_("Sub-criterion %(code)s created.", code=sub.code))
-                return redirect(_editor_url(skill.id, f"sub-criterion-{sub.id}"))
+    sub, status = _save(
+        form, lambda: editing.create_sub_criterion(skill.id, criterion.id, form.to_input()))
+    if sub is not None:
+        flash(_("Sub-criterion %(code)s created.", code=sub.code))
+        return redirect(_editor_url(skill.id, f"sub-criterion-{sub.id}"))
     return render_template("registry/scheme/sub_criterion_form.html", skill=skill, form=form,
                            criterion=criterion, sub=None), status
 
 
 @bp.route("/skills/<int:skill_id>/scheme/sub-criteria/<int:item_id>", methods=["GET", "POST"])
 def scheme_sub_criterion_edit(skill_id: int, item_id: int):
-    skill = _skill_or_404(skill_id)
-    sub = _part_or_404("sub_criterion", skill_id, item_id)
+    skill = reading.get_skill(skill_id)
+    sub = reading.get_part("sub_criterion", skill_id, item_id)
     form = SubCriterionForm(obj=sub)
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                service.update_sub_criterion(skill.id, sub.id, form.to_input())
-            except service.SchemeError as error:
-                form.attach({error.field or "code": error.message})
-            else:
-                flash(_("Sub-criterion %(code)s saved.", code=form.code.data))
-                return redirect(_editor_url(skill.id, f"sub-criterion-{item_id}"))
+    saved, status = _save(
+        form, lambda: editing.update_sub_criterion(skill.id, sub.id, form.to_input()))
+    if saved is not None:
+        flash(_("Sub-criterion %(code)s saved.", code=form.code.data))
+        return redirect(_editor_url(skill.id, f"sub-criterion-{item_id}"))
     return render_template("registry/scheme/sub_criterion_form.html", skill=skill, form=form,
                            criterion=sub.criterion, sub=sub), status
 
@@ -236,49 +216,35 @@ def scheme_sub_criterion_edit(skill_id: int, item_id: int):
 @bp.route("/skills/<int:skill_id>/scheme/sub-criteria/<int:item_id>/aspects/new",
           methods=["GET", "POST"])
 def scheme_aspect_new(skill_id: int, item_id: int):
-    skill = _skill_or_404(skill_id)
-    sub = _part_or_404("sub_criterion", skill_id, item_id)
+    skill = reading.get_skill(skill_id)
+    sub = reading.get_part("sub_criterion", skill_id, item_id)
     form = AspectForm(sub_criteria=_sub_criteria(skill))
     if not form.is_submitted():
         form.sub_criterion_id.data = sub.id
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                aspect = service.create_aspect(skill.id, sub.id, form.to_input())
-            except service.SchemeError as error:
-                form.attach({error.field or "code": error.message})
-            else:
-                flash(_("Aspect %(code)s created.", code=aspect.code))
-                return redirect(_editor_url(skill.id, f"aspect-{aspect.id}"))
+    aspect, status = _save(form, lambda: editing.create_aspect(skill.id, sub.id, form.to_input()))
+    if aspect is not None:
+        flash(_("Aspect %(code)s created.", code=aspect.code))
+        return redirect(_editor_url(skill.id, f"aspect-{aspect.id}"))
     return _render_aspect_form(skill, form, None, status)
 
 
 @bp.route("/skills/<int:skill_id>/scheme/aspects/<int:item_id>", methods=["GET", "POST"])
 def scheme_aspect_edit(skill_id: int, item_id: int):
-    skill = _skill_or_404(skill_id)
-    aspect = _part_or_404("aspect", skill_id, item_id)
+    skill = reading.get_skill(skill_id)
+    aspect = reading.get_part("aspect", skill_id, item_id)
     form = AspectForm(sub_criteria=_sub_criteria(skill))
-    status = 200
     if not form.is_submitted():
-        form.fill(service.aspect_input(aspect))
-    else:
-        status = 422
-        if form.validate():
-            try:
-                service.update_aspect(skill.id, aspect.id, form.to_input())
-            except service.SchemeError as error:
-                status = 409
-                form.attach({error.field or "code": error.message})
-            else:
-                flash(_("Aspect %(code)s saved.", code=form.code.data))
-                return redirect(_editor_url(skill.id, f"aspect-{item_id}"))
+        form.fill(reading.aspect_input(aspect))
+    saved, status = _save(
+        form, lambda: editing.update_aspect(skill.id, aspect.id, form.to_input()), refused=409)
+    if saved is not None:
+        flash(_("Aspect %(code)s saved.", code=form.code.data))
+        return redirect(_editor_url(skill.id, f"aspect-{item_id}"))
     return _render_aspect_form(skill, form, aspect, status)
 
 
 def _render_aspect_form(skill, form, aspect, status: int):
-    sums = service.sums(skill)
+    sums = reading.sums(skill)
     own = Decimal(aspect.max) if aspect is not None else Decimal(0)
     own_criterion = aspect.sub_criterion.criterion_id if aspect is not None else None
     subs = _sub_criteria(skill)
@@ -287,8 +253,8 @@ def _render_aspect_form(skill, form, aspect, status: int):
     rest_criteria = {c.id: sums.criteria[c.id] - (own if c.id == own_criterion else 0)
                      for c in skill.criteria}
     rest = {
-        "total": service.max_text(rest_total),
-        "criteria": {str(c.id): {"code": c.code, "rest": service.max_text(rest_criteria[c.id])}
+        "total": rules.max_text(rest_total),
+        "criteria": {str(c.id): {"code": c.code, "rest": rules.max_text(rest_criteria[c.id])}
                      for c in skill.criteria},
         "subs": {str(sub.id): str(sub.criterion_id) for sub in subs},
     }
@@ -296,10 +262,10 @@ def _render_aspect_form(skill, form, aspect, status: int):
     typed = own if form.parsed_max is None else form.parsed_max
     total = rest_total + typed
     shown = {"code": current_sub.criterion.code if current_sub else "",
-             "criterion": service.max_text(rest_criteria[current_sub.criterion_id] + typed)
+             "criterion": rules.max_text(rest_criteria[current_sub.criterion_id] + typed)
              if current_sub else "",
-             "total": service.max_text(total), "is_hundred": total == service.HUNDRED}
-    marks = service.mark_counts(skill.id).get(aspect.id, 0) if aspect is not None else 0
+             "total": rules.max_text(total), "is_hundred": total == rules.HUNDRED}
+    marks = reading.mark_counts(skill.id).get(aspect.id, 0) if aspect is not None else 0
     return render_template(
         "registry/scheme/aspect_form.html", skill=skill, form=form, aspect=aspect, rest=rest,
         shown=shown, marks=marks, score_labels=SCORE_LABELS,
@@ -311,18 +277,18 @@ def _render_aspect_form(skill, form, aspect, status: int):
 @bp.route(f"/skills/<int:skill_id>/scheme/{KIND_PATH}/<int:item_id>/delete",
           methods=["GET", "POST"])
 def scheme_delete(skill_id: int, kind: str, item_id: int):
-    skill = _skill_or_404(skill_id)
+    skill = reading.get_skill(skill_id)
     part = KINDS[kind]
-    item = _part_or_404(part, skill_id, item_id)
+    item = reading.get_part(part, skill_id, item_id)
     form = ActionForm()
-    refusal = service.delete_refusal(part, skill.id, item.id)
+    refusal = delete_refusal(part, skill.id, item.id)
     status = 200
     if form.is_submitted():
         if not form.validate():
             abort(400)
         try:
-            code = service.delete(part, skill.id, item.id)
-        except service.SchemeError as error:
+            code = editing.delete(part, skill.id, item.id)
+        except Conflict as error:
             refusal, status = error.message, 409
         else:
             flash(_("%(code)s deleted.", code=code))
@@ -333,14 +299,14 @@ def scheme_delete(skill_id: int, kind: str, item_id: int):
 
 @bp.post(f"/skills/<int:skill_id>/scheme/{KIND_PATH}/<int:item_id>/move")
 def scheme_move(skill_id: int, kind: str, item_id: int):
-    skill = _skill_or_404(skill_id)
+    skill = reading.get_skill(skill_id)
     part = KINDS[kind]
-    _part_or_404(part, skill_id, item_id)
+    reading.get_part(part, skill_id, item_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
     direction = form.direction.data
-    code, moved = service.move(part, skill.id, item_id, direction)
+    code, moved = editing.move(part, skill.id, item_id, direction)
     if moved:
         flash(_("%(code)s moved up.", code=code) if direction == "up"
               else _("%(code)s moved down.", code=code))

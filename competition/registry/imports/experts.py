@@ -1,0 +1,181 @@
+"""The importer of experts (of one championship): one row per expert and skill.
+
+Each row is validated by the people feature's form of an expert's role (checking.py); what only
+a whole file can get wrong is checked here: two chief experts for one skill, an expert whose
+rows disagree, one expert and skill on two rows. Updates are by code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from ...extensions import db
+from ...models import Expert, ExpertRole
+from ..people.fields import report_locale
+from ..people.forms import ExpertRoleRowForm
+from ..people.service.common import natural_key
+from ..people.service.experts import apply_expert_role
+from .checking import NAMES, changed_fields, each_row, form_errors, name_label, write_row
+from .tabular import Column, Plan, PlannedRow, Row, Table
+
+
+class ExpertImporter:
+    """One row per (expert, skill): rows with the same expert code are one expert."""
+
+    kind = "experts"
+    entity = "expert"
+    scope = "championship"
+    columns = (
+        Column("code", required=True, ru="Код", kk="Коды", aliases=("Код эксперта",),
+               help=_l("The expert's code in this championship, e.g. E01; repeat it on one row "
+                       "per skill.")),
+        Column("name_ru", ru="ФИО (рус)", kk="Аты-жөні (орыс)", aliases=("ФИО", "Name (ru)"),
+               help=_l("Full name in Russian (at least one of the three names; on an expert's "
+                       "further rows the names may be left empty).")),
+        Column("name_kk", ru="ФИО (каз)", kk="Аты-жөні (қаз)", aliases=("Аты-жөні", "Name (kk)"),
+               help=_l("The name in Kazakh.")),
+        Column("name_en", ru="ФИО (англ)", kk="Аты-жөні (ағылш)", aliases=("Name (en)",),
+               help=_l("The name in English.")),
+        Column("organization", ru="Организация (код)", kk="Ұйым (коды)",
+               aliases=("Организация", "Ұйым"),
+               help=_l("The code of a registered organization (compatriots are found by it).")),
+        Column("skill", required=True, ru="Компетенция (код)", kk="Құзырет (коды)",
+               aliases=("Компетенция", "Құзырет"),
+               help=_l("The code of a skill of this championship, e.g. 10.")),
+        Column("role", ru="Роль", kk="Рөлі", aliases=("Рөл",),
+               help=_l("chief, deputy, expert or independent (also главный эксперт, "
+                       "заместитель, эксперт, независимый, бас сарапшы…); empty: expert.")),
+    )
+    PERSON = ("code", *NAMES, "organization")
+
+    @staticmethod
+    def stored(expert: Expert) -> dict[str, Any]:
+        return {"code": expert.code, **{f: getattr(expert, f) for f in NAMES},
+                "organization": expert.organization.code if expert.organization else ""}
+
+    def plan(self, table: Table, target, progress=None) -> Plan:
+        championship = target.championship
+        plan = Plan()
+        existing = {e.code: e for e in db.session.execute(
+            sa.select(Expert).where(Expert.championship_id == championship.id)
+            .options(selectinload(Expert.roles).selectinload(ExpertRole.skill),
+                     selectinload(Expert.organization))).scalars()}
+        chiefs: dict[str, str] = {}  # skill code -> expert code, after the import
+        for expert in existing.values():
+            for role in expert.roles:
+                if role.role == "chief":
+                    chiefs[role.skill.code] = expert.code
+        person: dict[str, dict[str, str]] = {}  # code -> the expert's merged details
+        person_rows: dict[str, int] = {}
+        pairs: dict[tuple[str, str], int] = {}
+        planned: dict[str, PlannedRow] = {}
+        order: list[tuple[str, dict, Row]] = []
+        with report_locale():
+            for row in each_row(table.rows, progress, _("Checking experts")):
+                code = row.values.get("code", "").strip()
+                current = existing.get(code)
+                details = person.get(code) or (self.stored(current) if current else {})
+                values = dict(row.values)
+                conflict = False
+                for key in (*NAMES, "organization"):
+                    given = values.get(key, "")
+                    if key not in values or not given:
+                        values[key] = details.get(key, "") or ""
+                    elif code in person and person[code].get(key) and \
+                            person[code][key] != given:
+                        plan.errors.append(row.error(key, _(
+                            "The same %(column)s on every row of expert %(code)s; row %(row)d "
+                            "says “%(other)s”.", column=row.headers.get(key, key), code=code,
+                            row=person_rows[code], other=person[code][key])))
+                        conflict = True
+                if conflict:
+                    continue
+                form = ExpertRoleRowForm(formdata=MultiDict(values), meta={"csrf": False},
+                                         championship=championship)
+                if not form.validate():
+                    plan.errors.extend(form_errors(row, form))
+                    continue
+                data = form.data
+                skill_code, role = data["skill"], data["role"]
+                pair = (code, skill_code)
+                if pair in pairs:
+                    plan.errors.append(row.error("skill", _(
+                        "One row per expert and skill; expert %(code)s has skill %(skill)s "
+                        "also in row %(row)d.", code=code, skill=skill_code, row=pairs[pair])))
+                    continue
+                pairs[pair] = row.number
+                if code not in person:
+                    person[code], person_rows[code] = {k: data.get(k) or "" for k in
+                                                       (*NAMES, "organization")}, row.number
+                    person[code]["code"] = code
+                chief = chiefs.get(skill_code)
+                if role == "chief" and chief and chief != code:
+                    plan.errors.append(row.error("role", _(
+                        "One chief expert per skill; skill %(skill)s already has %(other)s as "
+                        "chief expert (change that expert's role first, in the file or on the "
+                        "expert's page).", skill=skill_code, other=chief)))
+                    continue
+                if role == "chief":
+                    chiefs[skill_code] = code
+                elif chief == code:
+                    del chiefs[skill_code]
+                old_role = next((r.role for r in current.roles
+                                 if r.skill.code == skill_code), None) if current else None
+                item = planned.get(code)
+                if item is None:
+                    stored = self.stored(current) if current else None
+                    new = {k: data.get(k) or "" for k in self.PERSON}
+                    changes = changed_fields(stored, new, self.PERSON) if stored else {}
+                    item = PlannedRow(row, code, name_label(new),
+                                      "create" if current is None else "unchanged", changes,
+                                      payload=current.id if current else None)
+                    planned[code] = item
+                    plan.items.append(item)
+                if old_role != role:
+                    item.changes[f"role {skill_code}"] = (old_role or "", role)
+                order.append((code, data, row))
+                if item.action == "unchanged" and item.changes:
+                    item.action = "update"
+        # written in the file's order: a chief expert demoted on one row frees the place for the
+        # chief expert named on a later row
+        plan.extra["rows"] = order
+        return plan
+
+    def apply(self, plan: Plan, target, progress=None) -> None:
+        championship = target.championship
+        items = {item.code: item for item in plan.items}
+        experts: dict[str, Expert | None] = {}
+        for code, data, row in each_row(plan.extra.get("rows", []), progress,
+                                        _("Importing experts")):
+            item = items[code]
+            if item.action == "unchanged":
+                continue
+            if code not in experts:
+                experts[code] = db.session.get(Expert, item.payload) if item.payload else None
+            holder: dict[str, Expert] = {}
+
+            def one(d=data, e=experts[code], h=holder):
+                h["expert"] = apply_expert_role(championship, d, e)
+
+            write_row(PlannedRow(row, code, item.label, item.action), one)
+            experts[code] = holder["expert"]
+
+    def export_rows(self, target) -> Iterable[dict[str, Any]]:
+        experts = db.session.execute(
+            sa.select(Expert).where(Expert.championship_id == target.championship.id)
+            .options(selectinload(Expert.roles).selectinload(ExpertRole.skill),
+                     selectinload(Expert.organization))).scalars()
+        for expert in sorted(experts, key=lambda e: natural_key(e.code)):
+            details = self.stored(expert)
+            for role in sorted(expert.roles, key=lambda r: (r.skill.position, r.skill.code)):
+                yield {**details, "skill": role.skill.code, "role": role.role}
+
+
+EXPERTS = ExpertImporter()
