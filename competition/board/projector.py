@@ -11,15 +11,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..errors import Refused
 from ..extensions import db
-from ..lookup import find_skill, skill_ref
+from ..lookup import skill_or_404, skill_ref
 from ..models import Championship, Skill
-from . import bp
+from .blueprint import bp
 
 THEMES = ("dark", "light")
 EVERY_DEFAULT, EVERY_MIN, EVERY_MAX = 20, 5, 600  # seconds a rotation shows each skill
@@ -28,23 +27,14 @@ KEPT_ARGS = ("skills", "every", "theme")  # what the language switch keeps of th
 
 @bp.get("/board/<path:ref>/projector")
 def projector(ref: str):
-    try:
-        skill = find_skill(ref)
-    except Refused:
-        abort(404)
-    return _render([skill], every=None)
+    return _render([skill_or_404(ref)], every=None)
 
 
 @bp.get("/board/rotation")
 def rotation():
     refs = [r.strip() for r in request.args.get("skills", "").split(",") if r.strip()]
     if refs:
-        skills = []
-        for ref in refs:
-            try:
-                skills.append(find_skill(ref))
-            except Refused:
-                abort(404)
+        skills = [skill_or_404(ref) for ref in refs]
     else:
         skills = _default_rotation()
     return _render(skills, every=_every(request.args.get("every")))

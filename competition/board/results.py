@@ -18,29 +18,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import rules
-from ..errors import Refused
 from ..extensions import db
-from ..lookup import ambiguous_codes, find_skill, skill_ref
-from ..models import Championship, Competitor, Skill
+from ..lookup import ambiguous_codes, skill_or_404, skill_ref
+from ..models import Championship, Competitor
 from ..standings import (
-    STATE_LABELS,
     Row,
     Standings,
     category_label,
     championship_medals,
+    public_state,
     standings_of,
 )
-from . import bp
+from ..vocabulary import DocumentKind
+from .blueprint import bp
 from .charts import CriterionBar, criteria_chart
 
 CODE_CLEAN = re.compile(r"[\s\-–—]+")
-
-
-def _skill_or_404(ref: str) -> Skill:
-    try:
-        return find_skill(ref)
-    except Refused:
-        abort(404)
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -52,7 +45,7 @@ def results_index():
         sa.select(Championship).order_by(Championship.starts_on.desc(), Championship.code)
     ).scalars().all()
     listing = [(championship, [(skill, skill_ref(skill, ambiguous),
-                                str(STATE_LABELS[skill.visibility]))
+                                public_state(skill.visibility))
                                for skill in championship.skills])
                for championship in championships]
     return render_template("board/results_index.html", listing=listing)
@@ -63,7 +56,7 @@ def results_export(ref: str):
     """The published results as a workbook: the same table as the page."""
     from ..documents.sheets import results_workbook
 
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     if skill.visibility != "published":
         abort(404)
     standings = standings_of(skill, current_user)
@@ -79,10 +72,10 @@ def results_export(ref: str):
 
 @bp.get("/results/<path:ref>")
 def results_skill(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     standings = standings_of(skill, current_user)
     return render_template("board/results_skill.html", skill=skill, standings=standings,
-                           public_state=str(STATE_LABELS[skill.visibility]))
+                           public_state=public_state(skill.visibility))
 
 
 @bp.get("/medals")
@@ -159,8 +152,7 @@ def competitor_chart(standings: Standings, row: Row, *, chart_id: str):
 
 @bp.get("/me/<code>")
 def participant(code: str):
-    from ..documents.certificates import KIND_LABELS
-    from ..documents.views import certificates_of
+    from ..documents.certificates.verification import certificates_of
 
     competitor = _competitor_by_code(clean_code(code))
     if competitor is None:
@@ -178,4 +170,4 @@ def participant(code: str):
         organization=competitor.organization.name() if competitor.organization else "",
         category=category_label(competitor.category),
         results_url=url_for("board.results_skill", ref=skill_ref(skill)),
-        certificates=certificates_of(competitor.id), certificate_kinds=KIND_LABELS)
+        certificates=certificates_of(competitor.id), certificate_kinds=DocumentKind.labels())

@@ -15,7 +15,7 @@ from flask_socketio import join_room
 
 from ..extensions import db
 from ..security import holds_nul
-from . import screens
+from .screens.state import find_screen, screen_room, screen_state
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 def on_join(data=None) -> dict:
     try:
         key = data.get("screen") if isinstance(data, dict) else None
-        screen = None if holds_nul(key) else screens.find_screen(key)
+        screen = None if holds_nul(key) else find_screen(key)
         if screen is None:
             return {"ok": False, "error": "unknown_screen",
                     "message": _("There is no such screen: ask the organizers for its address.")}
         # Join first: a change made meanwhile is then in the answer, in an event, or in both
         # (the state's version tells the screen which is newer).
-        join_room(screens.screen_room(screen.id))
-        return {"ok": True, "state": screens.screen_state(screen)}
+        join_room(screen_room(screen.id))
+        return {"ok": True, "state": screen_state(screen)}
     except Exception:
         log.exception("screen:join failed")
         db.session.rollback()

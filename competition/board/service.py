@@ -53,43 +53,30 @@ def championships_overview() -> list[ChampionshipSummary]:
 
 # --- what the public sees -------------------------------------------------------------------------
 
-class VisibilityError(ValueError):
-    """A visibility change that cannot be made; the message says why (translated)."""
-
-
-def visibility_labels() -> dict[str, str]:
-    from flask_babel import gettext as _
-
-    return {
-        "hidden": _("Hidden: only the skill's name"),
-        "progress": _("Progress: how much is marked, no scores"),
-        "live": _("Live: provisional standings"),
-        "frozen": _("Frozen: the standings as of now; later marks stay hidden"),
-        "published": _("Published: final results with medals"),
-    }
-
-
 def set_visibility(user, skill_id: int, visibility: str) -> Skill:
     """Organizers set what the public sees of a skill; every board of it follows at once.
 
     Freezing keeps the skill's version of that moment: the public then sees the standings as of
-    it until the skill is unfrozen or published."""
+    it until the skill is unfrozen or published. Refused: Forbidden (not an organizer),
+    Invalid (`unknown_visibility`), NotFound (`unknown_skill`)."""
     from flask_babel import gettext as _
 
     from .. import audit, signals
-    from ..auth.access import STAFF, Forbidden, role_of
+    from ..auth.access import STAFF, role_of
     from ..database import write_transaction
+    from ..errors import Forbidden, Invalid, NotFound
     from ..models.base import utcnow
     from ..models.event import VISIBILITIES
 
     if role_of(user) not in STAFF:
         raise Forbidden(_("Only organizers decide what the public sees."))
     if visibility not in VISIBILITIES:
-        raise VisibilityError(_("Unknown visibility %(value)s.", value=visibility))
+        raise Invalid(_("Unknown visibility %(value)s.", value=visibility),
+                      code="unknown_visibility", field="visibility")
     with write_transaction() as session:
         skill = session.get(Skill, skill_id)
         if skill is None:
-            raise VisibilityError(_("There is no such skill."))
+            raise NotFound(_("There is no such skill."), code="unknown_skill")
         before = skill.visibility
         if before == visibility:
             return skill
@@ -100,7 +87,7 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
         audit.record("visibility", "skill", skill.id, f"{skill.code}: {before} → {visibility}",
                      {"visibility": [before, visibility]}, skill.championship_id)
         # After the commit the boards follow (competition/standings) and a ceremony on a hall
-        # screen shows what it now may (board/screens.py).
+        # screen shows what it now may (board/screens/).
         signals.queue(session, signals.visibility_changed, skill.id, before=before,
                       after=visibility)
     return skill

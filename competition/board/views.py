@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import standings
-from ..errors import Refused
-from ..lookup import find_skill
-from . import bp
-from .service import VisibilityError, championships_overview, set_visibility, visibility_labels
+from ..errors import Invalid, NotFound
+from ..lookup import skill_or_404
+from ..vocabulary import Visibility
+from .blueprint import bp
+from .service import championships_overview, set_visibility
 
 
 @bp.get("/")
 def home():
     return render_template("board/home.html", overview=championships_overview())
-
-
-def skill_or_404(ref: str):
-    try:
-        return find_skill(ref)
-    except Refused:
-        abort(404)
 
 
 @bp.get("/board/<path:ref>/snapshot.json")
@@ -48,11 +42,11 @@ def skill_visibility(ref: str):
     visibility = request.form.get("visibility", "")
     try:
         set_visibility(current_user, skill.id, visibility)
-    except VisibilityError as error:
-        flash(str(error), "error")
+    except (Invalid, NotFound) as error:
+        flash(error.message, "error")
     else:
         flash(_("%(skill)s: %(state)s", skill=skill.code,
-                state=visibility_labels()[visibility]))
+                state=Visibility.label_of(visibility)))
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("registry.championship", championship_id=skill.championship_id)

@@ -7,10 +7,6 @@ Three blueprints, each guarding its own routes:
 - `awards_bp` ("awards"): nominations and their recipients, and the public awards page.
 """
 
-from flask import Blueprint
-
-bp = Blueprint("documents", __name__)
-sheets_bp = Blueprint("sheets", __name__)
-awards_bp = Blueprint("awards", __name__)
-
-from . import awards_views, sheet_views, views  # noqa: E402,F401
+# The blueprint, and the modules whose routes attach to it (imported to register them).
+from . import awards_views, public_views, sheet_views, views  # noqa: F401
+from .blueprint import awards_bp, bp, sheets_bp  # noqa: F401

@@ -25,10 +25,10 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..database import write_transaction
+from ..errors import Invalid
 from ..extensions import db
 from ..models import Award, Championship, Organization
 from ..models.base import pick_translation
-from ..registry.people.service import Invalid
 
 LANGS = ("ru", "kk", "en")
 RECIPIENT_KINDS = ("organization", "person")
@@ -123,10 +123,10 @@ def _names(values: dict, what: str, field_prefix: str = "name") -> dict[str, str
     names = {lang: _clean(values.get(lang)) for lang in LANGS}
     for lang in LANGS:
         if len(names[lang]) > TEXT_MAX:
-            raise Invalid(f"{field_prefix}_{lang}", _("At most %(max)d characters.",
-                                                      max=TEXT_MAX))
+            raise Invalid(_("At most %(max)d characters.", max=TEXT_MAX),
+                          field=f"{field_prefix}_{lang}")
     if not any(names.values()):
-        raise Invalid(f"{field_prefix}_ru", what)
+        raise Invalid(what, field=f"{field_prefix}_ru")
     return names
 
 
@@ -147,9 +147,9 @@ def _check_title_free(championship_id: int, names: dict[str, str],
         if own is not None and other.id == own.id:
             continue
         if _same_title(names, other.names):
-            raise Invalid("name_ru", _(
+            raise Invalid(_(
                 "The nomination “%(name)s” already exists in this championship; open it to add "
-                "recipients, or choose another title.", name=other.name()))
+                "recipients, or choose another title.", name=other.name()), field="name_ru")
 
 
 def _organization(organization_id, field_name: str) -> Organization:
@@ -159,8 +159,8 @@ def _organization(organization_id, field_name: str) -> Organization:
         ident = None
     found = db.session.get(Organization, ident) if ident is not None else None
     if found is None:
-        raise Invalid(field_name, _("No organization #%(id)s is registered; choose one from the "
-                                    "list.", id=organization_id))
+        raise Invalid(_("No organization #%(id)s is registered; choose one from the "
+                        "list.", id=organization_id), field=field_name)
     return found
 
 
@@ -184,9 +184,9 @@ def _new_rows(championship_id: int, names: dict[str, str], organization_ids: Ite
     for organization_id in organization_ids:
         organization = _organization(organization_id, "organizations")
         if organization.id in taken_orgs:
-            raise Invalid("organizations", _(
+            raise Invalid(_(
                 "“%(name)s” is already a recipient of this nomination.",
-                name=organization.name()))
+                name=organization.name()), field="organizations")
         taken_orgs.add(organization.id)
         rows.append(Award(championship_id=championship_id, recipient_kind="organization",
                           organization_id=organization.id, organization=organization,
@@ -203,9 +203,9 @@ def _new_rows(championship_id: int, names: dict[str, str], organization_ids: Ite
             organization = _organization(person.organization_id, f"{prefix}-organization")
         key = _person_key(person_names, organization.id if organization else None)
         if any(_same_person(key, other) for other in taken_people):
-            raise Invalid(f"{prefix}-name_ru", _(
+            raise Invalid(_(
                 "%(name)s is already a recipient of this nomination.",
-                name=pick_translation(person_names)))
+                name=pick_translation(person_names)), field=f"{prefix}-name_ru")
         taken_people.append(key)
         rows.append(Award(championship_id=championship_id, recipient_kind="person",
                           organization_id=organization.id if organization else None,
@@ -262,8 +262,9 @@ def _nomination_in_transaction(award_id: int) -> tuple[list[Nomination], Nominat
 
 def _has_recipients(organization_ids: Sequence, people: Sequence[Person]) -> None:
     if not organization_ids and not people:
-        raise Invalid("organizations", _(
-            "Choose at least one organization or give at least one person's name."))
+        raise Invalid(_(
+            "Choose at least one organization or give at least one person's name."),
+            field="organizations")
 
 
 # --- changes ------------------------------------------------------------------------------------

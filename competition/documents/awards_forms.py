@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
-from ..registry.people.forms import name_fields
+from ..registry.people.fields import name_fields
 from .awards import LANGS, Person
 
 PEOPLE_ROWS = 3

@@ -17,10 +17,10 @@ from ..auth.access import ROLES, guard
 from ..extensions import db
 from ..models import Championship, Organization
 from ..models.event import ORGANIZATION_KINDS
-from ..registry.people.forms import ORGANIZATION_KIND_LABELS
+from ..vocabulary import OrganizationKind
 from . import awards as service
-from . import awards_bp
 from .awards_forms import NominationForm, RecipientsForm, TitleForm
+from .blueprint import awards_bp
 
 guard(awards_bp, {"organizer", "admin"}, endpoints={"awards_public": ROLES})
 
@@ -57,7 +57,7 @@ def _organization_groups(organizations: list[Organization]):
         members = sorted((o for o in organizations if o.kind == kind),
                          key=lambda o: (o.name().casefold(), o.code))
         if members:
-            groups.append((kind, str(ORGANIZATION_KIND_LABELS.get(kind, kind)), members))
+            groups.append((kind, OrganizationKind.label_of(kind), members))
     return groups
 
 

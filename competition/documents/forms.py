@@ -17,8 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..registry.people.forms import nfc, no_bidi_controls, no_control_characters
-from .certificates import GROUP_LABELS, LANGUAGE_SETS
+from ..registry.people.fields import nfc, no_bidi_controls, no_control_characters
+from ..vocabulary import CertificateGroup
+from .certificates.kinds import LANGUAGE_SETS
 
 
 class Checkboxes(SelectMultipleField):
@@ -36,8 +37,9 @@ def _int_or_zero(value) -> int:
 class BatchForm(FlaskForm):
     skill = SelectField(_l("Whose certificates"), coerce=_int_or_zero, validators=[Optional()])
     groups = Checkboxes(_l("Kinds of certificate"),
-                        choices=[SelectChoice(key, label) for key, label in GROUP_LABELS.items()],
-                        default=list(GROUP_LABELS),
+                        choices=[SelectChoice(key, label)
+                                 for key, label in CertificateGroup.labels().items()],
+                        default=list(CertificateGroup.keys()),
                         validators=[DataRequired(_l("Choose at least one kind of certificate."))])
     output = RadioField(_l("File"), choices=[
         SelectChoice("pdf", _l("One PDF with every certificate (to print)")),

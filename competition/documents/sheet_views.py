@@ -14,13 +14,14 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from ..auth.access import guard
-from ..errors import Refused
+from ..errors import NotFound
 from ..extensions import db
-from ..judging.signoff import NotFound, find_sub_criterion
-from ..lookup import find_skill, skill_ref
+from ..judging.signoff import find_sub_criterion
+from ..lookup import skill_or_404, skill_ref
 from ..models import Championship, Skill
 from ..models.base import utcnow
-from . import sheets, sheets_bp
+from . import sheets
+from .blueprint import sheets_bp
 from .render import render_pdf_isolated
 
 guard(sheets_bp, {"organizer", "admin"})
@@ -29,13 +30,6 @@ PREFIX = "/manage/sheets"
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-def _skill_or_404(ref: str) -> Skill:
-    try:
-        return find_skill(ref)
-    except Refused:
-        abort(404)
-
 
 def _championship_or_404(code: str) -> Championship:
     found = db.session.execute(
@@ -89,7 +83,7 @@ def sheet_ref(skill: Skill) -> str:
 
 @sheets_bp.get(f"{PREFIX}/skills/<path:ref>/results.pdf")
 def results_pdf(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     sheet, refused = _results_or_message(skill)
     if refused:
         return refused
@@ -99,7 +93,7 @@ def results_pdf(ref: str):
 
 @sheets_bp.get(f"{PREFIX}/skills/<path:ref>/results.xlsx")
 def results_xlsx(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     sheet, refused = _results_or_message(skill)
     if refused:
         return refused
@@ -109,7 +103,7 @@ def results_xlsx(ref: str):
 
 @sheets_bp.get(f"{PREFIX}/skills/<path:ref>/results.csv")
 def results_csv(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     sheet, refused = _results_or_message(skill)
     if refused:
         return refused
@@ -122,7 +116,7 @@ def results_csv(ref: str):
 
 @sheets_bp.get(f"{PREFIX}/skills/<path:ref>/forms.pdf")
 def forms_pdf(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     only = None
     if request.args.get("sub"):
         try:
@@ -137,7 +131,7 @@ def forms_pdf(ref: str):
 
 @sheets_bp.get(f"{PREFIX}/skills/<path:ref>/marks.csv")
 def marks_csv(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     header, rows = sheets.marks_table(skill)
     return _download(sheets.csv_bytes(header, rows), sheets.CSV_TYPE,
                      _name(skill, "marks", "csv"))
@@ -145,7 +139,7 @@ def marks_csv(ref: str):
 
 @sheets_bp.get(f"{PREFIX}/skills/<path:ref>/marks.xlsx")
 def marks_xlsx(ref: str):
-    skill = _skill_or_404(ref)
+    skill = skill_or_404(ref)
     return _download(sheets.marks_workbook(skill), sheets.XLSX_TYPE,
                      _name(skill, "marks", "xlsx"))
 

@@ -184,7 +184,7 @@ def sign_off_lines(skill: Skill) -> list[SignOffLine]:
     """Every sub-criterion of the skill with its sign-off state, as the chief's board has it."""
     from flask_babel import format_datetime
 
-    from ..judging.signoff import lock_view
+    from ..judging.chief_board import lock_view
 
     locks = lock_view(skill)
     lines = []

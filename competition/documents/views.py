@@ -1,9 +1,7 @@
-"""Certificates: the organizer's page (batches, templates, settings) and the public side
-(verification page, the certificate's PDF)."""
+"""Certificates: the organizer's page (batches, templates, settings). The public side
+(verification page, the certificate's PDF) is public_views.py; the guard below covers both."""
 
 from __future__ import annotations
-
-import re
 
 import sqlalchemy as sa
 from flask import (
@@ -26,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from ..audit import record
 from ..auth.access import ROLES, guard
 from ..database import write_transaction
+from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import (
     Championship,
@@ -36,12 +35,15 @@ from ..models import (
     DocumentTemplate,
     Skill,
 )
-from ..models.base import pick_translation
 from ..models.documents import DOCUMENT_KINDS
 from ..progress import new_task, owns
-from . import bp
-from . import certificates as certs
+from ..vocabulary import CertificateGroup, DocumentKind
+from .blueprint import bp
+from .certificates.due import make_scope
+from .certificates.pages import settings_of
+from .certificates.templates import check_template, template_for
 from .forms import BatchForm, SettingsForm, SignatoryForm, TemplateForm
+from .render import RenderFailed
 from .worker import batch_path, launch, preview_in_worker, running_batch
 
 guard(bp, {"organizer", "admin"}, endpoints={
@@ -49,12 +51,6 @@ guard(bp, {"organizer", "admin"}, endpoints={
 })
 
 MAX_IMAGE = 2 * 1024 * 1024
-
-
-@bp.app_template_filter("pick")
-def pick(values) -> str:
-    """A {ru, kk, en} text in the reader's language (else another one that is filled in)."""
-    return pick_translation(values or {}) if isinstance(values, dict) else str(values or "")
 SIGNATORIES = 3
 
 
@@ -69,7 +65,7 @@ def _championship() -> Championship:
     return found
 
 
-def _pdf_response(data: bytes, name: str, inline: bool = False):
+def pdf_response(data: bytes, name: str, inline: bool = False):
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     disposition = "inline" if inline else "attachment"
@@ -106,14 +102,16 @@ def certificates():
             skill = db.session.get(Skill, form.skill.data) if form.skill.data else None
             try:
                 if skill is not None and skill.championship_id != championship.id:
-                    raise certs.CertificateError(_("Choose a skill of this championship."))
-                certs.make_scope(championship, skill, form.groups.data)
+                    raise Invalid(_("Choose a skill of this championship."),
+                                  code="unknown_skill", field="skill")
+                make_scope(championship, skill, form.groups.data)
                 if running_batch(championship.id) is not None:
-                    raise certs.CertificateError(_(
+                    raise Conflict(_(
                         "Certificates of this championship are being printed already; wait "
-                        "until that batch ends (its page shows the progress)."))
-            except certs.CertificateError as error:
-                form.form_errors.append(str(error))
+                        "until that batch ends (its page shows the progress)."),
+                        code="batch_running")
+            except (Invalid, Conflict) as error:
+                form.form_errors.append(error.message)
             else:
                 with write_transaction() as session:
                     batch = DocumentBatch(
@@ -140,7 +138,7 @@ def certificates():
         "documents/certificates.html", championship=championship,
         championships=championships, form=form, batches=batches,
         counts=_counts(championship), custom=custom, kinds=DOCUMENT_KINDS,
-        kind_labels=certs.KIND_LABELS,
+        kind_labels=DocumentKind.labels(),
         published=[s for s in championship.skills if s.visibility == "published"]), status
 
 
@@ -168,7 +166,7 @@ def batch(batch_id: int):
     task = batch.task if owns(batch.task, current_user.get_id()) else ""
     return render_template("documents/batch.html", batch=batch, task=task,
                            championship=db.session.get(Championship, batch.championship_id),
-                           state=batch_state(batch), group_labels=certs.GROUP_LABELS)
+                           state=batch_state(batch), group_labels=CertificateGroup.labels())
 
 
 @bp.get("/manage/certificates/batches/<int:batch_id>.json")
@@ -194,7 +192,7 @@ def template_edit(kind: str):
     if kind not in DOCUMENT_KINDS:
         abort(404)
     championship = _championship()
-    current = certs.template_for(championship.id, kind)
+    current = template_for(championship.id, kind)
     form = TemplateForm()
     if request.method == "GET":
         form.html.data, form.css.data = current.html, current.css
@@ -215,16 +213,16 @@ def template_edit(kind: str):
             return redirect(back)
         if form.validate_on_submit():
             html, css = form.html.data, form.css.data or ""
-            problem = certs.check_template(html, css)
+            problem = check_template(html, css)
             if problem:
                 form.html.errors = [*form.html.errors, problem]
             elif action == "preview":
                 try:
                     pdf = preview_in_worker(championship.id, kind, html, css)
-                except certs.CertificateError as error:
+                except RenderFailed as error:
                     form.html.errors = [*form.html.errors, str(error)]
                 else:
-                    return _pdf_response(pdf, f"preview-{kind}.pdf", inline=True)
+                    return pdf_response(pdf, f"preview-{kind}.pdf", inline=True)
             else:
                 with write_transaction() as session:
                     row = session.execute(sa.select(DocumentTemplate).where(
@@ -240,7 +238,7 @@ def template_edit(kind: str):
                 flash(_("The template is saved. Certificates printed from now on use it."))
                 return redirect(back)
     return render_template("documents/template.html", championship=championship, kind=kind,
-                           label=certs.KIND_LABELS[kind], form=form,
+                           label=DocumentKind(kind).label, form=form,
                            custom=current.custom), status
 
 
@@ -253,21 +251,22 @@ IMAGE_TYPES = (
 
 
 def read_image(storage) -> tuple[bytes, str] | None:
-    """(bytes, content type) of an uploaded PNG, JPEG or SVG; raises CertificateError if it is
+    """(bytes, content type) of an uploaded PNG, JPEG or SVG; raises errors.Invalid if it is
     something else or too big; None when no file was chosen."""
     if storage is None or not getattr(storage, "filename", ""):
         return None
     data = storage.read(MAX_IMAGE + 1)
     if len(data) > MAX_IMAGE:
-        raise certs.CertificateError(_("%(file)s is larger than 2 MB.", file=storage.filename))
+        raise Invalid(_("%(file)s is larger than 2 MB.", file=storage.filename),
+                      code="image_too_large")
     for magic, kind in IMAGE_TYPES:
         if data.startswith(magic):
             return data, kind
     head = data[:2048].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
         return data, "image/svg+xml"
-    raise certs.CertificateError(_("%(file)s is not a PNG, JPEG or SVG image.",
-                                   file=storage.filename))
+    raise Invalid(_("%(file)s is not a PNG, JPEG or SVG image.", file=storage.filename),
+                  code="not_an_image")
 
 
 def _asset(session, championship: Championship, kind: str, storage, image) -> int:
@@ -283,7 +282,7 @@ def _asset(session, championship: Championship, kind: str, storage, image) -> in
 @bp.route("/manage/certificates/settings", methods=["GET", "POST"])
 def settings():
     championship = _championship()
-    current = certs.settings_of(championship)
+    current = settings_of(championship)
     form = SettingsForm(obj=None if request.method == "POST" else current)
     people = [SignatoryForm(prefix=f"s{i}", meta={"csrf": False}) for i in range(SIGNATORIES)]
     if request.method == "GET":
@@ -299,8 +298,8 @@ def settings():
             try:
                 logo = read_image(form.logo.data)
                 images = [read_image(p.signature.data) for p in people]
-            except certs.CertificateError as error:
-                form.form_errors.append(str(error))
+            except Invalid as error:
+                form.form_errors.append(error.message)
             else:
                 with write_transaction() as session:
                     row = session.get(DocumentSettings, championship.id)
@@ -350,59 +349,3 @@ def asset(asset_id: int):
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     return response
-
-
-# --- public: verification and the certificate itself -------------------------------------------
-
-CODE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
-
-
-def _document(code: str) -> Document | None:
-    if not CODE.fullmatch(code or ""):
-        return None
-    return db.session.execute(sa.select(Document).where(
-        Document.verification_code == code)).scalar_one_or_none()
-
-
-@bp.get("/verify/<code>")
-def verify(code: str):
-    """The certificate's status and details. One that tells a result (a medal, a Medallion, a
-    place) of a skill not published now is answered 200 with "withheld" and nothing but its
-    serial, skill and championship (`certificates.withheld`)."""
-    document = _document(code)
-    if document is None:
-        return render_template("documents/verify.html", document=None, code=code[:64]), 404
-    details = document.details or {}
-    championship = db.session.get(Championship, document.championship_id)
-    if certs.withheld(document):
-        return render_template(
-            "documents/verify.html", document=document, withheld=True,
-            details={key: details[key] for key in ("skill", "championship") if key in details},
-            championship=championship)
-    replacement = (db.session.get(Document, document.replaced_by_id)
-                   if document.replaced_by_id else None)
-    return render_template(
-        "documents/verify.html", document=document, details=details, withheld=False,
-        kind=certs.KIND_LABELS.get(document.kind, document.kind), replacement=replacement,
-        championship=championship,
-        role=certs.ROLE_LABELS.get(details.get("role") or "", ""))
-
-
-@bp.get("/certificates/<code>.pdf")
-def certificate_pdf(code: str):
-    """The printed certificate: 404 when unknown, revoked, not printed, or withheld."""
-    document = _document(code)
-    if (document is None or document.revoked_at is not None or certs.withheld(document)
-            or not document.pdf):
-        abort(404)
-    return _pdf_response(document.pdf, f"{document.serial}.pdf")
-
-
-def certificates_of(competitor_id: int) -> list[Document]:
-    """The competitor's (and their team members') valid, printed certificates the public may
-    see now (none that is withheld)."""
-    found = db.session.execute(
-        sa.select(Document).where(Document.competitor_id == competitor_id,
-                                  Document.revoked_at.is_(None), Document.pdf.is_not(None))
-        .order_by(Document.member_id, Document.id)).scalars().all()
-    return [document for document in found if not certs.withheld(document)]

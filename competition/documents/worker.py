@@ -31,10 +31,16 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..database import write_transaction
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..models import Championship, Document, DocumentBatch, Skill
 from ..models.base import utcnow
-from . import certificates as certs
+from .certificates.due import make_scope
+from .certificates.issuing import issue
+from .certificates.pages import asset_url, sample_context, settings_of
+from .certificates.printing import assets_of, file_name, make_job, print_chunks
+from .certificates.templates import Template
+from .render import RenderFailed
 
 STALE = timedelta(hours=1)  # a batch "running" this long is taken as abandoned
 
@@ -63,23 +69,23 @@ def run_batch(batch_id: int, progress: Progress) -> DocumentBatch:
 
     batch = db.session.get(DocumentBatch, batch_id)
     if batch is None:
-        raise certs.CertificateError(f"no batch {batch_id}")
+        raise NotFound(f"no batch {batch_id}", code="unknown_batch")
     try:
         championship = db.session.get(Championship, batch.championship_id)
         skill = db.session.get(Skill, batch.skill_id) if batch.skill_id else None
         _set(batch_id, status="running")
         progress(0, 1, str(_l("Checking who is due a certificate")))
-        scope = certs.make_scope(championship, skill, batch.kinds.split(","))
+        scope = make_scope(championship, skill, batch.kinds.split(","))
         with write_transaction() as session:
-            issued = certs.issue(session, scope)
+            issued = issue(session, scope)
             ids = [d.id for d in issued.documents]
         documents = [db.session.get(Document, i) for i in ids]
         total = len(documents)
         _set(batch_id, total=total, documents=total)
         if not documents:
-            raise certs.CertificateError(str(_l(
+            raise Conflict(str(_l(
                 "No certificate is due: nobody in this choice has a published result "
-                "(or there are no awards).")))
+                "(or there are no awards).")), code="nothing_due")
         label = str(_l("Printing certificates"))
         progress(0, total, label)
         target = batch_path(batch)
@@ -87,8 +93,8 @@ def run_batch(batch_id: int, progress: Progress) -> DocumentBatch:
         merged = PdfWriter() if batch.output == "pdf" else None
         archive = zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) if merged is None else None
         done = 0
-        settings = certs.settings_of(championship)
-        for chunk in certs.print_chunks(championship, documents, batch.base_url, settings):
+        settings = settings_of(championship)
+        for chunk in print_chunks(championship, documents, batch.base_url, settings):
             with write_transaction() as session:
                 pages = zip(chunk.documents, chunk.pages, strict=True)
                 session.execute(sa.update(Document), [{"id": d.id, "pdf": page}
@@ -101,7 +107,7 @@ def run_batch(batch_id: int, progress: Progress) -> DocumentBatch:
                 merged.append(io.BytesIO(chunk.pdf))
             else:
                 for document, page in zip(chunk.documents, chunk.pages, strict=True):
-                    archive.writestr(certs.file_name(document), page)
+                    archive.writestr(file_name(document), page)
             done += len(chunk.documents)
             progress(done, total, label)
         if merged is not None:
@@ -113,9 +119,9 @@ def run_batch(batch_id: int, progress: Progress) -> DocumentBatch:
         name = f"certificates-{championship.code}" + (f"-{skill.code}" if skill else "")
         _set(batch_id, status="done", done=total, file_name=f"{name}.{batch.output}",
              size=target.stat().st_size, finished_at=utcnow())
-    except certs.CertificateError as error:
+    except DomainError as error:
         db.session.rollback()
-        _set(batch_id, status="failed", error=str(error), finished_at=utcnow())
+        _set(batch_id, status="failed", error=error.message, finished_at=utcnow())
     except Exception as error:  # noqa: BLE001  (the page must say it failed, not hang)
         db.session.rollback()
         current_app.logger.exception("certificate batch %s failed", batch_id)
@@ -200,12 +206,12 @@ def _relay(app, socketio, process, batch_id: int, task: str) -> None:
 def preview(championship_id: int, kind: str, html: str, css: str) -> bytes:
     """A one-page PDF of the template with invented values (run in the worker process)."""
     championship = db.session.get(Championship, championship_id)
-    settings = certs.settings_of(championship)
-    context = certs.sample_context()
+    settings = settings_of(championship)
+    context = sample_context()
     context["kind"] = kind
-    context["logo_url"] = certs.asset_url(settings.logo_asset_id)
-    job = certs.make_job(certs.Template(kind, html, css, True), [context], settings,
-                         certs.assets_of(championship_id))
+    context["logo_url"] = asset_url(settings.logo_asset_id)
+    job = make_job(Template(kind, html, css, True), [context], settings,
+                   assets_of(championship_id))
     return job.render()
 
 
@@ -217,7 +223,7 @@ def preview_in_worker(championship_id: int, kind: str, html: str, css: str,
         env=worker_env(current_app), timeout=timeout)
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
-        raise certs.CertificateError(lines[-1])
+        raise RenderFailed(lines[-1])
     return done.stdout
 
 

@@ -1,0 +1,15 @@
+"""The blueprint of competition/board/ and who may open its pages (the views attach
+to it; the package registers the views).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..auth.access import ROLES, STAFF, guard
+
+bp = Blueprint("board", __name__)
+guard(bp, ROLES, endpoints={
+    name: STAFF for name in ("skill_visibility", "screens", "screen_new", "screen_rename",
+                             "screen_delete", "screen_show", "screen_ceremony", "screen_step")
+})
