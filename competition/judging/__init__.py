@@ -6,22 +6,6 @@ reads in queries.py, sign-off and history in signoff.py, and the skills' version
 in versions.py.
 """
 
-from flask import Blueprint
-
-from ..auth.access import ROLES, guard
-from ..extensions import csrf
-
-bp = Blueprint("judging", __name__, url_prefix="/judging")
-guard(bp, {"expert", "chief", "organizer", "admin"})
-
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-# Every logged-in user (or bearer token); each endpoint narrows in the service. The OpenAPI
-# document holds no data: anyone reads it. Marks are written by expert and chief expert
-# accounts (competition/auth/policy.py; the service checks the skill's panel and compatriots).
-guard(api, set(ROLES) - {"anonymous"}, endpoints={"openapi_document": ROLES,
-                                                  "submit_mark": {"expert", "chief"}})
-# JSON only: a cross-site form cannot send application/json without a CORS preflight, which
-# this app never grants, so the session cookie alone does not let another site write marks.
-csrf.exempt(api)
-
-from . import api_views, chief, versions, views  # noqa: E402,F401
+# The blueprint, and the modules whose routes attach to it (imported to register them).
+from . import api_views, chief, versions, views  # noqa: F401
+from .blueprint import api, bp  # noqa: F401

@@ -9,7 +9,8 @@ from flask_login import current_user
 from ..errors import Refused
 from ..extensions import db
 from ..marks import marks_since
-from . import api, openapi, queries, service
+from . import openapi, queries, service
+from .blueprint import api
 
 
 @api.errorhandler(Refused)

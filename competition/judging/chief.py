@@ -12,26 +12,20 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import Forbidden
-from ..errors import Refused
-from ..lookup import find_skill, skill_ref
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..lookup import skill_or_404, skill_ref
 from ..models import Skill
-from ..vocabulary import EXPERT_ROLE_LABELS as ROLE_LABELS
-from . import bp, signoff
-
-
-def _skill(ref: str) -> Skill:
-    try:
-        return find_skill(ref)
-    except Refused:
-        abort(404)
+from ..vocabulary import ExpertRole
+from . import chief_board, signoff
+from . import history as mark_history
+from .blueprint import bp
 
 
 def _board_page(skill: Skill, errors: dict[str, str] | None = None,
                 reasons: dict[str, str] | None = None, status: int = 200):
     return render_template(
-        "judging/chief.html", board=signoff.board(current_user, skill), skill=skill,
-        ref=skill_ref(skill), role_labels=ROLE_LABELS, errors=errors or {},
+        "judging/chief.html", board=chief_board.board(current_user, skill), skill=skill,
+        ref=skill_ref(skill), role_labels=ExpertRole.labels(), errors=errors or {},
         reasons=reasons or {},
     ), status
 
@@ -42,15 +36,15 @@ def _back(ref: str, sub: str):
 
 @bp.get("/<path:ref>/chief")
 def chief(ref: str):
-    return _board_page(_skill(ref))
+    return _board_page(skill_or_404(ref))
 
 
 @bp.get("/<path:ref>/chief/progress.json")
 def chief_progress(ref: str):
     """The board's numbers for chief.js, fetched again after live events."""
-    skill = _skill(ref)
+    skill = skill_or_404(ref)
     try:
-        numbers = signoff.board_numbers(current_user, skill)
+        numbers = chief_board.board_numbers(current_user, skill)
     except Forbidden as forbidden:
         return jsonify(error="forbidden", message=str(forbidden)), 403
     return jsonify(numbers)
@@ -61,33 +55,34 @@ def chief_progress(ref: str):
 
 @bp.route("/<path:ref>/chief/<sub>/sign-off", methods=["GET", "POST"])
 def chief_sign_off(ref: str, sub: str):
-    skill = _skill(ref)
+    skill = skill_or_404(ref)
     if request.method == "GET":
         signoff.check_may_lead(current_user, skill)
         return _back(ref, sub)
     try:
         signoff.sign_off(current_user, skill, sub)
-    except signoff.NotFound:
+    except NotFound:
         abort(404)
-    except signoff.SignOffError as error:
-        return _board_page(skill, errors={sub: str(error)}, status=409)
+    except Conflict as error:
+        return _board_page(skill, errors={sub: error.message}, status=409)
     flash(_("Sub-criterion %(code)s is signed off: its marks are locked.", code=sub))
     return _back(ref, sub)
 
 
 @bp.route("/<path:ref>/chief/<sub>/unlock", methods=["GET", "POST"])
 def chief_unlock(ref: str, sub: str):
-    skill = _skill(ref)
+    skill = skill_or_404(ref)
     if request.method == "GET":
         signoff.check_may_lead(current_user, skill)
         return _back(ref, sub)
     reason = request.form.get("reason", "")
     try:
         signoff.unlock(current_user, skill, sub, reason)
-    except signoff.NotFound:
+    except NotFound:
         abort(404)
-    except signoff.SignOffError as error:
-        return _board_page(skill, errors={sub: str(error)}, reasons={sub: reason}, status=422)
+    except (Invalid, Conflict) as error:
+        return _board_page(skill, errors={sub: error.message}, reasons={sub: reason},
+                           status=422)
     flash(_("Sub-criterion %(code)s is unlocked: its marks may be corrected, each with a "
             "reason.", code=sub))
     return _back(ref, sub)
@@ -95,19 +90,17 @@ def chief_unlock(ref: str, sub: str):
 
 @bp.get("/<path:ref>/history")
 def history(ref: str):
-    skill = _skill(ref)
+    skill = skill_or_404(ref)
     signoff.check_may_lead(current_user, skill)
     aspect_code = request.args.get("aspect", "").strip()
     competitor_code = request.args.get("competitor", "").strip()
     judge = request.args.get("judge", "").strip() or None
     if not aspect_code or not competitor_code:
         abort(400)
-    try:
-        entries = signoff.history(skill, aspect_code, competitor_code, judge)
-        aspect = signoff.find_aspect(skill, aspect_code)
-        competitor = signoff.find_competitor(skill, competitor_code)
-    except signoff.NotFound as missing:
-        return render_template("errors.html", status=404, reason=str(missing)), 404
+    # An unknown aspect, competitor or judge: NotFound, the 404 page saying which (app.py).
+    entries = mark_history.history(skill, aspect_code, competitor_code, judge)
+    aspect = mark_history.find_aspect(skill, aspect_code)
+    competitor = mark_history.find_competitor(skill, competitor_code)
     return render_template("judging/history.html", skill=skill, ref=skill_ref(skill),
                            aspect=aspect, competitor=competitor, judge=judge, entries=entries,
-                           max_text=signoff.mark_value(aspect.max, "M"))
+                           max_text=mark_history.mark_value(aspect.max, "M"))

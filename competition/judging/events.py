@@ -40,7 +40,7 @@ def on_submit(data) -> dict:
 
 def on_panel_join(data) -> dict:
     """Join a skill's panel room: its marks, progress, disputes and locks now."""
-    from . import signoff
+    from . import overview, signoff
 
     if role_of(current_user) == "anonymous":
         return Refused("unauthenticated", _("Log in to enter marks.")).answer()
@@ -57,8 +57,8 @@ def on_panel_join(data) -> dict:
         "ok": True, "skill": marks["skill"], "version": marks["version"],
         "expert": role.expert.code if role else None, "role": role.role if role else None,
         "marks": marks["marks"],
-        "progress": signoff.progress(skill),
-        "disputes": signoff.disputes(skill),
+        "progress": overview.progress(skill),
+        "disputes": overview.disputes(skill),
         "locks": {subs[sub_id]: entry is not None and entry.action == "lock"
                   for sub_id, entry in states.items() if sub_id in subs},
     }

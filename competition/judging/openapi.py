@@ -8,7 +8,7 @@ are the ones the service checks. tests/judging/test_openapi.py holds the app to 
 from __future__ import annotations
 
 from ..errors import STATUS
-from .service import KEY_PATTERN
+from .context import KEY_PATTERN
 
 PREFIX = "/api/v1"
 JSON = "application/json"

@@ -15,13 +15,10 @@ translated for the user.
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -30,14 +27,11 @@ from .. import signals
 from ..auth.access import role_of
 from ..database import write_transaction
 from ..errors import Refused
-from ..extensions import db
-from ..lookup import find_skill, skill_ref
+from ..lookup import skill_ref
 from ..marks import mark_json as _mark_json
 from ..models import (
     Aspect,
-    Championship,
     Competitor,
-    Criterion,
     Expert,
     ExpertRole,
     Mark,
@@ -45,16 +39,20 @@ from ..models import (
     Skill,
     User,
 )
-from ..models.base import decimal_text, utcnow
-from ..models.marks import SignOff
-from ..models.scheme import SubCriterion
+from ..models.base import utcnow
 from ..rules import AspectState, judgement_state
-from ..rules.aspects import JUDGEMENT_SCORES
-from ..security import holds_nul, nul_message
+from .context import (
+    AspectInfo,
+    Context,
+    Judge,
+    MarkRequest,
+    context_of,
+    parse_request,
+    parse_value,
+    skill_id_for,
+)
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 MARKING_ROLES = frozenset({"expert", "chief"})  # accounts that may hold an expert's pen
-J_VALUES = JUDGEMENT_SCORES
 
 
 @dataclass
@@ -75,212 +73,6 @@ class Recorded:
     def answer(self) -> dict:
         return {"ok": True, "mark": self.mark, "replay": self.replay,
                 "unchanged": self.unchanged, "dispute": self.dispute}
-
-
-# --- marks --------------------------------------------------------------------------------------
-
-def _parse_value(aspect: _AspectInfo, value) -> Decimal | None:
-    """The submitted value as stored, or Refused(invalid_value). None withdraws the mark."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise Refused("invalid_value", _("A mark is a number."))
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Refused("invalid_value", _("%(value)s is not a number.", value=value)) from None
-    if not number.is_finite():
-        raise Refused("invalid_value", _("%(value)s is not a number.", value=value))
-    if aspect.type == "J":
-        if number not in J_VALUES:
-            raise Refused("invalid_value",
-                          _("A judgement mark is 0, 1, 2 or 3, not %(value)s.", value=value))
-        return Decimal(int(number))
-    for candidate in aspect.allowed:
-        if candidate == number:
-            return candidate
-    shown = ", ".join(decimal_text(v) for v in aspect.allowed)
-    raise Refused("invalid_value", _("%(value)s is not an allowed mark of %(aspect)s "
-                                     "(allowed: %(allowed)s).",
-                                     value=value, aspect=aspect.code, allowed=shown))
-
-
-@dataclass
-class _Request:
-    key: str
-    skill_ref: str | None
-    competitor: str
-    aspect: str
-    value: object
-    base: int
-    reason: str
-    device: str
-
-
-def _parse_request(data, device: str = "") -> _Request:
-    if not isinstance(data, dict):
-        raise Refused("invalid_value", _("Send the mark as an object with id, competitor, "
-                                         "aspect and value."))
-    if holds_nul(data):
-        raise Refused("invalid_value", nul_message())
-    key = data.get("id")
-    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-        raise Refused("invalid_value", _("Each mark needs an id of 8-100 letters, digits or "
-                                         "_ - . : (a random UUID)."))
-    for field in ("competitor", "aspect"):
-        given = data.get(field)
-        if isinstance(given, bool) or not isinstance(given, (str, int)) \
-                or not str(given).strip():
-            raise Refused("invalid_value", _("The mark has no %(field)s.", field=field))
-    if "value" not in data:
-        raise Refused("invalid_value", _("The mark has no value (null withdraws a mark)."))
-    # null is as good as absent; a value of another type is refused, not read as absent
-    base = data.get("base")
-    base = 0 if base is None else base
-    if isinstance(base, bool) or not isinstance(base, int) or base < 0:
-        raise Refused("invalid_value", _("base is the revision number the judge saw (0 for an "
-                                         "empty cell)."))
-    reason = data.get("reason")
-    reason = "" if reason is None else reason
-    if not isinstance(reason, str) or len(reason) > 2000:
-        raise Refused("invalid_value", _("The reason is text of at most 2000 characters."))
-    given_device = data.get("device")
-    if given_device is not None and not isinstance(given_device, str):
-        raise Refused("invalid_value", _("The device is a label: text."))
-    given_device = given_device or device
-    skill = data.get("skill")
-    if skill is not None and not isinstance(skill, str):
-        raise Refused("unknown_skill", _("Say which skill: its code, e.g. 04."))
-    return _Request(key, skill, str(data["competitor"]).strip(), str(data["aspect"]).strip(),
-                    data["value"], base, reason.strip(), given_device.strip()[:200])
-
-
-# --- what a mark is checked against, cached per skill and scheme version ----------------------
-
-@dataclass(frozen=True, slots=True)
-class _AspectInfo:
-    id: int
-    code: str
-    type: str
-    allowed: tuple[Decimal, ...]
-    sub_criterion_id: int
-    criterion: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Judge:
-    expert_id: int
-    code: str
-    organization_id: int | None
-    team: frozenset[str]  # criterion codes; empty: every criterion
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    skill_id: int
-    code: str
-    ref: str  # the code, or CHAMPIONSHIP/CODE when the code repeats
-    scheme_version: int
-    judges_per_aspect: int
-    aspects: dict[str, _AspectInfo]
-    competitors: dict[str, tuple[int, int | None]]  # code -> (id, organization id)
-    judges: dict[int, _Judge]  # expert id -> the expert on this skill's panel
-    locked: frozenset[int]  # sub-criterion ids signed off now
-    signed_once: frozenset[int]  # sub-criterion ids ever signed off
-
-
-class _Cache:
-    """One app's cached contexts (an app is one database)."""
-
-    def __init__(self) -> None:
-        self.contexts: dict[int, _Context] = {}
-        self.refs: dict[str, int] = {}  # skill reference -> id (checked against the code)
-        self.lock = threading.Lock()
-
-
-def _cache() -> _Cache:
-    extensions = current_app.extensions
-    found = extensions.get("competition.judging")
-    if found is None:
-        found = extensions.setdefault("competition.judging", _Cache())
-    return found
-
-
-def _load_context(session, skill_id: int, scheme_version: int) -> _Context:
-    skill_code, jpa = session.execute(
-        sa.select(Skill.code, Championship.judges_per_aspect)
-        .join(Championship, Championship.id == Skill.championship_id)
-        .where(Skill.id == skill_id)
-    ).one()
-    aspects = {}
-    for aspect, criterion in session.execute(
-        sa.select(Aspect, Criterion.code)
-        .join(SubCriterion, SubCriterion.id == Aspect.sub_criterion_id)
-        .join(Criterion, Criterion.id == SubCriterion.criterion_id)
-        .where(Aspect.skill_id == skill_id)
-    ):
-        allowed = tuple(aspect.allowed()) if aspect.type == "M" else ()
-        aspects[aspect.code] = _AspectInfo(aspect.id, aspect.code, aspect.type, allowed,
-                                           aspect.sub_criterion_id, criterion)
-    competitors = {code: (cid, org) for cid, code, org in session.execute(
-        sa.select(Competitor.id, Competitor.code, Competitor.organization_id)
-        .where(Competitor.skill_id == skill_id))}
-    judges = {}
-    for expert_id, code, org, team in session.execute(
-        sa.select(Expert.id, Expert.code, Expert.organization_id, ExpertRole.marking_team)
-        .join(ExpertRole, ExpertRole.expert_id == Expert.id)
-        .where(ExpertRole.skill_id == skill_id)
-    ):
-        judges[expert_id] = _Judge(expert_id, code, org, frozenset(
-            part.strip() for part in (team or "").split(",") if part.strip()))
-    from .signoff import lock_states
-
-    skill = session.get(Skill, skill_id)
-    states = lock_states(skill)
-    signed_once = set(session.execute(
-        sa.select(SignOff.sub_criterion_id).where(
-            SignOff.sub_criterion_id.in_(list(states)), SignOff.action == "lock")
-    ).scalars()) if states else set()
-    locked = {sub for sub, entry in states.items()
-              if entry is not None and entry.action == "lock"}
-    return _Context(skill_id, skill_code, skill_ref(skill), scheme_version, jpa, aspects,
-                    competitors, judges,
-                    frozenset(locked), frozenset(signed_once))
-
-
-def _context(session, skill_id: int, scheme_version: int) -> _Context:
-    cache = _cache()
-    found = cache.contexts.get(skill_id)
-    if found is not None and found.scheme_version == scheme_version:
-        return found
-    loaded = _load_context(session, skill_id, scheme_version)
-    with cache.lock:
-        cache.contexts[skill_id] = loaded
-    return loaded
-
-
-def _skill_id_for(request: _Request, expert_id: int) -> int:
-    ref = request.skill_ref
-    if ref is not None:
-        cache = _cache()
-        known = cache.refs.get(ref)
-        context = cache.contexts.get(known) if known is not None else None
-        if context is not None and context.code == ref.rpartition("/")[2]:
-            return known
-        skill_id = find_skill(ref).id
-        cache.refs[ref] = skill_id
-        return skill_id
-    # Without a skill: the one skill of this judge that has both codes.
-    found = db.session.execute(
-        sa.select(Skill.id).join(ExpertRole, ExpertRole.skill_id == Skill.id)
-        .join(Aspect, Aspect.skill_id == Skill.id)
-        .join(Competitor, Competitor.skill_id == Skill.id)
-        .where(ExpertRole.expert_id == expert_id, Aspect.code == request.aspect,
-               Competitor.code == request.competitor)
-    ).scalars().unique().all()
-    if len(found) != 1:
-        raise Refused("unknown_skill", _("Say which skill the mark is for (field skill)."))
-    return found[0]
 
 
 # --- recording ----------------------------------------------------------------------------------
@@ -332,14 +124,14 @@ _NEW_REVISION = sa.insert(MarkRevision)
 class _Checked:
     """A submission that passed every check of who may mark what (`_authorize`)."""
 
-    context: _Context
-    judge: _Judge
-    aspect: _AspectInfo
+    context: Context
+    judge: Judge
+    aspect: AspectInfo
     competitor_id: int
     value: Decimal | None  # the submitted value as stored (None withdraws)
 
 
-def _replay(session, request: _Request, checked: _Checked, user_id: int,
+def _replay(session, request: MarkRequest, checked: _Checked, user_id: int,
             login: str) -> Recorded | None:
     """The first answer given to this key, or None when the key is new. Called only for an
     authorized submission: the key of a mark the caller may not make tells them nothing.
@@ -386,8 +178,8 @@ def record_mark(user, data, device: str = "") -> Recorded:
     if role_of(user) not in MARKING_ROLES or user.expert_id is None:
         raise Refused("forbidden", _("Only expert accounts enter marks."))
     user_id, login, expert_id = user.id, user.login, user.expert_id
-    request = _parse_request(data, device)
-    skill_id = _skill_id_for(request, expert_id)
+    request = parse_request(data, device)
+    skill_id = skill_id_for(request, expert_id)
     try:
         with write_transaction() as session:
             # The skill's row first (FOR UPDATE on PostgreSQL), then the replay look-up: a
@@ -414,11 +206,11 @@ def record_mark(user, data, device: str = "") -> Recorded:
         raise
 
 
-def _authorize(session, request: _Request, skill_id: int, scheme_version: int,
+def _authorize(session, request: MarkRequest, skill_id: int, scheme_version: int,
                expert_id: int) -> _Checked:
     """Who may mark what: the panel, the aspect and competitor, the marking team, compatriots,
     the value. Raises Refused. (The lock is `_record`'s.)"""
-    context = _context(session, skill_id, scheme_version)
+    context = context_of(session, skill_id, scheme_version)
     judge = context.judges.get(expert_id)
     if judge is None:
         raise Refused("not_assigned", _("You are not an expert of skill %(skill)s.",
@@ -439,11 +231,11 @@ def _authorize(session, request: _Request, skill_id: int, scheme_version: int,
         raise Refused("compatriot", _("Competitor %(code)s is from your own organization: a "
                                       "compatriot expert does not mark them.",
                                       code=request.competitor))
-    value = _parse_value(aspect, request.value)
+    value = parse_value(aspect, request.value)
     return _Checked(context, judge, aspect, competitor_id, value)
 
 
-def _record(session, request: _Request, checked: _Checked, version: int, user_id: int,
+def _record(session, request: MarkRequest, checked: _Checked, version: int, user_id: int,
             login: str) -> Recorded:
     connection = session.connection()
     context, judge, aspect, competitor_id, value = (

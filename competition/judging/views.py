@@ -12,16 +12,17 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import STAFF, Forbidden, role_of
-from ..errors import Refused
-from ..lookup import expert_role, find_skill
+from ..auth.access import STAFF, role_of
+from ..errors import Forbidden
+from ..lookup import expert_role, skill_or_404
 from ..models import Championship
-from ..vocabulary import EXPERT_ROLE_LABELS as ROLE_LABELS
-from . import bp, queries
+from ..vocabulary import ExpertRole
+from . import queries
+from .blueprint import bp
 
 COMPETITION_DAYS = 4  # C1..C4: the days a sub-criterion is marked on
 
@@ -43,15 +44,12 @@ def index():
     skills = queries.visible_skills(current_user)
     if role_of(current_user) not in STAFF and len(skills) == 1:
         return redirect(url_for("judging.tablet", ref=skills[0]["ref"]))
-    return render_template("judging/index.html", skills=skills, role_labels=ROLE_LABELS)
+    return render_template("judging/index.html", skills=skills, role_labels=ExpertRole.labels())
 
 
 @bp.get("/<path:ref>")
 def tablet(ref: str):
-    try:
-        skill = find_skill(ref)
-    except Refused:
-        abort(404)
+    skill = skill_or_404(ref)
     role = expert_role(current_user, skill.id)
     staff = role_of(current_user) in STAFF
     if role is None and not staff:

@@ -1,6 +1,6 @@
 // A hall screen: shows what the organizers switch it to, live.
 //
-// The state (competition/board/screens.py, screen_state) comes with the page, in the answer to
+// The state (competition/board/screens/state.py, screen_state) comes with the page, in the answer to
 // `screen:join {screen}` after every (re)connect, and in `screen:show` events. A state replaces
 // what is shown, unless it is older (`version`) than the one shown. Pages of the board
 // (projector, rotation, medal table) are shown in a frame: the next one loads in a hidden

@@ -25,7 +25,7 @@ function announce(text) {
   window.setTimeout(() => { news.textContent = text; }, 50);
 }
 
-// The same words as the server's describe() (competition/board/screens.py).
+// The same words as the server's describe() (competition/board/screens/wording.py).
 function describe(state) {
   if (!state || state.deleted) return strings.now_deleted;
   if (state.mode === "skill" && state.skill) {
