@@ -296,3 +296,41 @@ def test_markdown_links_are_read_from_the_page():
         f"docs/rules{MD}", f"missing{MD}", f"rules{MD}#no-such", "#nowhere",
         "screenshots/none.png",
     ]
+
+
+# --- source files named in the text ------------------------------------------------------------
+
+# A path of one of our source files with at least one folder: competition/judging/service.py,
+# judging/signoff.py (read from the package), static/js/tablet/sync.js, board/home.html (a
+# template), read from the root, the package, templates/, static/ or the citing file's folder.
+SOURCE = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w-]+\.(?:py|js|html|css))(?![\w-])")
+
+
+def source_problems(path: Path, text: str) -> list[str]:
+    found = []
+    for match in SOURCE.finditer(URL.sub(_blank, text)):
+        cited = match.group(1)
+        here = path.parent
+        candidates = [ROOT / cited, ROOT / "competition" / cited, ROOT / "templates" / cited,
+                      ROOT / "static" / cited, here / cited]
+        if not any(candidate.exists() for candidate in candidates):
+            found.append(f"{path.relative_to(ROOT)}:{_line(text, match.start())}: {cited}")
+    return found
+
+
+# The tests of this check (examples) and of the wheel (paths inside it) name other paths.
+NOT_CITATIONS = {"tests/test_docs.py", "tests/test_packaging.py"}
+
+
+def test_every_cited_source_file_exists():
+    problems = [problem for path in scanned_files()
+                if path.relative_to(ROOT).as_posix() not in NOT_CITATIONS
+                for problem in source_problems(path, path.read_text(encoding="utf-8"))]
+    assert not problems, "references to source files that are not in the repository:\n" + \
+        "\n".join(problems)
+
+
+def test_a_source_file_not_in_the_repository_is_caught():
+    here = ROOT / "docs" / "example.md"
+    assert source_problems(here, "see competition/judging/signoff.py and judging/service.py") == []
+    assert len(source_problems(here, "see competition/board/screens.py")) == 1
