@@ -12,7 +12,7 @@ every skill published, so medals and Medallions for Excellence are due). In the 
   (sampled from /proc every 0.1 s) — the targets: under 60 s and under 1 GiB for 1,500
   competitors;
 - the same with `--zip` (one PDF per person);
-- the worker the server starts (`python -m competition.documents batch ID`), whose progress
+- the worker the server starts (`python -m competition.workers batch ID`), whose progress
   lines, timed as they arrive, give seconds per certificate of each printed chunk (p50/p95);
 - baseline: a bare WeasyPrint render, in one process, of the same template and the same pages
   (contexts of the issued documents, as `print_chunks` builds them): one document of
@@ -47,7 +47,7 @@ from processes import machine_busy_seconds  # noqa: E402
 
 from competition import create_app  # noqa: E402
 from competition.database import write_transaction  # noqa: E402
-from competition.documents.certificates import CHUNK  # noqa: E402
+from competition.documents.certificates.printing import CHUNK  # noqa: E402
 from competition.extensions import db  # noqa: E402
 from competition.models import (  # noqa: E402
     Aspect,
@@ -274,7 +274,7 @@ def run_worker(app, env: dict) -> Run:
             batch_id = batch.id
         db.session.remove()
     busy = machine_busy_seconds()
-    process, start = child([sys.executable, "-m", "competition.documents", "batch",
+    process, start = child([sys.executable, "-m", "competition.workers", "batch",
                             str(batch_id), "--locale", "ru"], env, stdout=subprocess.PIPE)
     steps = []
     for line in process.stdout:
@@ -301,24 +301,27 @@ def run_worker(app, env: dict) -> Run:
 def bare(app, pages: int, single: int) -> tuple[Run, Run]:
     """WeasyPrint alone, in this one process, on the same template and the same pages as the
     batch printed."""
-    from competition.documents import certificates as certs
+    from competition.documents.certificates.pages import page_context, settings_of
+    from competition.documents.certificates.printing import assets_of, make_job
+    from competition.documents.certificates.templates import template_for
+    from competition.documents.certificates.verification import verify_url
 
     with app.test_request_context("/"):
         championship = db.session.execute(sa.select(Championship).where(
             Championship.code == CHAMPIONSHIP)).scalar_one()
-        settings = certs.settings_of(championship)
+        settings = settings_of(championship)
         documents = db.session.execute(
             sa.select(Document).where(Document.championship_id == championship.id,
                                       Document.revoked_at.is_(None))
             .order_by(Document.id).limit(max(pages, single))).scalars().all()
-        template = certs.template_for(championship.id, "participation")
-        contexts = [certs.page_context(d, d.details, settings, championship,
-                                       certs.verify_url(BASE_URL, d.verification_code))
+        template = template_for(championship.id, "participation")
+        contexts = [page_context(d, d.details, settings, championship,
+                                 verify_url(BASE_URL, d.verification_code))
                     for d in documents]
-        assets = certs.assets_of(championship.id)
+        assets = assets_of(championship.id)
 
         def render(chunk: list[dict]) -> bytes:
-            return certs.make_job(template, chunk, settings, assets).render()
+            return make_job(template, chunk, settings, assets).render()
 
         render(contexts[:1])  # warm up: fonts, CSS parsing
         start = time.perf_counter()

@@ -28,7 +28,7 @@ import openpyxl
 from competition import create_app
 from competition.extensions import db
 from competition.registry.imports import service
-from competition.registry.imports.tabular import read_table
+from competition.registry.imports.reading import read_table
 
 ORGANIZATIONS = ["VKPTK", "UKSTK", "UKKSP", "RATK", "ZCPO", "ZMK", "SPK", "VKTU"]
 
