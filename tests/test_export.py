@@ -68,7 +68,7 @@ def test_export_to_stdout_and_unknown_skill(demo_app, tmp_path):
     assert json.loads(printed.stdout)["skill"]["code"] == "18"
     unknown = _cli(demo_app, tmp_path, "export", "skill", "99", "-o", "x.json")
     assert unknown.returncode == 1
-    assert unknown.stderr.strip() == "error: no skill with the code '99'"
+    assert unknown.stderr.strip() == "error: There is no skill 99."
     assert not (tmp_path / "x.json").exists()
 
 

@@ -34,7 +34,7 @@ from competition.models import (
     Skill,
     User,
 )
-from competition.simulate import REASON, plausible_scores, settling_remark
+from competition.simulate.plan import REASON, plausible_scores, settling_remark
 
 from .fixtures.databases import make_app
 from .fixtures.servers import free_port, start_server, stop_server

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from competition.auth.access import Forbidden
 from competition.database import write_transaction
+from competition.errors import Forbidden
 from competition.extensions import db
 from competition.models import ApiToken, AuditEntry, Expert, User
 from competition.models.people import hash_token

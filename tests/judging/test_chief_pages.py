@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from competition.extensions import db
-from competition.judging import signoff
+from competition.judging import overview, signoff
 from competition.models import Aspect, AuditEntry, Criterion, SignOff, Skill, SubCriterion
 from tests.access import client_as, make_role_users
 from tests.marking import enter_marks
@@ -57,7 +57,7 @@ def test_the_chief_sees_the_board_with_every_sub_criterion_expert_and_competitor
     with demo_app.app_context():
         enter_marks("10", seed=2, fill=0.5)
         skill = db.session.execute(sa.select(Skill).where(Skill.code == "10")).scalar_one()
-        progress = signoff.progress(skill)
+        progress = overview.progress(skill)
         subs = [s.code for c in skill.criteria for s in c.sub_criteria]
     response = client_as(demo_app, "chief", users).get(BOARD, headers=EN)
     assert response.status_code == 200

@@ -8,12 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from competition import signals
-from competition.auth.access import Forbidden
 from competition.auth.service import add_user
 from competition.database import write_transaction
-from competition.errors import Refused
+from competition.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from competition.extensions import db
-from competition.judging import service, signoff
+from competition.judging import history, overview, service, signoff
 from competition.models import (
     Aspect,
     AuditEntry,
@@ -130,8 +129,10 @@ def test_unlocking_needs_a_reason_and_keeps_it(panel, ctx, sent):
     chief = panel.user(CHIEF)
     signoff.sign_off(chief, skill(), sub.code)
     for empty in ("", "   \n"):
-        with pytest.raises(signoff.SignOffError, match="reason"):
+        with pytest.raises(Invalid, match="reason") as refused:
             signoff.unlock(chief, skill(), sub.code, empty)
+        assert (refused.value.code, refused.value.field, refused.value.status) == (
+            "reason_required", "reason", 422)
     assert signoff.is_locked(sub.id) and audit("unlock") == []
     signoff.unlock(chief, skill(), sub.code, "  a protest of competitor 101 was upheld ")
     assert not signoff.is_locked(sub.id) and signoff.was_signed_off(sub.id)
@@ -154,13 +155,16 @@ def test_the_database_itself_refuses_an_unlock_without_a_reason(ctx):
 def test_locking_a_locked_or_unlocking_an_open_sub_criterion_is_refused(panel, ctx, sent):
     sub = sub_of(panel.j_aspect)
     chief = panel.user(CHIEF)
-    with pytest.raises(signoff.SignOffError, match="not signed off"):
+    with pytest.raises(Conflict, match="not signed off") as refused:
         signoff.unlock(chief, skill(), sub.code, "no reason to")
+    assert refused.value.code == "not_signed_off"
     signoff.sign_off(chief, skill(), sub.code)
-    with pytest.raises(signoff.SignOffError, match="already signed off"):
+    with pytest.raises(Conflict, match="already signed off") as refused:
         signoff.sign_off(chief, skill(), sub.code)
-    with pytest.raises(signoff.NotFound):
+    assert (refused.value.code, refused.value.status) == ("already_signed_off", 409)
+    with pytest.raises(NotFound) as missing:
         signoff.sign_off(chief, skill(), "Z9")
+    assert (missing.value.code, missing.value.status) == ("unknown_sub_criterion", 404)
     assert db.session.execute(sa.select(sa.func.count(SignOff.id))).scalar_one() == 1
     assert len(sent) == 1
 
@@ -192,16 +196,17 @@ def test_a_sub_criterion_with_an_open_dispute_cannot_be_signed_off(panel, ctx, s
     a, b, c = panel.codes[:3]
     for judge, score in ((a, 0), (b, 1), (c, 3)):
         submit(panel, judge, score)
-    [dispute] = signoff.disputes(skill())
+    [dispute] = overview.disputes(skill())
     assert dispute == {"aspect": panel.j_aspect, "competitor": panel.competitor,
                        "sub_criterion": sub_of(panel.j_aspect).code,
                        "scores": {a: 0, b: 1, c: 3}}
-    with pytest.raises(signoff.SignOffError, match="dispute"):
+    with pytest.raises(Conflict, match="dispute") as refused:
         signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"])
+    assert refused.value.code == "open_disputes"
     submit(panel, c, 2, base=1)  # 0, 1, 2: still a spread of 2
-    assert signoff.disputes(skill()) != []
+    assert overview.disputes(skill()) != []
     submit(panel, a, 1, base=1)  # 1, 1, 2
-    assert signoff.disputes(skill()) == []
+    assert overview.disputes(skill()) == []
     signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"])
 
 
@@ -228,7 +233,7 @@ def _naive_progress(skill_code: str) -> dict:
 
 def test_progress_counts_the_marks_per_sub_criterion_judge_and_competitor(demo_app, ctx):
     s = skill()
-    empty = signoff.progress(s)
+    empty = overview.progress(s)
     assert empty["marked"] == 0
     assert empty["sub_criteria"] == _naive_progress("10")
     enter_marks("10", seed=3, fill=0.6)
@@ -238,7 +243,7 @@ def test_progress_counts_the_marks_per_sub_criterion_judge_and_competitor(demo_a
             sa.select(Competitor).where(Competitor.skill_id == s.id).order_by(Competitor.code)
         ).scalars().first()
         withdrawn.status = "withdrawn"
-    progress = signoff.progress(skill())
+    progress = overview.progress(skill())
     assert progress["sub_criteria"] == _naive_progress("10")
     assert progress["marked"] == sum(c["marked"] for c in progress["sub_criteria"].values())
     assert progress["expected"] == sum(c["expected"] for c in progress["sub_criteria"].values())
@@ -266,7 +271,7 @@ def test_progress_counts_the_marks_per_sub_criterion_judge_and_competitor(demo_a
 
 def test_a_judge_is_not_expected_to_mark_compatriots_or_criteria_outside_the_team(panel, ctx):
     s = skill()
-    progress = signoff.progress(s)
+    progress = overview.progress(s)
     sub = sub_of(panel.j_aspect)
     n_j = db.session.execute(sa.select(sa.func.count(Aspect.id)).where(
         Aspect.sub_criterion_id == sub.id, Aspect.type == "J")).scalar_one()
@@ -284,7 +289,7 @@ def test_a_judge_is_not_expected_to_mark_compatriots_or_criteria_outside_the_tea
         role = session.execute(sa.select(ExpertRole).join(Expert).where(
             Expert.code == EXPERT, ExpertRole.skill_id == s.id)).scalar_one()
         role.marking_team = "ZZ"
-    assert signoff.progress(skill())["judges"][EXPERT][sub.code]["expected"] == 0
+    assert overview.progress(skill())["judges"][EXPERT][sub.code]["expected"] == 0
 
 
 # --- history ------------------------------------------------------------------------------------
@@ -299,7 +304,7 @@ def test_the_history_lists_every_revision_and_the_locks_in_order(panel, ctx, sen
     signoff.sign_off(chief, skill(), sub.code)
     signoff.unlock(chief, skill(), sub.code, "the judge asked to look again")
     submit(panel, judge, 3, base=2, reason="the weld was re-inspected")
-    mine = signoff.history(skill(), panel.j_aspect, panel.competitor, judge)
+    mine = history.history(skill(), panel.j_aspect, panel.competitor, judge)
     assert [(e.kind, e.revision, e.old, e.new, e.reason) for e in mine] == [
         ("revision", 1, None, 1, ""),
         ("revision", 2, 1, 2, ""),
@@ -313,12 +318,17 @@ def test_the_history_lists_every_revision_and_the_locks_in_order(panel, ctx, sen
     assert {(e.by, e.expert) for e in mine if e.kind != "revision"} == {(chief.login, CHIEF)}
     assert [e.at for e in mine] == sorted(e.at for e in mine)
     # The whole cell: both judges' marks.
-    cell = signoff.history(skill(), panel.j_aspect, panel.competitor)
+    cell = history.history(skill(), panel.j_aspect, panel.competitor)
     assert Counter(e.judge for e in cell if e.kind == "revision") == {judge: 3, other: 1}
-    with pytest.raises(signoff.NotFound):
-        signoff.history(skill(), "Z9.9", panel.competitor)
-    with pytest.raises(signoff.NotFound):
-        signoff.history(skill(), panel.j_aspect, "nobody")
+    with pytest.raises(NotFound) as missing:
+        history.history(skill(), "Z9.9", panel.competitor)
+    assert missing.value.code == "unknown_aspect"
+    with pytest.raises(NotFound) as missing:
+        history.history(skill(), panel.j_aspect, "nobody")
+    assert missing.value.code == "unknown_competitor"
+    with pytest.raises(NotFound) as missing:
+        history.history(skill(), panel.j_aspect, panel.competitor, "no-such-expert")
+    assert missing.value.code == "unknown_expert"
 
 
 def test_a_measurement_history_shows_decimal_marks(panel, ctx):
@@ -328,10 +338,10 @@ def test_a_measurement_history_shows_decimal_marks(panel, ctx):
     service.record_mark(panel.user(panel.codes[0]), data)
     data = dict(data, id=key(), value=first, base=1)
     service.record_mark(panel.user(panel.codes[1]), data)
-    entries = signoff.history(skill(), panel.m_aspect, panel.competitor)
+    entries = history.history(skill(), panel.m_aspect, panel.competitor)
     assert [(e.old, e.new) for e in entries] == [
-        (None, signoff.mark_value(last, "M")), (signoff.mark_value(last, "M"),
-                                                signoff.mark_value(first, "M"))]
+        (None, history.mark_value(last, "M")), (history.mark_value(last, "M"),
+                                                history.mark_value(first, "M"))]
     assert all(isinstance(e.new, str) and "." in e.new for e in entries)
     assert entries[0].judge is None
 

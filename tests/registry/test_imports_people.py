@@ -82,7 +82,8 @@ def sample(name: str) -> bytes:
 
 
 def test_the_documentation_lists_every_column_and_header_name():
-    from competition.registry.imports.people import COMPETITORS, EXPERTS, ORGANIZATIONS
+    from competition.registry.imports.experts import EXPERTS
+    from competition.registry.imports.people import COMPETITORS, ORGANIZATIONS
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "imports.md").read_text()
     for importer in (ORGANIZATIONS, COMPETITORS, EXPERTS):
@@ -463,17 +464,19 @@ def test_the_import_page_offers_every_kind_and_is_labelled(organizer):
 def test_uploads_expire_and_are_swept(tmp_path):
     import time
 
-    from competition.registry.imports.service import UploadExpired, UploadStore
+    from competition.errors import NotFound
+    from competition.registry.imports.service import UploadStore
 
     store = UploadStore(tmp_path / "uploads", ttl=3600)
     token = store.save(b"data", {"owner": 7})
     assert store.load(token, 7).data == b"data"
-    with pytest.raises(UploadExpired):
+    with pytest.raises(NotFound) as gone:
         store.load(token, 8)  # someone else's
+    assert gone.value.code == "upload_expired"
     old = time.time() - 7200
     for path in (tmp_path / "uploads").iterdir():
         os.utime(path, (old, old))
     store.save(b"other", {"owner": 7})  # saving sweeps what has expired
-    with pytest.raises(UploadExpired):
+    with pytest.raises(NotFound):
         store.load(token, 7)
     assert len(list((tmp_path / "uploads").iterdir())) == 2  # the new file and its metadata

@@ -14,18 +14,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from competition.registry.imports.reading import read_table, sniff_delimiter
 from competition.registry.imports.tabular import (
     Column,
     FileRefused,
     Limits,
     cell_text,
     escape_formula,
-    instructions_rows,
-    read_table,
-    sniff_delimiter,
-    write_csv,
-    write_xlsx,
 )
+from competition.registry.imports.writing import instructions_rows, write_csv, write_xlsx
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 _spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")

@@ -8,14 +8,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from competition.errors import Invalid
 from competition.extensions import db
 from competition.models import AuditEntry, Competitor, Skill, WorkstationDraw
-from competition.registry.people.service import (
-    Invalid,
-    draw_outcome,
-    natural_key,
-    parse_workstations,
-)
+from competition.registry.people.service.common import natural_key
+from competition.registry.people.service.draw import draw_outcome, parse_workstations
 from tests.access import client_as
 from tests.helpers import EN, submit
 from tests.marking import enter_marks

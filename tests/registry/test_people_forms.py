@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from competition.extensions import db
 from competition.models import Championship, Skill
+from competition.registry.people.fields import error_messages
 from competition.registry.people.forms import (
     ChampionshipForm,
     CompetitorForm,
@@ -19,7 +20,6 @@ from competition.registry.people.forms import (
     ExpertRoleRowForm,
     OrganizationForm,
     SkillForm,
-    error_messages,
 )
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from competition.extensions import db
 from competition.models import Aspect, Criterion, SubCriterion
-from competition.registry.scheme import service
+from competition.registry.scheme import rules
 from tests.helpers import submit
 
 from .test_scheme_editor import (
@@ -169,23 +169,23 @@ def test_forms_need_the_csrf_token(organizer):
     ("1 000", "1000"),
 ])
 def test_parse_decimal(organizer, typed, value):
-    assert str(service.parse_decimal(typed)) == value
+    assert str(rules.parse_decimal(typed)) == value
 
 
 @pytest.mark.parametrize("typed", ["", "1e3", "NaN", "inf", "1.001", "one"])
 def test_parse_decimal_refuses(organizer, typed):
     with pytest.raises(ValueError):
-        service.parse_decimal(typed)
+        rules.parse_decimal(typed)
 
 
 def test_parse_values_reads_semicolons_and_lines(organizer):
-    assert service.parse_values("0;0.5\n1,00; ") == [Decimal("0"), Decimal("0.5"),
+    assert rules.parse_values("0;0.5\n1,00; ") == [Decimal("0"), Decimal("0.5"),
                                                       Decimal("1.00")]
-    assert service.parse_values("  ") is None
+    assert rules.parse_values("  ") is None
 
 
 @pytest.mark.parametrize(("typed", "kind"), [
     ("M", "M"), ("м", "M"), ("Measurement", "M"), ("измеримая", "M"), ("J", "J"),
     ("судейская", "J"), ("төрешілік", "J"), ("Q", "Q")])
 def test_normalize_type(typed, kind):
-    assert service.normalize_type(typed) == kind
+    assert rules.normalize_type(typed) == kind

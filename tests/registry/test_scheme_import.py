@@ -18,14 +18,16 @@ from flask_babel import force_locale
 from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import AuditEntry, Skill
-from competition.registry.imports.tabular import FileRefused, read_table, write_csv, write_xlsx
+from competition.registry.imports.reading import read_table
+from competition.registry.imports.tabular import FileRefused
+from competition.registry.imports.writing import write_csv, write_xlsx
 from competition.registry.scheme.importer import (
-    COLUMNS,
     SchemeImportError,
     export_scheme,
     import_scheme,
     preview_scheme,
 )
+from competition.registry.scheme.parsing import COLUMNS
 from tests.helpers import csrf
 
 from ..marking import enter_marks

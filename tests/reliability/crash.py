@@ -98,7 +98,7 @@ def prepare(database_url: str, instance: Path, skills: list[str], judges: int = 
 
     from competition.extensions import db
     from competition.registry.demo import load_demo
-    from competition.simulate import chosen_skills, issue_credentials
+    from competition.simulate.credentials import chosen_skills, issue_credentials
 
     app = make_app(database_url, instance)
     try:

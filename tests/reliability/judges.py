@@ -99,7 +99,7 @@ def plan_writes(descriptions: list[tuple[dict, list[dict]]], judges: dict[str, d
     -> expert code -> login of the judges who send): first entries from simulate's plan, and
     corrections of cells already planned, about `corrections` of the total (more when the
     skills have fewer free cells), each after its cell's previous write in the list."""
-    from competition.simulate import interleave, plan_skill
+    from competition.simulate.plan import interleave, plan_skill
 
     plans = [plan_skill(description, marks, judges[description["ref"]], rng)
              for description, marks in descriptions]

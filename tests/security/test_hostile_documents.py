@@ -32,16 +32,18 @@ def _certificate(app, recipient: str, html: str | None = None,
                  as_pdf: bool = False) -> tuple[str, str | bytes]:
     """(the HTML WeasyPrint is given, the PDF's text or with `as_pdf` the PDF) of one gold
     certificate for `recipient`."""
-    from competition.documents import certificates as certs
+    from competition.documents.certificates.pages import sample_context
+    from competition.documents.certificates.printing import make_job
+    from competition.documents.certificates.templates import Template, default_template
     from competition.models import DocumentSettings
 
     with app.test_request_context():
-        context = certs.sample_context()
+        context = sample_context()
         context["recipient"] = {"kk": recipient, "ru": recipient, "en": recipient}
-        template = certs.Template("gold", *certs.default_template(), custom=False)
+        template = Template("gold", *default_template(), custom=False)
         if html is not None:
             template.html = html
-        job = certs.make_job(template, [context], DocumentSettings(languages="kk+ru+en"), {})
+        job = make_job(template, [context], DocumentSettings(languages="kk+ru+en"), {})
         data = job.render()
         return job.document(), data if as_pdf else pdf_text(data)
 

@@ -120,7 +120,7 @@ def test_no_export_holds_a_formula(formula_app, url):
 def test_an_export_reimports_to_the_names_as_typed(formula_app):
     """The apostrophe is for spreadsheets only: the importer strips it again."""
     from competition.registry.imports import service
-    from competition.registry.imports.tabular import read_table
+    from competition.registry.imports.reading import read_table
 
     app, organizer = formula_app
     response = organizer.get(EXPORTS[6], headers=EN)

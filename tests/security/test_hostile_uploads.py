@@ -15,7 +15,7 @@ import zipfile
 import pytest
 from flask_babel import force_locale, gettext
 
-from competition.registry.imports.tabular import write_xlsx
+from competition.registry.imports.writing import write_xlsx
 from tests.access import client_as
 from tests.fixtures.databases import app_on_copy
 
