@@ -33,6 +33,11 @@ def diff(obj, fields: list[str], new_values: dict) -> dict:
     return changes
 
 
+def removal(obj, fields) -> dict:
+    """{field: [old, None]} for a row about to be deleted."""
+    return {field: [_plain(getattr(obj, field)), None] for field in fields}
+
+
 def _plain(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value

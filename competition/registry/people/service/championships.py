@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 
 from .... import audit
 from ....database import write_transaction
-from ....errors import Conflict, Invalid, NotFound
+from ....errors import Invalid
 from ....extensions import db
 from ....models import Championship, Competitor, Expert, ExpertRole, Mark, Skill
 from ..forms import category_keys
-from .common import NAME_FIELDS, text_of
+from .common import NAME_FIELDS, delete_audited, text_of
 
 CHAMPIONSHIP_FIELDS = (
     "code", *NAME_FIELDS, "kind", "starts_on", "ends_on", "venue_ru", "venue_kk", "venue_en",
@@ -147,17 +147,9 @@ def skill_delete_refusal(skill: Skill) -> str | None:
 
 
 def delete_skill(skill_id: int) -> None:
-    with write_transaction() as session:
-        skill = session.get(Skill, skill_id)
-        if skill is None:
-            raise NotFound()
-        reason = skill_delete_refusal(skill)
-        if reason:
-            raise Conflict(reason, code="in_use")
-        audit.record("delete", "skill", skill.id, summary=f"{skill.code} {skill.name()}",
-                     changes={f: [getattr(skill, f), None] for f in SKILL_FIELDS},
-                     championship_id=skill.championship_id)
-        session.delete(skill)
+    delete_audited(Skill, skill_id, skill_delete_refusal, lambda skill: (
+        "skill", f"{skill.code} {skill.name()}",
+        {f: [getattr(skill, f), None] for f in SKILL_FIELDS}, skill.championship_id))
 
 
 # --- the championship's overview ----------------------------------------------------------------

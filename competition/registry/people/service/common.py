@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from .... import audit
+from ....database import write_transaction
+from ....errors import Conflict, NotFound
 from ....extensions import db
 
 NAME_FIELDS = ("name_ru", "name_kk", "name_en")
@@ -58,3 +61,21 @@ def paginate(query, page: int, per_page: int) -> Page:
     page = max(1, min(page, max(1, -(-total // per_page))))
     items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
     return Page(list(items), total, page, per_page)
+
+
+def delete_audited(model, entity_id: int, refusal, record) -> None:
+    """Delete one row of the lists (an organization, a skill, a competitor, an expert) with its
+    audit entry, in one transaction. `refusal(row)` says why it must stay (None: it may go):
+    a Conflict with code `in_use`; `record(row)` gives the audit entry's (kind, summary,
+    changes, championship_id). A row already gone is NotFound."""
+    with write_transaction() as session:
+        row = session.get(model, entity_id)
+        if row is None:
+            raise NotFound()
+        reason = refusal(row)
+        if reason:
+            raise Conflict(reason, code="in_use")
+        kind, summary, changes, championship_id = record(row)
+        audit.record("delete", kind, row.id, summary=summary, changes=changes,
+                     championship_id=championship_id)
+        session.delete(row)

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 
 from .... import audit
 from ....database import write_transaction
-from ....errors import Conflict, Invalid, NotFound
+from ....errors import Invalid
 from ....extensions import db
 from ....models import Championship, Competitor, CompetitorMember, Mark, Skill
 from ....models.people import new_results_code
 from ..forms import members_from
-from .common import NAME_FIELDS, Page, paginate, search, text_of, text_or_none
+from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of, text_or_none
 from .organizations import organization_id_by_code
 
 COMPETITOR_FIELDS = ("code", *NAME_FIELDS, "organization_id", "category", "status",
@@ -125,20 +125,9 @@ def competitor_delete_refusal(competitor: Competitor) -> str | None:
 
 
 def delete_competitor(competitor_id: int) -> None:
-    with write_transaction() as session:
-        competitor = session.get(Competitor, competitor_id)
-        if competitor is None:
-            raise NotFound()
-        reason = competitor_delete_refusal(competitor)
-        if reason:
-            raise Conflict(reason, code="in_use")
-        skill = competitor.skill
-        audit.record("delete", "competitor", competitor.id,
-                     summary=f"{skill.code}/{competitor.code} {competitor.name()}",
-                     changes={f: [audit._plain(getattr(competitor, f)), None]
-                              for f in COMPETITOR_FIELDS},
-                     championship_id=skill.championship_id)
-        session.delete(competitor)
+    delete_audited(Competitor, competitor_id, competitor_delete_refusal, lambda competitor: (
+        "competitor", f"{competitor.skill.code}/{competitor.code} {competitor.name()}",
+        audit.removal(competitor, COMPETITOR_FIELDS), competitor.skill.championship_id))
 
 
 def list_competitors(championship: Championship, q: str | None = None,

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from .... import audit
 from ....database import write_transaction
-from ....errors import Conflict, Invalid, NotFound
+from ....errors import Invalid
 from ....extensions import db
 from ....models import Championship, Expert, ExpertRole, Mark, Skill
-from .common import NAME_FIELDS, Page, paginate, search, text_of
+from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of
 from .organizations import organization_id_by_code
 
 EXPERT_FIELDS = ("code", *NAME_FIELDS, "organization_id")
@@ -142,19 +142,11 @@ def expert_delete_refusal(expert: Expert) -> str | None:
 
 
 def delete_expert(expert_id: int) -> None:
-    with write_transaction() as session:
-        expert = session.get(Expert, expert_id)
-        if expert is None:
-            raise NotFound()
-        reason = expert_delete_refusal(expert)
-        if reason:
-            raise Conflict(reason, code="in_use")
-        audit.record("delete", "expert", expert.id, summary=f"{expert.code} {expert.name()}",
-                     changes={"roles": {r.skill.code: [r.role, None] for r in expert.roles},
-                              **{f: [audit._plain(getattr(expert, f)), None]
-                                 for f in EXPERT_FIELDS}},
-                     championship_id=expert.championship_id)
-        session.delete(expert)
+    delete_audited(Expert, expert_id, expert_delete_refusal, lambda expert: (
+        "expert", f"{expert.code} {expert.name()}",
+        {"roles": {r.skill.code: [r.role, None] for r in expert.roles},
+         **audit.removal(expert, EXPERT_FIELDS)},
+        expert.championship_id))
 
 
 def list_experts(championship: Championship, q: str | None = None, skill_id: int | None = None,

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from .... import audit
 from ....database import write_transaction
-from ....errors import Conflict, Invalid, NotFound
+from ....errors import Invalid
 from ....extensions import db
 from ....models import Award, Competitor, Expert, Organization
-from .common import NAME_FIELDS, Page, paginate, search, text_of
+from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of
 
 ORGANIZATION_FIELDS = ("code", *NAME_FIELDS, "kind", "region")
 
@@ -74,17 +74,11 @@ def organization_delete_refusal(organization: Organization) -> str | None:
 
 
 def delete_organization(organization_id: int) -> None:
-    with write_transaction() as session:
-        organization = session.get(Organization, organization_id)
-        if organization is None:
-            raise NotFound()
-        reason = organization_delete_refusal(organization)
-        if reason:
-            raise Conflict(reason, code="in_use")
-        audit.record("delete", "organization", organization.id,
-                     summary=f"{organization.code} {organization.name()}",
-                     changes={f: [getattr(organization, f), None] for f in ORGANIZATION_FIELDS})
-        session.delete(organization)
+    delete_audited(Organization, organization_id, organization_delete_refusal,
+                   lambda organization: (
+                       "organization", f"{organization.code} {organization.name()}",
+                       {f: [getattr(organization, f), None] for f in ORGANIZATION_FIELDS},
+                       None))
 
 
 def list_organizations(q: str | None = None, kind: str | None = None, page: int = 1,
