@@ -99,10 +99,28 @@ class CompetitorStatus(Word):
     ACTIVE = "active", _l("Active"), ""
     GUEST = "guest", _l("Guest (not ranked)"), _l("guest, not ranked")
     WITHDRAWN = "withdrawn", _l("Withdrawn"), _l("withdrawn")
+    DISQUALIFIED = "disqualified", _l("Disqualified"), _l("disqualified")
 
     def __init__(self, key: str, label, note):
         super().__init__(key, label)
         self.note = note
+
+
+class SanctionKind(Word):
+    """What the chief expert or an organizer may decide against a competitor (docs/rules.md:
+    a penalty is points off the total, a disqualification takes the competitor out of the
+    ranking)."""
+
+    PENALTY = "penalty", _l("Penalty")
+    DISQUALIFICATION = "disqualification", _l("Disqualification")
+
+
+class AppealState(Word):
+    """Where an appeal stands: lodged and waiting for the commission, or decided."""
+
+    OPEN = "open", _l("Under consideration")
+    REJECTED = "rejected", _l("Rejected")
+    UPHELD = "upheld", _l("Upheld")
 
 
 class ExpertRole(Word):

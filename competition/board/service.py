@@ -84,6 +84,8 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
         if visibility == "frozen":
             skill.frozen_at = utcnow()
             skill.frozen_version = skill.version
+        if visibility == "published":
+            skill.published_at = utcnow()  # the appeal window counts from here
         audit.record("visibility", "skill", skill.id, f"{skill.code}: {before} → {visibility}",
                      {"visibility": [before, visibility]}, skill.championship_id)
         # After the commit the boards follow (competition/standings) and a ceremony on a hall

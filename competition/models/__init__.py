@@ -12,13 +12,15 @@ from .documents import (
 from .event import Championship, Organization, Skill
 from .marks import Mark, MarkRevision, SignOff
 from .people import ApiToken, Competitor, CompetitorMember, Expert, ExpertRole, User
+from .results import Appeal, Sanction
 from .scheme import Aspect, Criterion, SubCriterion
 from .screens import Screen
 
 __all__ = [
-    "ApiToken", "Aspect", "AuditEntry", "Award", "Championship", "Competitor", "CompetitorMember",
+    "ApiToken", "Appeal", "Aspect", "AuditEntry", "Award", "Championship", "Competitor",
+    "CompetitorMember",
     "Criterion", "Document", "DocumentAsset", "DocumentBatch", "DocumentSettings",
     "DocumentTemplate", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark",
     "MarkRevision", "Organization", "Screen", "WorkstationDraw",
-    "SignOff", "Skill", "SubCriterion", "User",
+    "Sanction", "SignOff", "Skill", "SubCriterion", "User",
 ]

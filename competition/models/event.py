@@ -23,6 +23,8 @@ SCALES = Scale.keys()
 ORGANIZATION_KINDS = OrganizationKind.keys()
 VISIBILITIES = Visibility.keys()
 ABILYMPICS_CATEGORIES = AbilympicsCategory.keys()
+# docs/appeals.md says where these come from
+DEFAULT_APPEAL_MINUTES = {ChampionshipKind.ABILYMPICS: 60, ChampionshipKind.WORLDSKILLS: 120}
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -37,6 +39,7 @@ class Championship(Named, db.Model):
         CheckConstraint(_in("kind", CHAMPIONSHIP_KINDS), name="kind"),
         CheckConstraint(_in("scale", SCALES), name="scale"),
         CheckConstraint("judges_per_aspect >= 1", name="judges_per_aspect"),
+        CheckConstraint("appeal_minutes IS NULL OR appeal_minutes >= 0", name="appeal_minutes"),
         CheckConstraint("tie_margin IS NULL OR tie_margin >= 0", name="tie_margin"),
         CheckConstraint(
             "medal_min_gold >= 1 AND medal_min_silver >= 1 AND medal_min_bronze >= 1",
@@ -65,6 +68,9 @@ class Championship(Named, db.Model):
     medal_min_gold: Mapped[int] = mapped_column(Integer, default=1)
     medal_min_silver: Mapped[int] = mapped_column(Integer, default=1)
     medal_min_bronze: Mapped[int] = mapped_column(Integer, default=1)
+    # Minutes after a skill is published during which an appeal may be lodged; None: the
+    # default of the championship's kind (appeal_window, docs/appeals.md).
+    appeal_minutes: Mapped[int | None] = mapped_column(Integer)
 
     skills: Mapped[list[Skill]] = relationship(
         back_populates="championship", order_by="Skill.position", cascade="all, delete-orphan"
@@ -74,6 +80,14 @@ class Championship(Named, db.Model):
         return pick_translation(
             {"ru": self.venue_ru, "kk": self.venue_kk, "en": self.venue_en}, locale
         )
+
+    @property
+    def appeal_window(self) -> int:
+        """Minutes an appeal may be lodged after a skill is published: the championship's own
+        setting, else 60 for an Abilympics championship and 120 otherwise (docs/appeals.md)."""
+        if self.appeal_minutes is not None:
+            return self.appeal_minutes
+        return DEFAULT_APPEAL_MINUTES.get(self.kind, 120)
 
     def category_list(self) -> list[str]:
         return [c for c in (self.categories or "").split(",") if c]
@@ -129,6 +143,8 @@ class Skill(Named, db.Model):
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The skill's version when it was frozen: the public sees the standings as of this version.
     frozen_version: Mapped[int | None] = mapped_column(Integer)
+    # When the skill was last set to published: the appeal window counts from it.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every change of the skill's marks; clients resync with ?since=<version>.
     # Scheme, competitor and panel changes bump it too (kept standings reload).
     version: Mapped[int] = mapped_column(Integer, default=0)

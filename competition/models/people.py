@@ -41,7 +41,9 @@ class Competitor(Named, db.Model):
     __table_args__ = (
         UniqueConstraint("skill_id", "code"),
         UniqueConstraint("id", "skill_id", name="uq_competitor_identity"),
-        CheckConstraint("status IN ('active', 'guest', 'withdrawn')", name="status"),
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s) for s in COMPETITOR_STATUSES)})", name="status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,7 @@ JUDGEMENT = "J"
 KIND_NAMES = {MEASUREMENT: "measurement", JUDGEMENT: "judgement"}
 
 SCALES = ("raw", "ws500", "ws700")
-STATUSES = ("active", "guest", "withdrawn")
+STATUSES = ("active", "guest", "withdrawn", "disqualified")
 MEDALS = ("gold", "silver", "bronze")
 MEDALLION = "medallion"
 
@@ -138,12 +138,18 @@ class Competitor:
     organization: str | None = None
     category: str | None = None
     status: str = "active"
+    penalty: Decimal = Decimal(0)  # points off the total (docs/rules.md section 3)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise RulesInputError(
-                f"status: must be active, guest or withdrawn, not {quote(self.status)}"
+                "status: must be active, guest, withdrawn or disqualified, "
+                f"not {quote(self.status)}"
             )
+        if not isinstance(self.penalty, int | Decimal) or isinstance(self.penalty, bool):
+            raise RulesInputError(f"penalty: must be a number, not {quote(self.penalty)}")
+        if not self.penalty >= 0:
+            raise RulesInputError(f"penalty: must be ≥ 0, not {self.penalty}")
 
 
 class Mark(NamedTuple):
