@@ -3,7 +3,9 @@ document of docs/rules.md, "The results document"."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -55,15 +57,21 @@ def _group(skill: SkillInput, index: SchemeIndex, tallies: Sequence[Tally], cate
     policy = skill.policy
     competitors = skill.competitors
     active = [i for i in members if competitors[i].status == "active"]
-    score_of = scorer(policy.scale, [tallies[i].total for i in active if tallies[i].complete],
-                      index.unit)
-    scores = {i: score_of(tallies[i].total) for i in members}
     final = all(tallies[i].complete for i in active)
-    ranks = rank([(scores[i], competitors[i].code) for i in active], policy.effective_tie_margin)
+    # Totals net of penalties, never below 0, over a unit that holds the penalties exactly.
+    unit = math.lcm(index.unit, *(Fraction(competitors[i].penalty).denominator for i in members))
+    up = unit // index.unit
+    totals = {i: max(0, tallies[i].total * up - int(competitors[i].penalty * unit))
+              for i in members}
+    # A group that is not final is scored raw, tie margin 0 (docs/rules.md section 5).
+    scale = policy.scale if final else "raw"
+    tie_margin = policy.effective_tie_margin if final or policy.scale == "raw" else Decimal(0)
+    score_of = scorer(scale, [totals[i] for i in active if tallies[i].complete], unit)
+    scores = {i: score_of(totals[i]) for i in members}
+    ranks = rank([(scores[i], competitors[i].code) for i in active], tie_margin)
     medals = award(ranks, [scores[i] for i in active], final, policy)
     placed = {i: (r, m) for i, r, m in zip(active, ranks, medals, strict=True)}
 
-    unit = index.unit
     max_unit = 10**index.places
     results = []
     for i in members:
@@ -79,16 +87,17 @@ def _group(skill: SkillInput, index: SchemeIndex, tallies: Sequence[Tally], cate
             complete=t.complete,
             pending=t.pending,
             disputed=t.disputed,
-            total=Fraction(t.total, unit),
+            total=Fraction(totals[i], unit),
             max_marked=Fraction(t.max_marked, max_unit),
-            criteria={code: Fraction(n, unit)
+            criteria={code: Fraction(n, index.unit)
                       for code, n in zip(index.criteria, t.criteria, strict=True)},
             score=scores[i],
             rank=place,
             medal=medal,
+            penalty=competitor.penalty,
         ))
     results.sort(key=lambda r: (r.rank is None, r.rank or 0, r.competitor))
-    return GroupResult(category, final, tuple(results))
+    return GroupResult(category, final, tuple(results), scale)
 
 
 def evaluate(skills: Sequence[SkillInput]) -> Results:
@@ -112,7 +121,6 @@ def score_text(score: Any, scale: str) -> str:
 
 
 def skill_result_to_json(result: SkillResult) -> dict[str, Any]:
-    scale = result.scale
     return {
         "skill": result.skill,
         "groups": [
@@ -126,7 +134,7 @@ def skill_result_to_json(result: SkillResult) -> dict[str, Any]:
                         "complete": r.complete,
                         "total": fraction_text(r.total),
                         "max_marked": fraction_text(r.max_marked),
-                        "score": score_text(r.score, scale),
+                        "score": score_text(r.score, group.scale),
                         "rank": r.rank,
                         "medal": r.medal,
                         "criteria": {code: fraction_text(v) for code, v in r.criteria.items()},

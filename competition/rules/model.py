@@ -210,6 +210,7 @@ class CompetitorResult:
     score: Decimal
     rank: int | None
     medal: str | None  # gold, silver, bronze, medallion or None
+    penalty: Decimal = Decimal(0)  # already taken off `total`
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,7 @@ class GroupResult:
     category: str | None
     final: bool
     results: tuple[CompetitorResult, ...]  # ranked by rank then code, then unranked by code
+    scale: str = "raw"  # the scale the scores are on: the policy's once final, raw before
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,9 +167,11 @@ def _competitor(data: Any, where: str) -> Competitor:
         raise RulesInputError(f"{where}: category: must be a string or null")
     status = competitor.get("status")
     try:
+        penalty = competitor.get("penalty")
         return Competitor(
             code, _name(competitor), organization, category,
             "active" if status is None else status,
+            Decimal(0) if penalty is None else _scheme_number(penalty, "penalty"),
         )
     except RulesInputError as error:
         raise error.within(where) from None

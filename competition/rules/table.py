@@ -26,16 +26,18 @@ def medal_table(skills: Sequence[SkillResult]) -> tuple[MedalRow, ...]:
 
 
 def best_of(skills: Sequence[SkillResult]) -> tuple[BestOfRow, ...]:
-    """Per organization, its ranked complete competitor(s) with the highest score over all the
-    skills (all of them on a tie), by organization code; inside a row by skill (in the order
+    """Per organization, its ranked competitor(s) of final groups with the highest score over
+    all the skills (all of them on a tie), by organization code; inside a row by skill (in the order
     given), then competitor code. Scores compare as numbers."""
     best: dict[str, list[tuple[int, BestOfEntry]]] = {}
     for position, skill in enumerate(skills):
         for group in skill.groups:
+            if not group.final:  # final groups only (revision 2)
+                continue
             for result in group.results:
-                if result.organization is None or result.rank is None or not result.complete:
+                if result.organization is None or result.rank is None:
                     continue
-                entry = BestOfEntry(skill.skill, result.competitor, result.score, skill.scale)
+                entry = BestOfEntry(skill.skill, result.competitor, result.score, group.scale)
                 held = best.setdefault(result.organization, [])
                 if held and result.score < held[0][1].score:
                     continue

@@ -66,7 +66,8 @@ def totals_skill(totals: dict[str, Any], *, policy: dict | None = None, code: st
                  organizations: dict[str, str] | None = None,
                  categories: dict[str, str | None] | None = None,
                  statuses: dict[str, str] | None = None,
-                 incomplete: tuple[str, ...] = ()) -> dict:
+                 incomplete: tuple[str, ...] = (),
+                 penalties: dict[str, Any] | None = None) -> dict:
     """A skill where each competitor's total is given directly: one M aspect "T" (max 100) whose
     allowed values are the totals, and an M aspect "X" (max 1) marked 0 — left unmarked for
     the competitors in `incomplete`, who are then incomplete with the same total."""
@@ -79,7 +80,7 @@ def totals_skill(totals: dict[str, Any], *, policy: dict | None = None, code: st
         marks.append(mark("T", who, str(total)))
         if who not in incomplete:
             marks.append(mark("X", who, "0"))
-    return skill(
+    doc = skill(
         code=code, policy=policy,
         criteria=[criterion("A", m_aspect("T", "100", values), m_aspect("X", "1"))],
         competitors=[
@@ -89,6 +90,10 @@ def totals_skill(totals: dict[str, Any], *, policy: dict | None = None, code: st
         ],
         marks=marks,
     )
+    for entry in doc["competitors"]:
+        if entry["code"] in (penalties or {}):
+            entry["penalty"] = penalties[entry["code"]]
+    return doc
 
 
 def results(*docs: dict) -> dict:

@@ -75,8 +75,11 @@ def test_direct_input_is_checked_like_a_file():
         Aspect("A3", "M", Decimal(0))
     with pytest.raises(RulesInputError, match=r"unknown scale"):
         Policy(scale="ws1000")
-    with pytest.raises(RulesInputError, match=r"status: must be active, guest or withdrawn"):
+    with pytest.raises(RulesInputError, match=r"status: must be active, guest, withdrawn or "
+                                              r"disqualified"):
         Competitor("104", status="retired")
+    with pytest.raises(RulesInputError, match=r"penalty: must be ≥ 0, not -1"):
+        Competitor("105", penalty=Decimal(-1))
 
 
 def test_policy_defaults_by_scale():

@@ -213,7 +213,14 @@ def test_unreadable_file(tmp_path):
      '"A1.2": values: only a measurement ("M") aspect lists allowed values'),
     (lambda d: d["criteria"].append(criterion("A")), 'criteria[1]: duplicate criterion code "A"'),
     (lambda d: d["competitors"][1].update(status="retired"),
-     'competitors[1] "102": status: must be active, guest or withdrawn, not "retired"'),
+     'competitors[1] "102": status: must be active, guest, withdrawn or disqualified, '
+     'not "retired"'),
+    (lambda d: d["competitors"][1].update(penalty="-0.5"),
+     'competitors[1] "102": penalty: must be ≥ 0, not -0.5'),
+    (lambda d: d["competitors"][1].update(penalty="two"),
+     'competitors[1] "102": penalty: "two" is not a number'),
+    (lambda d: d["competitors"][1].update(penalty=True),
+     'competitors[1] "102": penalty: true is not a number'),
     (lambda d: d["competitors"][1].update(code=102), "competitors[1]: code must be"),
     (lambda d: d["marks"][0].pop("value"), 'marks[0]: "value" is missing'),
     (lambda d: d["marks"][0].update(value=None), "marks[0]: aspect \"A1.1\", competitor \"101\": "

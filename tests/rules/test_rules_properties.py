@@ -45,7 +45,9 @@ def skills(draw, scale=None):
     competitors = [
         {"code": str(100 + i), "organization": draw(st.sampled_from(["X", "Y", "Z", None])),
          "category": draw(st.sampled_from([None, None, "s", "t"])),
-         "status": draw(st.sampled_from(["active"] * 4 + ["guest", "withdrawn"]))}
+         "status": draw(st.sampled_from(["active"] * 4 + ["guest", "withdrawn",
+                                                          "disqualified"])),
+         "penalty": draw(st.sampled_from([None] * 4 + ["0", "0.5", "1.25", "50"]))}
         for i in range(draw(st.integers(1, 6)))
     ]
     marks = []
@@ -111,6 +113,8 @@ def reference(doc: dict) -> dict[str, dict]:
             total += value
             criteria[crit] += value
             marked += maximum
+        # revision 2: the penalty comes off the total, never below 0, not off the criteria
+        total = max(Fraction(0), total - Fraction(who.get("penalty") or "0"))
         out[who["code"]] = {"total": total, "max_marked": marked, "complete": complete,
                             "disputed": disputed, "criteria": criteria}
     return out
@@ -214,6 +218,8 @@ def test_ranks_follow_tie_groups_from_the_top(doc):
     margin = Decimal(policy["tie_margin"] if policy["tie_margin"] is not None else
                      {"raw": 0, "ws500": 2, "ws700": 0}[policy["scale"]])
     for group in evaluated(doc).groups:
+        # a group that is not final is scored raw with a margin of 0 (a raw policy keeps its own)
+        margin_here = margin if group.final or policy["scale"] == "raw" else 0
         ranked = [r for r in group.results if r.rank is not None]
         # the reference: walk the scores from the top, a leader takes all within the margin
         by_score = sorted(ranked, key=lambda r: -r.score)
@@ -221,7 +227,7 @@ def test_ranks_follow_tie_groups_from_the_top(doc):
         while start < len(by_score):
             leader = by_score[start].score
             end = start
-            while end < len(by_score) and by_score[end].score >= leader - margin:
+            while end < len(by_score) and by_score[end].score >= leader - margin_here:
                 expected[by_score[end].competitor] = start + 1
                 end += 1
             start = end

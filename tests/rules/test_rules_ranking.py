@@ -56,16 +56,34 @@ def test_incomplete_competitors_get_provisional_ranks():
 
 
 def test_ws500_default_margin_is_2():
-    # Basis (active, complete): a 40 and b 60 → mean 50, population sd 10, so a score is
-    # 500 + 20 × (t − 50)/10 = 400 + 2t: a 480, b 520, c 59.5 → 519, d 59 → 518, e 58.5 → 517
-    # (c, d, e are incomplete: ranked, not in the basis). Margin 2: leader b (520) takes
-    # ≥ 518 → b, c, d rank 1; e rank 4; a rank 5.
+    # A final group: a 40, b 60, c 59.5, d 59, e 58.5 → mean 55.4, population sd √59.54 =
+    # 7.7162; score 500 + 20 × (t − 55.4)/7.7162: a 460.08 → 460, b 511.92 → 512,
+    # c 510.63 → 511, d 509.33 → 509, e 508.03 → 508. Margin 2: leader b (512) takes ≥ 510
+    # → b, c rank 1; then d (509) takes ≥ 507 → d, e rank 3; a rank 5.
+    doc = totals_skill({"a": "40", "b": "60", "c": "59.5", "d": "59", "e": "58.5"},
+                       policy={"scale": "ws500"})
+    document = results(doc)
+    assert column(document, "score") == {"a": "460", "b": "512", "c": "511", "d": "509",
+                                         "e": "508"}
+    assert column(document, "rank") == {"a": 5, "b": 1, "c": 1, "d": 3, "e": 3}
+
+
+def test_a_group_not_final_is_ranked_raw_with_no_margin():
+    # Revision 2: c, d, e incomplete → the group is scored raw and ws500's margin of 2 does
+    # not apply: 60 > 59.5 > 59 > 58.5 > 40, every competitor a rank of their own.
     doc = totals_skill({"a": "40", "b": "60", "c": "59.5", "d": "59", "e": "58.5"},
                        policy={"scale": "ws500"}, incomplete=("c", "d", "e"))
     document = results(doc)
-    assert column(document, "score") == {"a": "480", "b": "520", "c": "519", "d": "518",
-                                         "e": "517"}
-    assert column(document, "rank") == {"a": 5, "b": 1, "c": 1, "d": 1, "e": 4}
+    assert document["skills"][0]["groups"][0]["final"] is False
+    assert column(document, "score") == {"a": "40.00", "b": "60.00", "c": "59.50",
+                                         "d": "59.00", "e": "58.50"}
+    assert column(document, "rank") == {"a": 5, "b": 1, "c": 2, "d": 3, "e": 4}
+
+
+def test_a_raw_policy_keeps_its_own_margin_while_not_final():
+    doc = totals_skill({"a": "40", "b": "60", "c": "59.5"},
+                       policy={"scale": "raw", "tie_margin": 1}, incomplete=("c",))
+    assert ranks(doc) == {"a": 3, "b": 1, "c": 1}
 
 
 def test_ws500_margin_can_be_set_to_zero():
@@ -76,6 +94,7 @@ def test_ws500_margin_can_be_set_to_zero():
 
 
 def test_explicit_null_margin_is_the_scale_default():
+    # final: mean 53.17, sd 9.3126 → a 472, b 515, c 514; margin 2 → b and c tie
     doc = totals_skill({"a": "40", "b": "60", "c": "59.5"},
-                       policy={"scale": "ws500", "tie_margin": None}, incomplete=("c",))
+                       policy={"scale": "ws500", "tie_margin": None})
     assert ranks(doc) == {"a": 3, "b": 1, "c": 1}

@@ -62,7 +62,7 @@ def test_best_of_region():
     second = totals_skill({"a2": "80", "a3": "80", "b2": "9.5", "b3": "75", "d2": "99"},
                           code="10",
                           organizations={"a2": "A", "a3": "A", "b2": "B", "b3": "B", "d2": "D"},
-                          incomplete=("d2",))
+                          statuses={"d2": "disqualified"})
     document = results(first, second)
     assert document["best_of"] == [
         # A: a tie at 80 over both skills: skill order as given, then competitor code
@@ -74,10 +74,20 @@ def test_best_of_region():
         # B: 75 beats 70 and 9.5 (numbers, not strings: "9.50" > "75.00" as text)
         {"organization": "B", "competitors": [
             {"skill": "10", "competitor": "b3", "score": "75.00"}]},
-        # C: only a guest (not ranked) → no row. D: 99 is incomplete → its 60 counts
+        # C: only a guest (not ranked) → no row. D: 99 is disqualified → its 60 counts
         {"organization": "D", "competitors": [
             {"skill": "20", "competitor": "d1", "score": "60.00"}]},
     ]
+
+
+def test_best_of_region_counts_final_groups_only():
+    # skill 2 is still being marked (b2 incomplete): a2's 90 does not count, a1's 50 does
+    one = totals_skill({"a1": "50"}, code="1", organizations={"a1": "A"})
+    two = totals_skill({"a2": "90", "b2": "10"}, code="2", organizations={"a2": "A", "b2": "B"},
+                       incomplete=("b2",))
+    assert results(one, two)["best_of"] == [
+        {"organization": "A", "competitors": [{"skill": "1", "competitor": "a1",
+                                               "score": "50.00"}]}]
 
 
 def test_best_of_compares_scores_as_numbers_across_skills():
