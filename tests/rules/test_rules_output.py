@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,20 @@ def test_the_rules_import_nothing_of_the_app():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={"PYTHONPATH": str(ROOT)}, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_evaluate_reads_penalties_and_disqualification_from_the_file(tmp_path):
+    # a 80 − 5 = 75, b 70, x 90 but disqualified: ranked a, b; x shown, unranked, no medal,
+    # and x's organization gets no Best of Region entry
+    doc = totals_skill({"a": "80", "b": "70", "x": "90"}, penalties={"a": "5"},
+                       statuses={"x": "disqualified"})
+    result = run_cli(tmp_path, doc)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [(r["competitor"], r["status"], r["total"], r["rank"], r["medal"])
+            for r in document["skills"][0]["groups"][0]["results"]] == [
+        ("a", "active", "75.00", 1, "gold"),
+        ("b", "active", "70.00", 2, "silver"),
+        ("x", "disqualified", "90.00", None, None),
+    ]
+    assert [row["organization"] for row in document["best_of"]] == ["ORG-a", "ORG-b"]
