@@ -23,7 +23,9 @@ from .hostile import dispose, fingerprint
 # The JSON API: a browser cannot send application/json across sites without a CORS preflight
 # (never granted), and the session cookie is SameSite=Lax; bearer-token clients have no cookie
 # for another site to ride on. The tests below prove the content-type half.
-EXEMPT = {"api.submit_mark"}
+EXEMPT = {"api.submit_mark",
+          "api.skill_visibility",  # JSON only: board/api_views.py
+          "api.appeals_of_skill", "api.appeal_decision"}  # JSON only: judging/appeal_api.py
 LANGUAGES = ("en", "ru", "kk")
 
 
@@ -156,3 +158,27 @@ def test_the_mark_api_takes_the_same_mark_as_json(csrf_app, free_cell):
     client = client_as(app, "expert", ids)
     response = client.post("/api/v1/marks", json={**json.loads(body), "id": "control-json-mark-1"})
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/skills/10/appeals", "/api/v1/appeals/1/decision",
+                                 "/api/v1/skills/10/visibility"])
+@pytest.mark.parametrize("kind", ["text/plain", "form", "multipart"])
+def test_the_other_json_posts_read_only_json_either(csrf_app, url, kind):
+    """Appeals, decisions and visibility: an organizer's browser led to post a form or plain
+    text there gets invalid_value and nothing is written."""
+    app, ids = csrf_app
+    bodies = {
+        "text/plain": ('{"competitor": "101", "text": "forged", "outcome": "upheld", '
+                       '"reason": "forged", "visibility": "published", "x": "="}', "text/plain"),
+        "form": ("competitor=101&text=forged&outcome=upheld&reason=forged&visibility=hidden",
+                 "application/x-www-form-urlencoded"),
+        "multipart": ("--b\r\nContent-Disposition: form-data; name=\"visibility\"\r\n\r\n"
+                      "hidden\r\n--b--\r\n", "multipart/form-data; boundary=b"),
+    }
+    body, content_type = bodies[kind]
+    before = fingerprint(app)
+    client = client_as(app, "organizer", ids)
+    response = client.post(url, data=body, content_type=content_type)
+    assert response.status_code == 422, (response.status_code, response.get_data(as_text=True))
+    assert response.get_json()["error"] == "invalid_value"
+    assert fingerprint(app) == before
