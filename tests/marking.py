@@ -59,3 +59,19 @@ def enter_marks(skill_code: str, seed: int = 1, fill: float = 1.0) -> int:
                     count += 1
         skill.version = version
     return count
+
+
+def sign_off_all(skill_code: str, action: str = "lock") -> None:
+    """Every sub-criterion of the skill signed off (locked; `action` "unlock": unlocked again),
+    straight into the database: for tests that publish a skill (publishing waits for final
+    results, judging/finality.py) and are about something else. tests/board/test_finality.py
+    signs off through the chief's page."""
+    from competition.judging.signoff import lock_states
+    from competition.models import SignOff
+
+    with write_transaction() as session:
+        skill = session.execute(sa.select(Skill).where(Skill.code == skill_code)).scalar_one()
+        for sub_id, event in lock_states(skill).items():
+            if (event.action if event else "unlock") != action:
+                session.add(SignOff(sub_criterion_id=sub_id, action=action,
+                                    reason="" if action == "lock" else "a test corrects marks"))

@@ -50,6 +50,15 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     # POST only (a mark: competition/auth/policy.py, tests/security/test_post_crawl.py)
     "api.submit_mark": ("/api/v1/marks", {"expert", "chief"}),
     "api.openapi_document": ("/api/v1/openapi.json", EVERYONE),  # the document holds no data
+    # what the public sees of a skill: GET whether it is final, POST set it (organizers)
+    "api.skill_visibility": ("/api/v1/skills/10/visibility", STAFF),
+    # appeals (docs/appeals.md): the commission (organizers, admins) and a competitor (their
+    # own); deciding is POST only; appeal 1 does not exist (404 for those allowed)
+    "api.appeals_of_skill": ("/api/v1/skills/10/appeals", {"competitor"} | STAFF),
+    "api.appeal_decision": ("/api/v1/appeals/1/decision", STAFF),
+    "board.participant_appeal": ("/me/NOTACODE00/appeal", {"competitor"}),  # POST only
+    "registry.appeals_page": ("/manage/appeals?championship=vko-ws-2026", STAFF),
+    "registry.appeal": ("/manage/appeals/1", STAFF),
     # the expert's tablet: skill "10", whose expert the test expert is (tests/access.py);
     # organizers and admins see it read-only, the chief of 10 marks too
     "board.snapshot": ("/board/10/snapshot.json", EVERYONE),
@@ -87,6 +96,12 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "judging.chief_unlock": ("/judging/10/chief/A1/unlock", {"chief"} | STAFF),
     # the history of a mark of competitor 101, whose compatriot the "compatriot" expert is
     "judging.history": ("/judging/10/history?aspect=A1.1&competitor=101", {"chief"} | STAFF),
+    # penalties and disqualification (GET on an action leads back to the page); sanction 1 does
+    # not exist (the withdrawal answers 404 to those allowed)
+    "judging.sanctions": ("/judging/10/sanctions", {"chief"} | STAFF),
+    "judging.sanction_penalty": ("/judging/10/sanctions/penalty", {"chief"} | STAFF),
+    "judging.sanction_disqualify": ("/judging/10/sanctions/disqualify", {"chief"} | STAFF),
+    "judging.sanction_withdraw": ("/judging/10/sanctions/1/withdraw", {"chief"} | STAFF),
     "registry.dashboard": ("/manage/", STAFF),
     # people: championship, skills, organizations, competitors, experts, draw, compatriots
     "registry.championship_new": ("/manage/championships/new", STAFF),
@@ -177,7 +192,8 @@ NOT_GET = {"awards.recipients_add", "awards.recipient_remove", "awards.nominatio
            "auth.logout", "accounts.account_password", "accounts.account_pin",
            "accounts.account_pin_remove", "accounts.account_disable", "accounts.account_enable",
            "accounts.account_code", "accounts.account_codes_revoke",
-           "accounts.account_token_revoke", "api.submit_mark",
+           "accounts.account_token_revoke", "api.submit_mark", "api.appeal_decision",
+           "board.participant_appeal",
            "board.skill_visibility", "board.screen_new", "board.screen_rename",
            "board.screen_delete", "board.screen_show", "board.screen_ceremony",
            "board.screen_step"}

@@ -78,3 +78,43 @@ def test_export_to_stdout_and_unknown_skill(demo_app, tmp_path):
 ])
 def test_decimal_text(stored, text):
     assert decimal_text(stored) == text
+
+
+def test_the_export_carries_penalties_and_statuses_and_evaluate_agrees(demo_app, tmp_path):
+    """Revision 2 through the whole path: a penalty and a disqualification decided in the
+    product are in the exported file, and `competition evaluate` on it gives the server's
+    standings (the penalty off the total, the disqualified competitor unranked)."""
+    from competition.judging import sanctions
+    from competition.models import Competitor, User
+
+    from .access import make_role_users
+
+    ids = make_role_users(demo_app)
+    with demo_app.app_context():
+        enter_marks("18", seed=11, fill=1.0)
+        skill = db.session.execute(sa.select(Skill).where(Skill.code == "18")).scalar_one()
+        first, second = db.session.execute(
+            sa.select(Competitor).where(Competitor.skill_id == skill.id)
+            .order_by(Competitor.code).limit(2)).scalars()
+        organizer = db.session.get(User, ids["organizer"])
+        sanctions.penalize(organizer, first, "2.5", "a safety breach")
+        sanctions.penalize(organizer, first, "1", "a second one")
+        sanctions.disqualify(organizer, second, "unauthorised tool")
+        codes = (first.code, second.code)
+        db.session.remove()
+        skill = db.session.execute(sa.select(Skill).where(Skill.code == "18")).scalar_one()
+        server = rules.results_to_json(rules.championship_results([skill_standings(skill)]))
+        db.session.remove()
+    assert _cli(demo_app, tmp_path, "export", "skill", "18", "-o", "skill.json").returncode == 0
+    document = json.loads((tmp_path / "skill.json").read_text())
+    exported = {c["code"]: c for c in document["competitors"]}
+    assert Decimal(exported[codes[0]]["penalty"]) == Decimal("3.5")
+    assert exported[codes[1]]["status"] == "disqualified"
+    assert all("penalty" not in c for code, c in exported.items() if code != codes[0])
+    evaluated = _cli(demo_app, tmp_path, "evaluate", "skill.json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout) == server
+    rows = {r["competitor"]: r for g in server["skills"][0]["groups"] for r in g["results"]}
+    assert rows[codes[1]]["rank"] is None and rows[codes[1]]["medal"] is None
+    total_of_marks = sum(Decimal(v) for v in rows[codes[0]]["criteria"].values())
+    assert Decimal(rows[codes[0]]["total"]) == max(Decimal(0), total_of_marks - Decimal("3.5"))

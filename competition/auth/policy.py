@@ -64,8 +64,22 @@ POST: dict[str, frozenset[str]] = {
     # sign-off and unlock of a sub-criterion: who leads the skill (judging.signoff.may_lead)
     "judging.chief_sign_off": frozenset({CHIEF}) | STAFF,
     "judging.chief_unlock": frozenset({CHIEF}) | STAFF,
-    # what the public sees, and the hall's screens
+    # penalties and disqualification, each with a reason, and withdrawing one: who leads the
+    # skill (judging.sanctions, signoff.may_lead)
+    "judging.sanction_penalty": frozenset({CHIEF}) | STAFF,
+    "judging.sanction_disqualify": frozenset({CHIEF}) | STAFF,
+    "judging.sanction_withdraw": frozenset({CHIEF}) | STAFF,
+    # appeals (docs/appeals.md): a competitor for their own results (judging.appeals.lodge),
+    # the appeal commission (organizers, admins) on paper; the commission decides
+    "api.appeals_of_skill": frozenset({COMPETITOR}) | STAFF,
+    "api.appeal_decision": STAFF,
+    "board.participant_appeal": frozenset({COMPETITOR}),
+    "registry.appeals_page": STAFF,
+    "registry.appeal": STAFF,
+    # what the public sees (publishing waits for final results: board.service.set_visibility),
+    # and the hall's screens
     "board.skill_visibility": STAFF,
+    "api.skill_visibility": STAFF,
     "board.screen_new": STAFF,
     "board.screen_rename": STAFF,
     "board.screen_delete": STAFF,

@@ -6,6 +6,6 @@ board/screens/commands.py).
 """
 
 # The blueprint, and the modules whose routes attach to it (imported to register them).
-from . import projector, results, views  # noqa: F401
+from . import api_views, projector, results, views  # noqa: F401  (api_views: on judging's api)
 from .blueprint import bp  # noqa: F401
 from .screens import views as screen_views  # noqa: F401

@@ -13,12 +13,14 @@ import statistics
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import rules
+from ..errors import DomainError
 from ..extensions import db
+from ..judging import appeals
 from ..lookup import ambiguous_codes, skill_or_404, skill_ref
 from ..models import Championship, Competitor
 from ..standings import (
@@ -26,10 +28,13 @@ from ..standings import (
     Standings,
     category_label,
     championship_medals,
+    competitor_sanctions,
+    hub,
     public_state,
     standings_of,
 )
 from ..vocabulary import DocumentKind
+from .appeals import appeal_context
 from .blueprint import bp
 from .charts import CriterionBar, criteria_chart
 
@@ -45,10 +50,21 @@ def results_index():
         sa.select(Championship).order_by(Championship.starts_on.desc(), Championship.code)
     ).scalars().all()
     listing = [(championship, [(skill, skill_ref(skill, ambiguous),
-                                public_state(skill.visibility))
+                                public_state(skill.visibility, skill.under_appeal))
                                for skill in championship.skills])
                for championship in championships]
-    return render_template("board/results_index.html", listing=listing)
+    shares = {skill.id: _marked_share(skill) for _c, skills in listing for skill, *_ in skills}
+    return render_template("board/results_index.html", listing=listing, shares=shares)
+
+
+def _marked_share(skill) -> int | None:
+    """How far marking has come (percent), as the public may see it; None when the skill is
+    hidden or its results are final."""
+    if skill.visibility == "hidden" or skill.results_final:
+        return None
+    snapshot = hub().snapshot_for(skill.id, None) or {}
+    progress = snapshot.get("progress") or {}
+    return progress.get("percent") if progress.get("expected") else None
 
 
 @bp.get("/results/<path:ref>.xlsx")
@@ -75,7 +91,7 @@ def results_skill(ref: str):
     skill = skill_or_404(ref)
     standings = standings_of(skill, current_user)
     return render_template("board/results_skill.html", skill=skill, standings=standings,
-                           public_state=public_state(skill.visibility))
+                           public_state=public_state(skill.visibility, skill.under_appeal))
 
 
 @bp.get("/medals")
@@ -152,11 +168,33 @@ def competitor_chart(standings: Standings, row: Row, *, chart_id: str):
 
 @bp.get("/me/<code>")
 def participant(code: str):
-    from ..documents.certificates.verification import certificates_of
-
     competitor = _competitor_by_code(clean_code(code))
     if competitor is None:
         return _wrong_code(code)
+    return participant_page(competitor)
+
+
+@bp.post("/me/<code>/appeal")
+def participant_appeal(code: str):
+    """A competitor's own appeal (docs/appeals.md); a refusal shows the page again, saying why,
+    and writes nothing."""
+    competitor = _competitor_by_code(clean_code(code))
+    if competitor is None:
+        abort(404)
+    text, aspects = request.form.get("text", ""), request.form.get("aspects", "")
+    try:
+        appeal = appeals.lodge(current_user, competitor.skill, competitor, aspects, text)
+    except DomainError as error:
+        return participant_page(competitor, appeal_context(
+            competitor, error.message, text, aspects)), error.status
+    flash(_("Your appeal #%(id)d is lodged. The appeal commission will decide it; the outcome "
+            "will be shown on this page.", id=appeal.id))
+    return redirect(url_for("board.participant", code=competitor.results_code) + "#appeal")
+
+
+def participant_page(competitor: Competitor, appeal: dict | None = None) -> str:
+    from ..documents.certificates.verification import certificates_of
+
     skill = competitor.skill
     standings = standings_of(skill, current_user)
     found = standings.row(competitor.code) if standings is not None else None
@@ -170,4 +208,6 @@ def participant(code: str):
         organization=competitor.organization.name() if competitor.organization else "",
         category=category_label(competitor.category),
         results_url=url_for("board.results_skill", ref=skill_ref(skill)),
-        certificates=certificates_of(competitor.id), certificate_kinds=DocumentKind.labels())
+        certificates=certificates_of(competitor.id), certificate_kinds=DocumentKind.labels(),
+        sanctions=competitor_sanctions(competitor.id),
+        **(appeal or appeal_context(competitor)))

@@ -57,14 +57,17 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
     """Organizers set what the public sees of a skill; every board of it follows at once.
 
     Freezing keeps the skill's version of that moment: the public then sees the standings as of
-    it until the skill is unfrozen or published. Refused: Forbidden (not an organizer),
-    Invalid (`unknown_visibility`), NotFound (`unknown_skill`)."""
+    it until the skill is unfrozen or published. Publishing waits for the results to be final
+    (judging/finality.py: every active competitor marked, no dispute, every sub-criterion signed
+    off). Refused: Forbidden (not an organizer), Invalid (`unknown_visibility`), NotFound
+    (`unknown_skill`), NotFinal (`not_final`, with what is missing; nothing changes)."""
     from flask_babel import gettext as _
 
     from .. import audit, signals
     from ..auth.access import STAFF, role_of
     from ..database import write_transaction
     from ..errors import Forbidden, Invalid, NotFound
+    from ..judging.finality import NotFinal, finality
     from ..models.base import utcnow
     from ..models.event import VISIBILITIES
 
@@ -80,6 +83,10 @@ def set_visibility(user, skill_id: int, visibility: str) -> Skill:
         before = skill.visibility
         if before == visibility:
             return skill
+        if visibility == "published":
+            report = finality(skill)
+            if not report.final:
+                raise NotFinal(report)
         skill.visibility = visibility
         if visibility == "frozen":
             skill.frozen_at = utcnow()

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import standings
 from ..errors import Invalid, NotFound
+from ..judging.finality import NotFinal
 from ..lookup import skill_or_404
 from ..vocabulary import Visibility
 from .blueprint import bp
@@ -42,12 +43,22 @@ def skill_visibility(ref: str):
     visibility = request.form.get("visibility", "")
     try:
         set_visibility(current_user, skill.id, visibility)
+    except NotFinal as refusal:
+        # What holds the results back, per sub-criterion, each with where to fix it.
+        return render_template("board/not_final.html", skill=skill, refusal=refusal,
+                               report=refusal.report, back=_back(skill)), 409
     except (Invalid, NotFound) as error:
         flash(error.message, "error")
     else:
         flash(_("%(skill)s: %(state)s", skill=skill.code,
                 state=Visibility.label_of(visibility)))
+    return redirect(_back(skill))
+
+
+def _back(skill) -> str:
+    """The organizer's page the form came from (`next`, a path of this site), else the
+    championship's."""
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("registry.championship", championship_id=skill.championship_id)
-    return redirect(target)
+    return target

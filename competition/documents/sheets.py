@@ -30,7 +30,7 @@ from ..models import Aspect, Competitor, Criterion, Expert, ExpertRole, Mark, Sk
 from ..models.base import decimal_text, utcnow
 from ..models.scheme import SubCriterion
 from ..registry.imports.tabular import escape_formula
-from ..standings import staff_standings
+from ..standings import sanctions_in_force, staff_standings
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -141,6 +141,8 @@ def results_table(standings) -> tuple[list[str], list[list[Any]]]:
         _("Score")]
     if standings.show_total:
         header.append(_("Total marks"))
+    penalties = standings.has_penalties  # points off, as a negative number
+    header += [_("Penalty")] if penalties else []
     header += [f"{c.code} ({_('max')} {c.max})" for c in standings.criteria]
     header.append(_("Note"))
     rows = []
@@ -151,6 +153,7 @@ def results_table(standings) -> tuple[list[str], list[list[Any]]]:
                 _number(row.score)]
             if standings.show_total:
                 values.append(_number(row.total))
+            values += [-_number(row.penalty) if row.penalty else None] if penalties else []
             values += [_number(value) for value in row.criteria]
             values.append(row.status_label)
             rows.append(values)
@@ -218,6 +221,7 @@ class ResultsSheet:
     sign_offs: list[SignOffLine]
     chief: Expert | None
     printed_at: datetime
+    sanctions: list = field(default_factory=list)  # (code, name, SanctionNote) in force
 
     @property
     def landscape(self) -> bool:
@@ -232,7 +236,8 @@ def results_sheet(skill: Skill) -> ResultsSheet | None:
     standings = staff_standings(skill)
     if standings is None:
         return None
-    return ResultsSheet(skill, standings, sign_off_lines(skill), chief_expert(skill), utcnow())
+    return ResultsSheet(skill, standings, sign_off_lines(skill), chief_expert(skill), utcnow(),
+                        sanctions_in_force(skill))
 
 
 # --- the medal table ------------------------------------------------------------------------------

@@ -93,7 +93,8 @@ def certificates():
     form = BatchForm()
     form.skill.choices = [SelectChoice(0, _("The whole championship"))] + [
         SelectChoice(s.id, f"{s.code} {s.name()}" + (
-            "" if s.visibility == "published" else " — " + _("results not published")))
+            " — " + _("results not published") if s.visibility != "published" else
+            " — " + _("under appeal: no medal certificates") if s.under_appeal else ""))
         for s in championship.skills]
     status = 200
     if request.method == "POST":

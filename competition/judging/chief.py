@@ -15,18 +15,20 @@ from flask_login import current_user
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..lookup import skill_or_404, skill_ref
 from ..models import Skill
-from ..vocabulary import ExpertRole
-from . import chief_board, signoff
+from ..vocabulary import AppealState, ExpertRole
+from . import appeals, chief_board, signoff
 from . import history as mark_history
 from .blueprint import bp
 
 
 def _board_page(skill: Skill, errors: dict[str, str] | None = None,
-                reasons: dict[str, str] | None = None, status: int = 200):
+                reasons: dict[str, str] | None = None, status: int = 200,
+                default_reason: str = ""):
     return render_template(
         "judging/chief.html", board=chief_board.board(current_user, skill), skill=skill,
         ref=skill_ref(skill), role_labels=ExpertRole.labels(), errors=errors or {},
-        reasons=reasons or {},
+        reasons=reasons or {}, default_reason=default_reason,
+        appeals=appeals.of_skill(skill), appeal_states=AppealState.labels(),
     ), status
 
 
@@ -36,7 +38,8 @@ def _back(ref: str, sub: str):
 
 @bp.get("/<path:ref>/chief")
 def chief(ref: str):
-    return _board_page(skill_or_404(ref))
+    # ?reason=…: the unlock reasons filled in (an upheld appeal's correction names the appeal)
+    return _board_page(skill_or_404(ref), default_reason=request.args.get("reason", "")[:500])
 
 
 @bp.get("/<path:ref>/chief/progress.json")
@@ -60,9 +63,14 @@ def chief_sign_off(ref: str, sub: str):
         signoff.check_may_lead(current_user, skill)
         return _back(ref, sub)
     try:
-        signoff.sign_off(current_user, skill, sub)
+        signoff.sign_off(current_user, skill, sub, confirm=bool(request.form.get("confirm")))
     except NotFound:
         abort(404)
+    except signoff.Unconfirmed as unconfirmed:
+        # Marks are missing: say which and ask again, with a button that confirms (no script
+        # needed). Nothing was written.
+        return render_template("judging/sign_off_confirm.html", skill=skill,
+                               ref=skill_ref(skill), gap=unconfirmed), 409
     except Conflict as error:
         return _board_page(skill, errors={sub: error.message}, status=409)
     flash(_("Sub-criterion %(code)s is signed off: its marks are locked.", code=sub))

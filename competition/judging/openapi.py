@@ -8,6 +8,7 @@ are the ones the service checks. tests/judging/test_openapi.py holds the app to 
 from __future__ import annotations
 
 from ..errors import STATUS
+from . import openapi_appeals, openapi_visibility
 from .context import KEY_PATTERN
 
 PREFIX = "/api/v1"
@@ -180,7 +181,7 @@ def document(cookie: str = "session") -> dict:
         "info": {"title": "competition API", "version": "1",
                  "description": "The experts' JSON API; docs/api.md describes it in prose."},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | openapi_appeals.SCHEMAS | openapi_visibility.SCHEMAS,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "An API token (`competition token create LOGIN`)."},
@@ -190,6 +191,8 @@ def document(cookie: str = "session") -> dict:
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": {
+            **openapi_appeals.paths(PREFIX, SKILL_REF, UNAUTHENTICATED),
+            **openapi_visibility.paths(PREFIX, SKILL_REF, UNAUTHENTICATED),
             f"{PREFIX}/openapi.json": {"get": {
                 "summary": "This document.", "security": [],
                 "responses": {"200": _answer("The OpenAPI document.", {"type": "object"})},

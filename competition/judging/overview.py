@@ -153,3 +153,33 @@ def disputes(skill: Skill) -> list[dict]:
         if judgement_state(tuple(cell["scores"].values()), jpa) == AspectState.DISPUTE:
             result.append(cell)
     return result
+
+
+def missing_marks(skill: Skill, counts: dict | None = None) -> dict:
+    """The marks still missing for the active competitors (the ones ranked; guests and
+    disqualified competitors do not hold results back), from progress() (`counts`, when the
+    caller has it already):
+
+    {"sub_criteria": {sub: {"missing", "expected", "competitors": [code…]}},  scheme order
+     "incomplete": [code…]}       active competitors with any mark missing, by code
+
+    An M aspect wants one mark per competitor, a J aspect judges_per_aspect scores."""
+    counts = counts if counts is not None else progress(skill)
+    active = set(db.session.execute(
+        sa.select(Competitor.code).where(Competitor.skill_id == skill.id,
+                                         Competitor.status == "active")).scalars())
+    subs = {sub: {"missing": 0, "expected": 0, "competitors": []}
+            for sub in counts["sub_criteria"]}
+    incomplete = []
+    for code, row in counts["competitors"].items():
+        if code not in active:
+            continue
+        for sub, cell in row.items():
+            gap = max(0, cell["expected"] - cell["marked"])
+            subs[sub]["expected"] += cell["expected"]
+            subs[sub]["missing"] += gap
+            if gap:
+                subs[sub]["competitors"].append(code)
+        if any(code in subs[sub]["competitors"] for sub in row):
+            incomplete.append(code)
+    return {"sub_criteria": subs, "incomplete": incomplete}

@@ -15,8 +15,9 @@ skill, not from the account's role, so a chief expert of one skill is an ordinar
 another.
 
 A sub-criterion with an open judgement dispute cannot be signed off (the experts could not
-re-mark it). One whose marking is incomplete can: the board shows what is missing, and the
-chief expert decides (a competitor may not have attempted a module).
+re-mark it). One whose marking is incomplete can, once the chief expert has confirmed it after
+seeing what is missing (a competitor may not have attempted a module): without the
+confirmation the sign-off is refused with the count (`Unconfirmed`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ..models import (
     User,
 )
 from ..models.base import iso
-from .overview import disputes
+from .overview import disputes, missing_marks
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,24 @@ def find_sub_criterion(skill: Skill, code: str) -> SubCriterion:
     return found[0]
 
 
-def sign_off(user, skill: Skill, sub_criterion_code: str) -> SignOff:
+class Unconfirmed(Conflict):
+    """A sign-off of a sub-criterion whose marking is incomplete, not confirmed: how many marks
+    are missing (of those expected) and for which active competitors (by code)."""
+
+    default_code = "confirm_incomplete"
+
+    def __init__(self, sub: str, missing: int, expected: int, competitors: list[str]):
+        super().__init__(_("%(code)s: %(missing)s of %(expected)s marks are missing. Sign it "
+                           "off anyway?", code=sub, missing=missing, expected=expected))
+        self.sub, self.missing, self.expected = sub, missing, expected
+        self.competitors = competitors
+
+
+def sign_off(user, skill: Skill, sub_criterion_code: str, *, confirm: bool = False) -> SignOff:
     """Lock the sub-criterion's marks. Refused while one of its judgements is in dispute: the
-    experts must settle it first, and a lock would keep them from re-marking."""
+    experts must settle it first, and a lock would keep them from re-marking. While marks of
+    its active competitors are missing it locks only with `confirm` (the chief saw what is
+    missing); otherwise Unconfirmed says what."""
     check_may_lead(user, skill)
     with write_transaction():
         _serialize_with_marks(skill)
@@ -133,6 +149,9 @@ def sign_off(user, skill: Skill, sub_criterion_code: str) -> SignOff:
                 "Sub-criterion %(code)s has judgement disputes (%(n)s): the experts must settle "
                 "them before it is signed off.", code=sub.code, n=len(open_disputes)),
                 code="open_disputes")
+        gap = missing_marks(skill)["sub_criteria"][sub.code]
+        if gap["missing"] and not confirm:
+            raise Unconfirmed(sub.code, gap["missing"], gap["expected"], gap["competitors"])
         event = _add_event(user, skill, sub, "lock", "")
         _announce(skill, sub, event, user)
     return event

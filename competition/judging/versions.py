@@ -1,5 +1,6 @@
 """The skills' versions follow what marks are checked against and what boards show: a change of a
-skill's scheme, competitors, panel or sign-offs (or of its championship's policy) bumps them, in
+skill's scheme, competitors (their sanctions too), panel or sign-offs (or of its championship's
+policy) bumps them, in
 the same flush, and queues the `scheme_changed` signal (competition/signals.py)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..models import (
     Skill,
 )
 from ..models.marks import SignOff
+from ..models.results import Sanction
 from ..models.scheme import SubCriterion
 
 
@@ -39,6 +41,10 @@ def _bump_versions(session, _context, _instances) -> None:
             criterion = sub.criterion if sub is not None else None
             if criterion is not None and criterion.skill_id is not None:
                 skills.add(criterion.skill_id)
+        elif isinstance(thing, Sanction):  # the competitor's penalty or status changes
+            competitor = session.get(Competitor, thing.competitor_id)
+            if competitor is not None:
+                skills.add(competitor.skill_id)
         elif isinstance(thing, Expert) and thing.id is not None:
             experts.add(thing.id)
         elif isinstance(thing, Championship) and thing.id is not None \

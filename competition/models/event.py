@@ -165,3 +165,22 @@ class Skill(Named, db.Model):
     @property
     def is_team(self) -> bool:
         return self.team_size > 1
+
+    @property
+    def under_appeal(self) -> bool:
+        """Whether an appeal against the skill's results is open (docs/appeals.md): its
+        results are then not final for medals."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import object_session
+
+        from .results import Appeal
+
+        session = object_session(self) or db.session
+        return session.execute(select(Appeal.id).where(
+            Appeal.skill_id == self.id, Appeal.state == "open").limit(1)).first() is not None
+
+    @property
+    def results_final(self) -> bool:
+        """Published with no appeal open: what medals, the medal table and the certificates
+        that tell a result wait for (docs/appeals.md)."""
+        return self.visibility == "published" and not self.under_appeal

@@ -5,7 +5,7 @@ open are listed here too. Access is decided here and nowhere else (see auth.acce
 """
 
 # The blueprint, and the modules whose routes attach to it (imported to register them).
-from . import views  # noqa: F401
+from . import appeals, views  # noqa: F401
 from .blueprint import bp  # noqa: F401
 from .imports import views as import_views  # noqa: F401
 from .people import participants  # noqa: F401

@@ -11,7 +11,13 @@ It listens to the write side's signals (competition/signals.py: `subscribe`, cal
 factory) and never calls judging; boards and documents are views over it.
 """
 
-from .document import skill_document, skill_standings
+from .document import (
+    competitor_sanctions,
+    penalties,
+    sanctions_in_force,
+    skill_document,
+    skill_standings,
+)
 from .live import Hub, hub, is_staff, subscribe
 from .medals import BestLine, ChampionshipMedals, MedalLine, championship_medals
 from .tables import (
@@ -30,6 +36,7 @@ from .tables import (
 __all__ = [
     "BestLine",
     "ChampionshipMedals", "CriterionHead", "Group", "Hub", "MedalLine", "Row", "Standings",
-    "build_standings", "category_label", "championship_medals", "hub", "is_staff", "public_state",
+    "build_standings", "category_label", "championship_medals", "competitor_sanctions", "hub",
+    "is_staff", "penalties", "public_state", "sanctions_in_force",
     "skill_document", "skill_standings", "staff_standings", "standings_of", "subscribe", "tr",
 ]

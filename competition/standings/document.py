@@ -8,6 +8,8 @@ server's standings cannot disagree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,10 +24,69 @@ from ..models import (
     Mark,
     MarkRevision,
     Organization,
+    Sanction,
     Skill,
 )
 from ..models.base import decimal_text  # noqa: F401  (the export's number format)
 from ..models.scheme import SubCriterion
+from ..vocabulary import SanctionKind
+
+
+def penalties(skill: Skill, at: datetime | None = None) -> dict[str, Decimal]:
+    """competitor code → the sum of its penalties in force (now, or at the moment `at`: decided
+    by then and not withdrawn by then); competitors without one are left out."""
+    query = (sa.select(Competitor.code, Sanction.points)
+             .join(Competitor, Competitor.id == Sanction.competitor_id)
+             .where(Competitor.skill_id == skill.id, Sanction.kind == "penalty"))
+    if at is None:
+        query = query.where(Sanction.withdrawn_at.is_(None))
+    else:
+        query = query.where(Sanction.at <= at, sa.or_(Sanction.withdrawn_at.is_(None),
+                                                       Sanction.withdrawn_at > at))
+    sums: dict[str, Decimal] = {}
+    for code, points in db.session.execute(query):
+        sums[code] = sums.get(code, Decimal(0)) + Decimal(points)
+    return {code: total for code, total in sums.items() if total > 0}
+
+
+@dataclass(frozen=True)
+class SanctionNote:
+    """A penalty or disqualification as the competitor reads it (no names of staff)."""
+
+    kind: str
+    points: str | None  # "1.50"
+    reason: str
+    at: datetime
+    in_force: bool
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+
+    @property
+    def label(self) -> str:
+        return SanctionKind.label_of(self.kind)
+
+
+def sanctions_in_force(skill: Skill) -> list[tuple[str, str, SanctionNote]]:
+    """(competitor code, name, sanction) of every sanction in force in the skill, by competitor
+    code and time (the staff results sheet)."""
+    rows = db.session.execute(
+        sa.select(Competitor, Sanction).join(Competitor, Competitor.id == Sanction.competitor_id)
+        .where(Competitor.skill_id == skill.id, Sanction.withdrawn_at.is_(None))
+        .order_by(Competitor.code, Sanction.at, Sanction.id)).all()
+    return [(c.code, c.name(), _note(s)) for c, s in rows]
+
+
+def _note(s: Sanction) -> SanctionNote:
+    return SanctionNote(s.kind, decimal_text(s.points) if s.points is not None else None,
+                        s.reason, s.at, s.in_force, s.withdrawn_at, s.withdrawn_reason)
+
+
+def competitor_sanctions(competitor_id: int) -> list[SanctionNote]:
+    """A competitor's penalties and disqualifications, withdrawn ones too, oldest first (the
+    participant's own page)."""
+    return [_note(s) for s in db.session.execute(
+                sa.select(Sanction).where(Sanction.competitor_id == competitor_id)
+                .order_by(Sanction.at, Sanction.id)).scalars()]
 
 
 def _marks_as_of(skill: Skill, version: int):
@@ -53,9 +114,12 @@ def _marks_as_of(skill: Skill, version: int):
     )
 
 
-def skill_document(skill: Skill, as_of: int | None = None) -> dict:
+def skill_document(skill: Skill, as_of: int | None = None,
+                   sanctions_at: datetime | None = None) -> dict:
     """The skill's scheme, competitors, policy and marks (a skill file, docs/rules.md): the current
-    marks, or those as they stood at skill version `as_of` (a frozen board)."""
+    marks, or those as they stood at skill version `as_of` (a frozen board). Each competitor
+    carries its `penalty` (the penalties in force now, or at `sanctions_at`) when it has one;
+    a disqualified competitor's status is `disqualified`."""
     championship = skill.championship
     criteria = []
     aspect_rows = db.session.execute(
@@ -82,9 +146,11 @@ def skill_document(skill: Skill, as_of: int | None = None) -> dict:
             criteria.append({"code": criterion.code, "name": criterion.name("en"),
                              "aspects": []})
 
+    penalty = penalties(skill, sanctions_at)
     competitors = [
         {"code": code, "name": name_en or name_ru or name_kk, "organization": organization,
          "category": category, "status": status}
+        | ({"penalty": decimal_text(penalty[code])} if code in penalty else {})
         for code, name_en, name_ru, name_kk, organization, category, status in db.session.execute(
             sa.select(Competitor.code, Competitor.name_en, Competitor.name_ru,
                       Competitor.name_kk, Organization.code, Competitor.category,
@@ -126,3 +192,11 @@ def skill_document(skill: Skill, as_of: int | None = None) -> dict:
 def skill_standings(skill: Skill) -> rules.SkillResult:
     """The skill's results by the rules engine, from the same document the export writes."""
     return rules.evaluate_skill(rules.parse_skill(skill_document(skill)))
+
+
+def progress_counts(marked: int, expected: int) -> dict:
+    """A snapshot's `progress` (docs/api.md): marks with a value of those expected, and the
+    whole percent marked (rounded down: 100 only once nothing is missing; 0 with nothing to
+    mark)."""
+    percent = min(100, marked * 100 // expected) if expected else 0
+    return {"marked": marked, "expected": expected, "percent": percent}

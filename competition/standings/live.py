@@ -35,7 +35,7 @@ from ..models import Skill
 from ..models.base import decimal_text, iso, utcnow
 from ..rooms import board_room, panel_room
 from ..rules.model import MEASUREMENT
-from .document import skill_document
+from .document import penalties, progress_counts, skill_document
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def _skill_meta(skill: Skill) -> dict:
         criteria.append({"code": criterion.code, "name": _names(criterion),
                          "max": decimal_text(total)})
     competitors = {}
+    penalty = {code: decimal_text(points) for code, points in penalties(skill).items()}
     for competitor in skill.competitors:
         organization = competitor.organization
         competitors[competitor.code] = {
@@ -63,6 +64,7 @@ def _skill_meta(skill: Skill) -> dict:
             "region": organization.region if organization else "",
             "category": competitor.category, "status": competitor.status,
             "workstation": competitor.workstation,
+            "penalty": penalty.get(competitor.code),  # points off (docs/rules.md), or None
         }
     return {"skill": skill_ref(skill), "championship": skill.championship.code,
             "name": _names(skill), "criteria": criteria, "competitors": competitors}
@@ -126,20 +128,21 @@ class _Standings:
 
 def _frozen(skill: Skill, version: int) -> tuple[dict, dict]:
     """(results, progress) of the skill as it stood at `version`."""
-    document = skill_document(skill, as_of=version)
+    document = skill_document(skill, as_of=version, sanctions_at=skill.frozen_at)
     parsed = rules.parse_skill(document)
     withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
     results = rules.skill_result_to_json(rules.evaluate_skill(parsed))
-    return results, {"marked": _marked(document, withdrawn), "expected": _expected(parsed)}
+    return results, progress_counts(_marked(document, withdrawn), _expected(parsed))
 
 
-def _public_results(results: dict, medals: bool) -> dict:
-    """Results for the public: no disputes; medals only once published."""
+def _public_results(results: dict, medals: bool, under_appeal: bool = False) -> dict:
+    """Results for the public: no disputes; medals only once published and not under appeal
+    (then no group is final either: docs/appeals.md)."""
     groups = []
     for group in results["groups"]:
         rows = group["results"] if medals else [
             {**row, "medal": None} for row in group["results"]]
-        groups.append({**group, "results": rows})
+        groups.append({**group, "results": rows} | ({"final": False} if under_appeal else {}))
     return {key: value for key, value in results.items() if key != "disputes"} | {
         "groups": groups}
 
@@ -303,9 +306,10 @@ class Hub:
             base = {"skill": meta["skill"], "championship": meta["championship"],
                     "name": meta["name"], "visibility": skill.visibility}
             staff = base | {
+                "under_appeal": skill.under_appeal,
                 "version": state.version, "meta": state.meta_version,
                 "frozen_at": iso(skill.frozen_at), "updated_at": iso(utcnow()),
-                "progress": {"marked": state.marked(), "expected": state.expected},
+                "progress": progress_counts(state.marked(), state.expected),
                 "criteria": meta["criteria"], "competitors": meta["competitors"],
                 "results": state.results(),
             }
@@ -328,8 +332,10 @@ class Hub:
                             "progress": progress,
                             "results": _public_results(results, medals=False)}
         if visibility in ("live", "published", "frozen"):
-            return staff | {"results": _public_results(staff["results"],
-                                                       medals=visibility == "published")}
+            appeal = staff["under_appeal"]
+            return staff | {"results": _public_results(
+                staff["results"], medals=visibility == "published" and not appeal,
+                under_appeal=appeal)}
         return staff | {"results": None}  # progress
 
     def snapshot_for(self, skill_id: int, user) -> dict | None:

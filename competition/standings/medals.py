@@ -1,5 +1,6 @@
 """The medal table by organization and by region, and Best of Region, of a championship's
-published skills (docs/rules.md, the medal table and Best of Region)."""
+published skills with no appeal open (docs/rules.md, the medal table and Best of Region;
+docs/appeals.md)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def _order(line: MedalLine):
 
 
 def championship_medals(championship: Championship) -> ChampionshipMedals:
-    published = [s for s in championship.skills if s.visibility == "published"]
+    # Published and final: a skill under appeal counts again once the appeal is decided.
+    published = [s for s in championship.skills if s.results_final]
     results = []
     for skill in published:
         try:

@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+
 from .. import rules
 from ..models import Skill
 from ..models.base import pick_translation
@@ -24,8 +26,11 @@ def tr(names: dict | None) -> str:
     return pick_translation(names or {})
 
 
-def public_state(visibility: str) -> str:
-    """What the public reads of a skill's visibility ("Results published")."""
+def public_state(visibility: str, under_appeal: bool = False) -> str:
+    """What the public reads of a skill's visibility ("Results published"), or that its
+    results are under appeal."""
+    if under_appeal:
+        return _("Results under appeal")
     try:
         return str(Visibility(visibility).public)
     except ValueError:
@@ -52,6 +57,7 @@ class Row:
     total: str
     max_marked: str
     criteria: list[str]
+    penalty: str = ""  # points off the total ("1.50"), "" when none
 
     @property
     def status_label(self) -> str:
@@ -95,14 +101,19 @@ class Standings:
     criteria: list[CriterionHead] = field(default_factory=list)
     groups: list[Group] | None = None  # None: no standings may be shown
     show_total: bool = False  # the scale's score differs from the points (ws500/ws700)
+    under_appeal: bool = False  # an appeal is open: not final for medals (docs/appeals.md)
 
     @property
     def state_label(self) -> str:
-        return public_state(self.visibility)
+        return public_state(self.visibility, self.under_appeal)
 
     @property
     def has_medals(self) -> bool:
         return any(row.medal for group in self.groups or () for row in group.rows)
+
+    @property
+    def has_penalties(self) -> bool:
+        return any(row.penalty for group in self.groups or () for row in group.rows)
 
     @property
     def scheme_max(self) -> str:
@@ -112,7 +123,15 @@ class Standings:
     def percent(self) -> int | None:
         if not self.progress or not self.progress.get("expected"):
             return None
+        if "percent" in self.progress:  # the snapshot's (rounded down: 100 once complete)
+            return self.progress["percent"]
         return min(100, round(100 * self.progress["marked"] / self.progress["expected"]))
+
+    @property
+    def final(self) -> bool:
+        """Final results: published (which waits for them to be final) and not under appeal;
+        until then the pages say how far marking has come."""
+        return self.visibility == "published" and not self.under_appeal
 
     def row(self, code: str) -> tuple[Group, Row] | None:
         for group in self.groups or ():
@@ -120,6 +139,14 @@ class Standings:
                 if row.code == code:
                     return group, row
         return None
+
+
+def _penalty_text(value) -> str:
+    """A competitor's penalty as a table shows it ("1.50"); "" for none or 0."""
+    if value in (None, ""):
+        return ""
+    points = Decimal(str(value))
+    return rules.score_text(points, "raw") if points > 0 else ""
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -150,7 +177,8 @@ def build_standings(skill: Skill, snapshot: dict[str, Any], staff: bool) -> Stan
                           visibility=snapshot["visibility"], staff=staff,
                           version=snapshot.get("version"),
                           frozen_at=_moment(snapshot.get("frozen_at")),
-                          progress=snapshot.get("progress"))
+                          progress=snapshot.get("progress"),
+                          under_appeal=bool(snapshot.get("under_appeal")))
     standings.criteria = [CriterionHead(c["code"], tr(c.get("name")), c["max"])
                           for c in snapshot.get("criteria") or ()]
     results = snapshot.get("results")
@@ -171,7 +199,8 @@ def build_standings(skill: Skill, snapshot: dict[str, Any], staff: bool) -> Stan
                 region=person.get("region") or "", status=entry["status"],
                 complete=entry["complete"], rank=entry["rank"], medal=entry.get("medal"),
                 score=entry["score"], total=entry["total"], max_marked=entry["max_marked"],
-                criteria=[entry["criteria"].get(code, "0.00") for code in codes]))
+                criteria=[entry["criteria"].get(code, "0.00") for code in codes],
+                penalty=_penalty_text(entry.get("penalty", person.get("penalty")))))
         standings.groups.append(Group(group["category"], category_label(group["category"]),
                                       group["final"], rows))
     return standings

@@ -97,7 +97,7 @@ function buildTables(snapshot, entry) {
   const groups = publicGroups(snapshot);
   if (groups === null) return null;
   const skillName = pick(snapshot.name) || entry.name;
-  const medals = snapshot.visibility === "published"
+  const medals = snapshot.visibility === "published" && !snapshot.under_appeal
     && groups.some((group) => group.results.some((r) => r.medal));
   const several = groups.length > 1;
   const tables = [];
@@ -202,6 +202,7 @@ function swapStandings(container, tables, animate) {
 // --- rendering one snapshot -----------------------------------------------------------------------
 
 function stateLine(snapshot) {
+  if (snapshot.under_appeal && snapshot.visibility !== "hidden") return t("state_appeal");
   switch (snapshot.visibility) {
     case "progress": return t("state_progress");
     case "live": return t("state_live");
@@ -248,15 +249,21 @@ function render(entry, snapshot) {
   note.textContent = hidden ? t("state_hidden") : "";
   showClock(snapshot);
 
+  // How far marking has come ("62% marked"), while the results are not final: not once
+  // published (unless under appeal), never for a hidden skill (its snapshot has no counts).
   const counts = snapshot.progress;
-  const showProgress = snapshot.visibility === "progress" && counts && counts.expected > 0;
+  const final = snapshot.visibility === "published" && !snapshot.under_appeal;
+  const showProgress = ["progress", "live", "frozen"].includes(snapshot.visibility) && !final
+    && counts && counts.expected > 0;
   progress.hidden = !showProgress;
   if (showProgress) {
     const share = Math.max(0, Math.min(1, counts.marked / counts.expected));
+    const percent = Number.isInteger(counts.percent) ? counts.percent : Math.floor(share * 100);
     byId("progress-fill").style.width = `${(share * 100).toFixed(1)}%`;
     const bar = byId("progress-bar");
-    bar.setAttribute("aria-valuenow", String(Math.round(share * 100)));
-    const text = t("progress", { marked: integer.format(counts.marked), expected: integer.format(counts.expected) });
+    bar.setAttribute("aria-valuenow", String(percent));
+    const text = `${t("marked_share", { percent: integer.format(percent) })} · `
+      + t("progress", { marked: integer.format(counts.marked), expected: integer.format(counts.expected) });
     bar.setAttribute("aria-valuetext", text);
     byId("progress-text").textContent = text;
   }

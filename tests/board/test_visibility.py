@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from competition.board.service import set_visibility
 from competition.database import write_transaction
 from competition.extensions import db
-from competition.models import Mark, MarkRevision, Skill, User
+from competition.models import Mark, MarkRevision, Skill, SubCriterion, User
 from tests.access import client_as, make_role_users
 from tests.marking import enter_marks
 
@@ -84,7 +84,21 @@ def set_to(app, visibility: str) -> None:
     with app.test_request_context():
         organizer = db.session.execute(
             sa.select(User).where(User.role == "organizer")).scalars().first()
+        if visibility == "published":  # publishing waits for every sub-criterion's sign-off
+            sign_off_all(organizer)
         set_visibility(organizer, skill_10_id(), visibility)
+
+
+def sign_off_all(user) -> None:
+    """Sign off every open sub-criterion of skill 10 (confirmed: the chief saw what is
+    missing)."""
+    from competition.judging import signoff
+
+    skill = db.session.get(Skill, skill_10_id())
+    for sub_id, event in signoff.lock_states(skill).items():
+        if event is None or event.action != "lock":
+            code = db.session.get(SubCriterion, sub_id).code
+            signoff.sign_off(user, skill, code, confirm=True)
 
 
 def skill_10_id() -> int:
@@ -244,7 +258,11 @@ def test_socket_payloads_follow_the_visibility_and_its_changes(demo_template_db,
         assert event["results"] is None and event["progress"]["marked"] == 1
         show("live")
         event = latest("hall", visibility="live")
-        assert scores_of(event) and not medals_of(event)
+        # the live standings, every competitor with a score (raw while marking goes on:
+        # one score of a J aspect counts nothing yet, so they are all 0.00), no medals
+        shown = [row for group in event["results"]["groups"] for row in group["results"]]
+        assert shown and all(row["score"] == "0.00" for row in shown)
+        assert not medals_of(event)
         show("frozen")
         frozen = latest("hall", visibility="frozen")
         version = submit(2, 1)

@@ -120,7 +120,7 @@ def sign_off(app, code: str, sub: str) -> None:
     with app.test_request_context():
         user = db.session.execute(sa.select(User).where(User.login == "as-organizer")
                                   ).scalar_one()
-        signoff.sign_off(user, the_skill(code), sub)
+        signoff.sign_off(user, the_skill(code), sub, confirm=True)
 
 
 def set_visibility(app, code: str, visibility: str) -> None:

@@ -25,7 +25,7 @@ from ..access import client_as
 from ..auth.helpers import EN, make_user
 from ..helpers import csrf
 from ..judging.panel import key
-from ..marking import enter_marks
+from ..marking import enter_marks, sign_off_all
 from .test_certificates import SKILL, print_batch, skill_of
 
 RU = {"Accept-Language": "ru"}
@@ -41,6 +41,7 @@ def published(demo_app):
     """Skill 10 marked in full (medals, no dispute with this seed), published by an organizer."""
     with demo_app.app_context():
         enter_marks(SKILL, seed=3)
+        sign_off_all(SKILL)  # final results: publishing waits for them
     organizer = client_as(demo_app, "organizer", {
         "organizer": make_user(demo_app, "withheld-organizer", "organizer")})
     show(organizer, "published")
@@ -213,7 +214,11 @@ def test_a_correction_made_while_unpublished_revokes_at_the_next_printing(publis
     app, organizer = published
     visitor = app.test_client()
     show(organizer, "hidden")
+    with app.app_context():
+        sign_off_all(SKILL, "unlock")  # the chief unlocks the marks for the correction …
     correct_until_not_gold(app, printed.competitor)
+    with app.app_context():
+        sign_off_all(SKILL)  # … and signs them off again
     new_gold = gold_medallist(app)
     # Still under review: the old certificate is withheld, not confirmed.
     text = visitor.get(f"/verify/{printed.gold}", headers=EN).get_data(as_text=True)

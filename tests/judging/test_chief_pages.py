@@ -21,6 +21,9 @@ from ..helpers import EN, csrf
 from .panel import PASSWORD, key, make_panel
 
 BOARD = "/judging/10/chief"
+# The chief confirms signing off with marks missing (tests/board/test_finality.py: without it
+# the sign-off asks first)
+CONFIRM = {"confirm": "1"}
 
 
 @pytest.fixture
@@ -114,7 +117,7 @@ def test_sign_off_by_post_locks_the_sub_criterion(demo_app, users):
     chief = client_as(demo_app, "chief", users)
     with demo_app.app_context():
         sub = first_sub().code
-    response = post(chief, f"{BOARD}/{sub}/sign-off")
+    response = post(chief, f"{BOARD}/{sub}/sign-off", CONFIRM)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{BOARD}#sub-{sub}")
     page = text(chief.get(BOARD, headers=EN))
@@ -129,7 +132,7 @@ def test_sign_off_by_post_locks_the_sub_criterion(demo_app, users):
             sa.select(AuditEntry).where(AuditEntry.action == "sign-off")).scalar_one()
         assert entry.user_id == users["chief"]
     # Signing off again: refused with the reason, nothing written.
-    again = post(chief, f"{BOARD}/{sub}/sign-off")
+    again = post(chief, f"{BOARD}/{sub}/sign-off", CONFIRM)
     assert again.status_code == 409 and f"Sub-criterion {sub} is already signed off." in text(again)
     # A GET of the action's address (a reload, a bookmark) leads back to the board.
     assert chief.get(f"{BOARD}/{sub}/sign-off").headers["Location"].endswith(f"#sub-{sub}")
@@ -143,7 +146,7 @@ def test_unlock_without_a_reason_shows_an_error_and_changes_nothing(demo_app, us
     chief = client_as(demo_app, "chief", users)
     with demo_app.app_context():
         sub = first_sub().code
-    post(chief, f"{BOARD}/{sub}/sign-off")
+    post(chief, f"{BOARD}/{sub}/sign-off", CONFIRM)
     response = post(chief, f"{BOARD}/{sub}/unlock", {"reason": "   "})
     assert response.status_code == 422
     page = text(response)
@@ -176,12 +179,12 @@ def test_an_organizer_signs_off_and_the_expert_may_not(demo_app, users):
         sub = first_sub().code
     expert = client_as(demo_app, "expert", users)
     # A valid CSRF token (from the home page's logout form) does not make the expert a lead.
-    response = post(expert, f"{BOARD}/{sub}/sign-off", board="/")
+    response = post(expert, f"{BOARD}/{sub}/sign-off", CONFIRM, board="/")
     assert response.status_code == 403 and "deputy chief expert" in text(response)
     with demo_app.app_context():
         assert not locked(sub)
     organizer = client_as(demo_app, "organizer", users)
-    assert post(organizer, f"{BOARD}/{sub}/sign-off").status_code == 302
+    assert post(organizer, f"{BOARD}/{sub}/sign-off", CONFIRM).status_code == 302
     with demo_app.app_context():
         assert locked(sub)
 
@@ -230,7 +233,7 @@ def test_progress_json_gives_the_numbers_disputes_and_locks(demo_app, users):
     with demo_app.app_context():
         sub = first_sub().code
     chief = client_as(demo_app, "chief", users)
-    post(chief, f"{BOARD}/{sub}/sign-off")
+    post(chief, f"{BOARD}/{sub}/sign-off", CONFIRM)
     numbers = chief.get(BOARD + "/progress.json").get_json()
     assert numbers["skill"] == "10" and numbers["disputes"] == []
     assert numbers["locks"][sub]["locked"] is True and numbers["locks"][sub]["by"] == "as-chief"
@@ -305,7 +308,8 @@ def test_a_dispute_and_a_lock_reach_the_chiefs_board_at_once(live_server, page, 
         "login": login, "password": "e2e-password-for-tests"}, timeout=10)
     board = organizer.get(live_server.url + BOARD, timeout=10).text
     done = organizer.post(f"{live_server.url}{BOARD}/{other}/sign-off",
-                          data={"csrf_token": csrf(board)}, timeout=10, allow_redirects=False)
+                          data={"csrf_token": csrf(board), **CONFIRM}, timeout=10,
+                          allow_redirects=False)
     assert done.status_code == 302
     row = page.locator(f'tr[data-sub="{other}"]')
     row.locator("strong", has_text="Locked").wait_for(timeout=10_000)

@@ -225,7 +225,7 @@ def _sign_off(world: World, aspect_code: str) -> None:
         sub = db.session.execute(
             sa.select(SubCriterion.code).join(Aspect, Aspect.sub_criterion_id == SubCriterion.id)
             .where(Aspect.code == aspect_code, Aspect.skill_id == skill.id)).scalar_one()
-        signoff.sign_off(world.panel.user(CHIEF), skill, sub)
+        signoff.sign_off(world.panel.user(CHIEF), skill, sub, confirm=True)
         db.session.remove()
 
 

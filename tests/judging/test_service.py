@@ -251,7 +251,7 @@ def test_a_signed_off_sub_criterion_is_locked_and_corrections_after_unlock_need_
     skill = db.session.execute(sa.select(Skill).where(Skill.code == "10")).scalar_one()
     sub = next(s for c in skill.criteria for s in c.sub_criteria
                if any(a.code == panel.j_aspect for a in s.aspects))
-    signoff.sign_off(chief, skill, sub.code)
+    signoff.sign_off(chief, skill, sub.code, confirm=True)
     refused = refusal(panel, judge, 2, base=1)
     assert refused.code == "locked"
     signoff.unlock(chief, skill, sub.code, "the judges re-marked after a protest")

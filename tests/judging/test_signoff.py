@@ -91,7 +91,7 @@ def test_the_chief_signs_a_sub_criterion_off_and_the_lock_is_recorded(panel, ctx
     sub = sub_of(panel.j_aspect)
     assert not signoff.is_locked(sub.id) and not signoff.was_signed_off(sub.id)
     chief = panel.user(CHIEF)
-    event = signoff.sign_off(chief, skill(), sub.code)
+    event = signoff.sign_off(chief, skill(), sub.code, confirm=True)
     assert event.action == "lock" and event.user_id == chief.id
     assert signoff.is_locked(sub.id) and signoff.was_signed_off(sub.id)
     assert signoff.lock_states(skill())[sub.id].id == event.id
@@ -109,7 +109,7 @@ def test_the_chief_signs_a_sub_criterion_off_and_the_lock_is_recorded(panel, ctx
 def test_a_mark_into_a_locked_sub_criterion_is_refused_and_nothing_is_written(panel, ctx, sent):
     judge = panel.codes[0]
     submit(panel, judge, 1)
-    signoff.sign_off(panel.user(CHIEF), skill(), sub_of(panel.j_aspect).code)
+    signoff.sign_off(panel.user(CHIEF), skill(), sub_of(panel.j_aspect).code, confirm=True)
     before = (db.session.execute(sa.select(sa.func.count(MarkRevision.id))).scalar_one(),
               skill().version)
     with pytest.raises(Refused) as refused:
@@ -127,7 +127,7 @@ def test_a_mark_into_a_locked_sub_criterion_is_refused_and_nothing_is_written(pa
 def test_unlocking_needs_a_reason_and_keeps_it(panel, ctx, sent):
     sub = sub_of(panel.j_aspect)
     chief = panel.user(CHIEF)
-    signoff.sign_off(chief, skill(), sub.code)
+    signoff.sign_off(chief, skill(), sub.code, confirm=True)
     for empty in ("", "   \n"):
         with pytest.raises(Invalid, match="reason") as refused:
             signoff.unlock(chief, skill(), sub.code, empty)
@@ -158,12 +158,12 @@ def test_locking_a_locked_or_unlocking_an_open_sub_criterion_is_refused(panel, c
     with pytest.raises(Conflict, match="not signed off") as refused:
         signoff.unlock(chief, skill(), sub.code, "no reason to")
     assert refused.value.code == "not_signed_off"
-    signoff.sign_off(chief, skill(), sub.code)
+    signoff.sign_off(chief, skill(), sub.code, confirm=True)
     with pytest.raises(Conflict, match="already signed off") as refused:
-        signoff.sign_off(chief, skill(), sub.code)
+        signoff.sign_off(chief, skill(), sub.code, confirm=True)
     assert (refused.value.code, refused.value.status) == ("already_signed_off", 409)
     with pytest.raises(NotFound) as missing:
-        signoff.sign_off(chief, skill(), "Z9")
+        signoff.sign_off(chief, skill(), "Z9", confirm=True)
     assert (missing.value.code, missing.value.status) == ("unknown_sub_criterion", 404)
     assert db.session.execute(sa.select(sa.func.count(SignOff.id))).scalar_one() == 1
     assert len(sent) == 1
@@ -175,17 +175,17 @@ def test_only_the_skills_chief_deputy_and_organizers_sign_off(panel, ctx, sent):
         if code in (CHIEF, DEPUTY):
             continue
         with pytest.raises(Forbidden, match="chief expert of skill 10"):
-            signoff.sign_off(panel.user(code), skill(), sub.code)
+            signoff.sign_off(panel.user(code), skill(), sub.code, confirm=True)
     # The chief of skill 10 leads no other skill.
     other = skill("04")
     other_sub = db.session.execute(
         sa.select(SubCriterion).join(Aspect).where(Aspect.skill_id == other.id).limit(1)
     ).scalar_one()
     with pytest.raises(Forbidden):
-        signoff.sign_off(panel.user(CHIEF), other, other_sub.code)
+        signoff.sign_off(panel.user(CHIEF), other, other_sub.code, confirm=True)
     assert db.session.execute(sa.select(sa.func.count(SignOff.id))).scalar_one() == 0
     # The deputy acts for the chief; an organizer may too.
-    signoff.sign_off(panel.user(DEPUTY), skill(), sub.code)
+    signoff.sign_off(panel.user(DEPUTY), skill(), sub.code, confirm=True)
     signoff.unlock(organizer(), skill(), sub.code, "re-marking after the protest")
     assert [e.action for e in db.session.execute(
         sa.select(SignOff).order_by(SignOff.id)).scalars()] == ["lock", "unlock"]
@@ -201,13 +201,13 @@ def test_a_sub_criterion_with_an_open_dispute_cannot_be_signed_off(panel, ctx, s
                        "sub_criterion": sub_of(panel.j_aspect).code,
                        "scores": {a: 0, b: 1, c: 3}}
     with pytest.raises(Conflict, match="dispute") as refused:
-        signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"])
+        signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"], confirm=True)
     assert refused.value.code == "open_disputes"
     submit(panel, c, 2, base=1)  # 0, 1, 2: still a spread of 2
     assert overview.disputes(skill()) != []
     submit(panel, a, 1, base=1)  # 1, 1, 2
     assert overview.disputes(skill()) == []
-    signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"])
+    signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"], confirm=True)
 
 
 # --- progress and disputes ----------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_the_history_lists_every_revision_and_the_locks_in_order(panel, ctx, sen
     submit(panel, judge, 1)
     submit(panel, other, 2)
     submit(panel, judge, 2, base=1)
-    signoff.sign_off(chief, skill(), sub.code)
+    signoff.sign_off(chief, skill(), sub.code, confirm=True)
     signoff.unlock(chief, skill(), sub.code, "the judge asked to look again")
     submit(panel, judge, 3, base=2, reason="the weld was re-inspected")
     mine = history.history(skill(), panel.j_aspect, panel.competitor, judge)
@@ -353,7 +353,7 @@ def test_a_failed_broadcast_does_not_undo_the_sign_off(panel, ctx, sent):
     signals.lock_changed.connect(broken)
     try:
         sub = sub_of(panel.j_aspect)
-        signoff.sign_off(panel.user(CHIEF), skill(), sub.code)
+        signoff.sign_off(panel.user(CHIEF), skill(), sub.code, confirm=True)
     finally:
         signals.lock_changed.disconnect(broken)
     assert signoff.is_locked(sub.id)

@@ -402,7 +402,7 @@ def test_a_sign_off_racing_a_mark_either_covers_it_or_refuses_it(race):
 
             def sign_off(sub_code=sub_code, delay=delay):
                 time.sleep(max(0.0, -delay))
-                return _chief_post(race, sub_code, "sign-off")
+                return _chief_post(race, sub_code, "sign-off", confirm="1")
 
             status, answer = _at_once(sign_off, mark)
             assert status == 302, f"sign-off of {sub_code}: HTTP {status}"

@@ -17,8 +17,9 @@ import pytest
 
 from competition.registry.imports.tabular import FORMULA_STARTS
 from tests.access import client_as
+from tests.board.test_screens import mark_final
 from tests.fixtures.databases import app_on_copy
-from tests.marking import enter_marks
+from tests.marking import sign_off_all
 
 from .hostile import EN, dispose, resubmit
 from .test_hostile_names import FORMS, NAMES, people_template  # noqa: F401 (a fixture)
@@ -62,7 +63,9 @@ def formula_app(people_template, tmp_path_factory):  # noqa: F811
     template, ids = people_template
     app = app_on_copy(template, tmp_path_factory.mktemp("formulas"))
     with app.app_context():
-        assert enter_marks("10", fill=0.2) > 0  # marks to export (the demo has none)
+        # marks to export (the demo has none), final and signed off: published below
+        mark_final("10")
+        sign_off_all("10")
     organizer = client_as(app, "organizer", ids)
     for entity, url in FORMS.items():
         response = resubmit(organizer, url, dict.fromkeys(NAMES, FORMULAS[entity]))

@@ -28,7 +28,9 @@ from competition.models import (
     Skill,
 )
 from tests.access import client_as, make_role_users
+from tests.board.test_screens import mark_final
 from tests.conftest import app_on_copy
+from tests.marking import sign_off_all
 from tests.test_access import ACCESS, NOT_GET
 
 from .hostile import ACTIVE, EN, PAYLOADS, dispose, resubmit
@@ -85,6 +87,9 @@ def type_names(app, ids, payload: str) -> None:
         "new-name": name_of(payload, "screen"), "new-championship": "vko-ws-2026"},
         action="/board/screens/new")
     assert response.status_code in (302, 303), ("screen", response.status_code, _errors(response))
+    with app.app_context():  # final results: publishing waits for them
+        mark_final("10")
+        sign_off_all("10")
     response = resubmit(organizer, "/manage/championships/1", {"visibility": "published"},
                         action="/board/vko-ws-2026/10/visibility")
     assert response.status_code in (302, 303), ("visibility", response.status_code)

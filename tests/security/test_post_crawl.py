@@ -63,6 +63,8 @@ FORM_PAGES = {
     "awards.recipient_move": "/manage/awards/1/edit",
     "judging.chief_sign_off": "/judging/10/chief",
     "judging.chief_unlock": "/judging/10/chief",
+    "judging.sanction_penalty": "/judging/10/sanctions",
+    "judging.sanction_disqualify": "/judging/10/sanctions",
     "auth.logout": "/",
 }
 # Routes whose form the pages show only in a state the demo is not in (an import being
@@ -72,10 +74,14 @@ FORM_PAGES = {
 NO_FORM = {"registry.import_confirm", "registry.import_cancel", "board.screen_step",
            "auth.login_code", "accounts.account_codes_revoke", "accounts.account_enable",
            "accounts.account_pin", "accounts.account_pin_remove", "awards.recipient_move",
-           "registry.organization_delete", "registry.skill_delete"}
+           "registry.organization_delete", "registry.skill_delete",
+           # appeals: the demo has none, and no published skill for a competitor's form
+           "registry.appeal", "board.participant_appeal",
+           # the demo has no penalty or disqualification to withdraw
+           "judging.sanction_withdraw"}
 # What a person would type into the empty fields the pages show
 TYPED = {"password": "crawl-password-1", "confirm": "crawl-password-1", "pin": "4321",
-         "days": "7", "reason": "The crawl unlocks it."}
+         "days": "7", "reason": "The crawl unlocks it.", "points": "1"}
 # Where a route is posted to, where it differs from its ACCESS URL (the page's own form)
 URLS = {"board.skill_visibility": "/board/vko-ws-2026/10/visibility"}
 
@@ -227,6 +233,8 @@ def _post(app, client, endpoint: str, url: str, form: dict | None, persona: str,
         aspect, value = cells[1] if persona == "chief" else cells[0]
         return client.post(url, json={"id": f"crawl-{persona}", "skill": "10",
                                       "competitor": "101", "aspect": aspect, "value": value})
+    if endpoint == "api.skill_visibility":  # JSON only (publishing waits for final results)
+        return client.post(url, json={"visibility": "progress"})
     return client.post(url, data={**(form or {}), "csrf_token": token}, headers=EN)
 
 

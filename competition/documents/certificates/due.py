@@ -76,6 +76,8 @@ def due_for_skill(skill: Skill, groups: Iterable[str]) -> list[Due]:
         return due
     championship = {"code": skill.championship.code, "name": skill.championship.names()}
     base = {"championship": championship, "skill": _skill_details(skill)}
+    if skill.under_appeal:  # not final for medals: none printed (docs/appeals.md)
+        groups.discard("medals")
     if groups & {"medals", "participation"}:
         results = _published_results(skill) if "medals" in groups else {}
         for competitor in skill.competitors:
@@ -165,9 +167,12 @@ class Scope:
         if group == "award":
             return self.skill is None
         if self.skill is not None:
-            return document.skill_id == self.skill.id
-        published = {s.id for s in self.skills if s.visibility == "published"}
-        return document.skill_id in published
+            skill = self.skill if document.skill_id == self.skill.id else None
+        else:
+            skill = next((s for s in self.skills if s.id == document.skill_id
+                          and s.visibility == "published"), None)
+        # The medal certificates of a skill under appeal wait for the decision: untouched.
+        return skill is not None and not (group == "medals" and skill.under_appeal)
 
 
 def make_scope(championship: Championship, skill: Skill | None,
@@ -185,4 +190,10 @@ def make_scope(championship: Championship, skill: Skill | None,
             "The results of %(skill)s are not published yet: certificates are printed only "
             "for published results. Publish them on the skill's board first.",
             skill=skill.code + " " + skill.name())), code="not_published", field="skill")
+    if skill is not None and "medals" in groups and skill.under_appeal:
+        raise Conflict(str(_l(
+            "An appeal against the results of %(skill)s is open: medal certificates are "
+            "printed once the appeal commission has decided it. Choose the other kinds, or "
+            "print later.", skill=skill.code + " " + skill.name())), code="under_appeal",
+            field="skill")
     return scope

@@ -24,13 +24,14 @@ def tells_a_result(document: Document) -> bool:
 def withheld(document: Document) -> bool:
     """Whether the public may not see this certificate now: it tells a result and its skill is
     not published at this moment (set back to hidden, progress, live or frozen after printing,
-    say for a review; or gone). The one rule of every public view of certificates — the
-    participant's page, /verify/<code>, /certificates/<code>.pdf — for every viewer, staff too
-    (they have the batches). Revoked ones included: a revocation tells a result as well."""
+    say for a review; or gone), or an appeal against its results is open (docs/appeals.md).
+    The one rule of every public view of certificates — the participant's page,
+    /verify/<code>, /certificates/<code>.pdf — for every viewer, staff too (they have the
+    batches). Revoked ones included: a revocation tells a result as well."""
     if not tells_a_result(document):
         return False
     skill = db.session.get(Skill, document.skill_id) if document.skill_id is not None else None
-    return skill is None or skill.visibility != "published"
+    return skill is None or not skill.results_final  # unpublished, or under appeal
 
 
 def certificates_of(competitor_id: int) -> list[Document]:

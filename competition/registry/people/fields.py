@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
@@ -22,6 +23,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, ValidationError
+
+from ...extensions import db
+from ...models import Competitor
 
 CODE_MAX = 32
 
@@ -35,6 +39,8 @@ ALIASES = {
     "active": ("активный", "участвует", "белсенді", "active"),
     "guest": ("гость", "қонақ", "guest", "вне конкурса"),
     "withdrawn": ("снят", "выбыл", "шықты", "withdrawn"),
+    "disqualified": ("дисквалифицирован", "дисквалификация", "дисквалификацияланды",
+                     "disqualified"),
     "chief": ("главный эксперт", "главный", "бас сарапшы", "chief expert", "chief"),
     "deputy": ("заместитель", "заместитель главного эксперта", "бас сарапшының орынбасары",
                "орынбасар", "deputy chief expert", "deputy"),
@@ -237,3 +243,47 @@ def _flatten(messages: dict, name: str, errors) -> None:
             flat.append(str(error))
     if flat:
         messages[name] = flat
+
+
+# --- a competitor's status: never `disqualified` from a form or an import -------------------------
+
+DISQUALIFIED = "disqualified"
+
+
+def disqualification_refusal(current: str | None, wanted: str | None) -> str | None:
+    """Why a form or an import row may not set status `wanted` for a competitor whose status is
+    `current` (None: a new competitor); None when it may. A disqualification is given and
+    withdrawn only on the skill's page "Penalties and disqualification", with a reason
+    (competition/judging/sanctions.py); a row that keeps it as it is passes."""
+    if wanted == DISQUALIFIED and current != DISQUALIFIED:
+        return _("A competitor is disqualified only on the skill's page “Penalties and "
+                 "disqualification”, by the chief expert or an organizer, with a reason.")
+    if current == DISQUALIFIED and wanted != DISQUALIFIED:
+        return _("This competitor is disqualified: the status changes only when the "
+                 "disqualification is withdrawn, with a reason, on the skill's page "
+                 "“Penalties and disqualification”.")
+    return None
+
+
+class StatusField(ChoiceField):
+    """A competitor's status (CompetitorForm: its `skill` and `code`): the list offers
+    `disqualified` only where it is the value shown, and a change to or from it is refused with
+    `disqualification_refusal`, checked against the stored competitor of the same code."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if self.data != DISQUALIFIED:
+            self.choices = [c for c in self.options() if c.value != DISQUALIFIED]
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        skill, code = getattr(form, "skill", None), form.code.data
+        current = None
+        if skill is not None and code:
+            current = db.session.execute(
+                sa.select(Competitor.status).where(Competitor.skill_id == skill.id,
+                                                   Competitor.code == code)
+            ).scalar_one_or_none()
+        refusal = disqualification_refusal(current, self.data)
+        if refusal:
+            raise ValidationError(refusal)

@@ -58,6 +58,7 @@ from .fields import (
     BaseForm,
     ChoiceField,
     NamesForm,
+    StatusField,
     code_field,
     name_fields,
     nfc,
@@ -120,7 +121,7 @@ class CompetitorForm(NamesForm):
                                             _l("Name or team name (English)"))
     organization = StringField(_l("Organization (code)"), filters=[strip])
     category = ChoiceField(_l("Category"), keys=(), required=False)
-    status = ChoiceField(_l("Status"), words=CompetitorStatus,
+    status = StatusField(_l("Status"), words=CompetitorStatus,  # never set to disqualified
                          default="active")
     workstation = StringField(_l("Workstation"), filters=[strip],
                               validators=[Length(max=32, message=_l("At most %(max)d characters.",
@@ -326,6 +327,12 @@ class ChampionshipForm(NamesForm):
         validators=[InputRequired(message=_l("Give a whole number of at least 1.")),
                     NumberRange(min=1, message=_l("Give a whole number of at least 1."))],
         description=_l("The same for bronze (WorldSkills: 1; some regional rules: 6)."))
+    appeal_minutes = IntegerField(
+        _l("Appeal window (minutes)"), validators=[Optional(), NumberRange(
+            min=0, max=10080, message=_l("Give a whole number of minutes from 0 to 10080."))],
+        description=_l("How long after a skill's results are published a competitor may "
+                       "appeal. Leave empty for the default of the kind: 60 minutes for "
+                       "Abilympics, 120 for WorldSkills."))
 
     def validate_code(self, field):
         validate_code_text(field.data)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ...errors import Conflict, Forbidden, Invalid
+from ...lookup import skill_ref
 from ...models import Championship, Competitor, Expert, Skill
 from ...models.people import COMPETITOR_STATUSES, EXPERT_ROLES
 from ...vocabulary import (
@@ -92,7 +93,9 @@ def _competitor_form(skill: Skill, competitor: Competitor | None):
     return render_template("registry/people/competitor_form.html", form=form, skill=skill,
                            competitor=competitor, refusal=refusal,
                            organizations=all_organizations(),
-                           code_form=FlaskForm())
+                           code_form=FlaskForm(), sanctions_url=url_for(
+                               "judging.sanctions", ref=skill_ref(skill),
+                               competitor=competitor.code) if competitor else None)
 
 
 @bp.route("/skills/<int:skill_id>/competitors/new", methods=["GET", "POST"])

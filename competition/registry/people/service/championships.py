@@ -20,7 +20,7 @@ from .common import NAME_FIELDS, delete_audited, text_of
 CHAMPIONSHIP_FIELDS = (
     "code", *NAME_FIELDS, "kind", "starts_on", "ends_on", "venue_ru", "venue_kk", "venue_en",
     "categories", "scale", "judges_per_aspect", "tie_margin", "medallion_threshold",
-    "medal_min_gold", "medal_min_silver", "medal_min_bronze",
+    "medal_min_gold", "medal_min_silver", "medal_min_bronze", "appeal_minutes",
 )
 
 # The WorldSkills policy (docs/rules.md section 5: a null margin / threshold is the scale's).

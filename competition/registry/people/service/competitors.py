@@ -13,6 +13,7 @@ from ....errors import Invalid
 from ....extensions import db
 from ....models import Championship, Competitor, CompetitorMember, Mark, Skill
 from ....models.people import new_results_code
+from ..fields import disqualification_refusal
 from ..forms import members_from
 from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of, text_or_none
 from .organizations import organization_id_by_code
@@ -32,6 +33,9 @@ def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
         "status": data.get("status") or "active",
         "workstation": text_or_none(data.get("workstation")),
     }
+    refusal = disqualification_refusal(existing.status if existing else None, values["status"])
+    if refusal:  # disqualified only through a sanction (judging/sanctions.py)
+        raise Invalid(refusal, field="status", code="status_disqualified")
     taken = session.execute(
         sa.select(Competitor).where(Competitor.skill_id == skill.id,
                                     Competitor.code == values["code"])
