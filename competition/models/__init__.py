@@ -11,6 +11,7 @@ from .documents import (
 )
 from .event import Championship, Organization, Skill
 from .marks import Mark, MarkRevision, SignOff
+from .panels import MarkingForm, PanelSeat, PanelSubstitute
 from .people import ApiToken, Competitor, CompetitorMember, Expert, ExpertRole, User
 from .results import Appeal, Sanction
 from .scheme import Aspect, Criterion, SubCriterion
@@ -20,7 +21,7 @@ __all__ = [
     "ApiToken", "Appeal", "Aspect", "AuditEntry", "Award", "Championship", "Competitor",
     "CompetitorMember",
     "Criterion", "Document", "DocumentAsset", "DocumentBatch", "DocumentSettings",
-    "DocumentTemplate", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark",
-    "MarkRevision", "Organization", "Screen", "WorkstationDraw",
+    "DocumentTemplate", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark", "MarkingForm",
+    "MarkRevision", "Organization", "PanelSeat", "PanelSubstitute", "Screen", "WorkstationDraw",
     "Sanction", "SignOff", "Skill", "SubCriterion", "User",
 ]
