@@ -30,6 +30,7 @@ STATUS = {
     "forbidden": 403,
     "not_assigned": 403,
     "compatriot": 403,
+    "not_on_panel": 403,
     "locked": 403,
     "conflict": 409,
     "unauthenticated": 401,

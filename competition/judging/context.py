@@ -141,6 +141,18 @@ class Context:
     judges: dict[int, Judge]  # expert id -> the expert on this skill's panel
     locked: frozenset[int]  # sub-criterion ids signed off now
     signed_once: frozenset[int]  # sub-criterion ids ever signed off
+    # fixed panels (panels.py): J aspect id -> its panel's expert ids, and (aspect id,
+    # competitor id) -> the panel for that competitor where substitutes change it
+    panels: dict[int, frozenset[int]]
+    panel_exceptions: dict[tuple[int, int], frozenset[int]]
+
+    def may_judge(self, aspect_id: int, competitor_id: int, expert_id: int) -> bool:
+        """Whether the expert is on the aspect's panel for this competitor (True without a
+        panel)."""
+        panel = self.panels.get(aspect_id)
+        if panel is None:
+            return True
+        return expert_id in self.panel_exceptions.get((aspect_id, competitor_id), panel)
 
 
 class ContextCache:
@@ -197,9 +209,12 @@ def _loadcontext_of(session, skill_id: int, scheme_version: int) -> Context:
     ).scalars()) if states else set()
     locked = {sub for sub, entry in states.items()
               if entry is not None and entry.action == "lock"}
+    from .panels import marking_panels
+
+    panels, panel_exceptions = marking_panels(session, skill_id)
     return Context(skill_id, skill_code, skill_ref(skill), scheme_version, jpa, aspects,
                     competitors, judges,
-                    frozenset(locked), frozenset(signed_once))
+                    frozenset(locked), frozenset(signed_once), panels, panel_exceptions)
 
 
 def context_of(session, skill_id: int, scheme_version: int) -> Context:

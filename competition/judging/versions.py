@@ -19,6 +19,7 @@ from ..models import (
     Skill,
 )
 from ..models.marks import SignOff
+from ..models.panels import PanelSeat, PanelSubstitute
 from ..models.results import Sanction
 from ..models.scheme import SubCriterion
 
@@ -32,7 +33,8 @@ def _bump_versions(session, _context, _instances) -> None:
     championships: set[int] = set()
     experts: set[int] = set()
     for thing in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(thing, (Aspect, Criterion, Competitor, ExpertRole)):
+        if isinstance(thing, (Aspect, Criterion, Competitor, ExpertRole, PanelSeat,
+                              PanelSubstitute)):
             if thing.skill_id is not None:
                 skills.add(thing.skill_id)
         elif isinstance(thing, (SubCriterion, SignOff)):

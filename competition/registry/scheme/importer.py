@@ -21,7 +21,11 @@ rows); * marks the required columns.
     max*                    maximum mark, > 0, at most 2 decimals ("1.50" or "1,50")
     values                  M only: every allowed mark, "0; 0.75; 1.50" (each 0..max, once);
                             empty: the allowed marks are 0 and max
+    panel                   optional: the sub-criterion's judgement panel, expert codes of the
+                            skill separated by commas (judges_per_aspect of them); first row
+                            of the sub-criterion is enough
     standards_section       the occupational standard's section (e.g. 6)
+    aspect_panel            optional, J only: the aspect's own panel (replaces the above)
     descriptor_0_ru … descriptor_3_en
                             J only: what scores 0, 1, 2, 3 mean (each in at least one language)
 
@@ -59,6 +63,7 @@ from ...models.base import pick_translation
 from ..imports.tabular import Plan, PlannedRow, RowError, RowsInvalid, Table
 from ..people.fields import report_locale
 from . import rules
+from .panels import exported_panels, panel_errors, seat_imported
 from .parsing import COLUMN_KEYS, COLUMNS, ParsedCriterion, as_rows, parse_rows
 from .protection import refuse_replace_if_marked
 from .reading import aspect_input
@@ -103,7 +108,10 @@ def _stored_aspect(aspect: Aspect) -> dict[str, Any]:
 def plan_scheme(skill: Skill, rows) -> Plan:
     """Validate the file against the skill and say what importing it would change."""
     criteria, errors = parse_rows(rows)
-    plan = Plan(errors=list(errors))
+    with report_locale():
+        errors = sorted([*errors, *panel_errors(skill, criteria)],
+                        key=lambda e: (e.sheet, e.row or 0))
+    plan = Plan(errors=errors)
     row_list = as_rows(rows)
     sheet = row_list[0].sheet if row_list else "rows"
     with report_locale():
@@ -179,11 +187,13 @@ def apply_scheme(skill: Skill, plan: Plan) -> None:
                 fields = rules.aspect_fields(data)
                 sub.aspects.append(Aspect(skill_id=skill.id, position=a_position, **fields))
     db.session.flush()
+    seat_imported(skill, criteria)  # the optional panels (panels.py)
 
 
 def export_scheme(skill: Skill) -> list[dict[str, Any]]:
     """The scheme as rows keyed by COLUMNS (see the contract above)."""
     rows: list[dict[str, Any]] = []
+    sub_panels, aspect_panels = exported_panels(skill)
     for criterion in skill.criteria:
         base = {"criterion": criterion.code,
                 **{f"criterion_name_{k}": v for k, v in criterion.names().items()}}
@@ -191,6 +201,7 @@ def export_scheme(skill: Skill) -> list[dict[str, Any]]:
             rows.append(dict(base))
         for sub in criterion.sub_criteria:
             sub_base = {**base, "sub_criterion": sub.code, "day": sub.day,
+                        "panel": sub_panels.get(sub.id, ""),
                         **{f"sub_criterion_name_{k}": v for k, v in sub.names().items()}}
             if not sub.aspects:
                 rows.append(dict(sub_base))
@@ -199,6 +210,7 @@ def export_scheme(skill: Skill) -> list[dict[str, Any]]:
                        "max": rules.max_text(aspect.max),
                        "values": rules.values_text(aspect.allowed_values),
                        "standards_section": aspect.standards_section or "",
+                       "aspect_panel": aspect_panels.get(aspect.id, ""),
                        "description_ru": aspect.description_ru or "",
                        "description_kk": aspect.description_kk or "",
                        "description_en": aspect.description_en or ""}

@@ -44,6 +44,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("day", ru="День", kk="Күн", aliases=("День соревнований", "Жарыс күні"),
            help=_l("The competition day of the sub-criterion: C1, C2, C3, C4 (also C-2, C-1, "
                    "C+1); empty: C1.")),
+    Column("panel", ru="Судейская группа", kk="Сараптама тобы",
+           aliases=("Judgement panel", "Panel"),
+           help=_l("Optional: the experts who mark the sub-criterion's judgement aspects for "
+                   "every competitor, by code, separated by commas (as many as the judges per "
+                   "aspect); on its first row is enough.")),
     Column("aspect", required=True, ru="Аспект", kk="Аспект",
            aliases=("Код аспекта", "Аспект коды", "Aspect code"),
            help=_l("The aspect's code, unique in the skill: A1.1…; empty on a row that only "
@@ -62,6 +67,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("standards_section", ru="Раздел стандарта", kk="Стандарт бөлімі",
            aliases=("Standards section", "Раздел WSOS", "WSOS"),
            help=_l("The section of the occupational standard (WSOS), e.g. 6.")),
+    Column("aspect_panel", ru="Группа аспекта", kk="Аспект тобы",
+           aliases=("Aspect panel",),
+           help=_l("Optional, judgement only: the aspect's own panel (expert codes separated "
+                   "by commas), instead of the sub-criterion's.")),
     *[column for score in SCORES for column in _named(
         f"descriptor_{score}", f"Дескриптор {score}", f"Дескриптор {score}",
         f"Descriptor {score}",
@@ -69,7 +78,7 @@ COLUMNS: tuple[Column, ...] = (
            score=score))],
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-ASPECT_COLUMNS = ("type", "max", "values", "standards_section",
+ASPECT_COLUMNS = ("type", "max", "values", "standards_section", "aspect_panel",
                   *(f"description_{locale}" for locale in LOCALES),
                   *(f"descriptor_{s}_{locale}" for s in SCORES for locale in LOCALES))
 DESCRIPTOR_COLUMNS = tuple(f"descriptor_{s}_{locale}" for s in SCORES for locale in LOCALES)
@@ -84,6 +93,9 @@ class ParsedSub:
     day: str
     row: Row
     aspects: list[tuple[Row, AspectInput]] = field(default_factory=list)
+    panel: list[str] = field(default_factory=list)  # expert codes; empty: no panel
+    panel_row: Row | None = None
+    aspect_panels: dict[str, tuple[Row, list[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +138,24 @@ def _merge_names(target: dict[str, str], row: Row, prefix: str, label: str,
             errors.append(row.error(f"{prefix}_{locale}", _(
                 "The same name as in row %(row)s for %(what)s (“%(name)s”), or an empty cell",
                 row=first_row, what=label, name=target[locale])))
+
+
+def panel_codes(text: str) -> list[str]:
+    """Expert codes separated by commas (or semicolons)."""
+    return [code.strip() for code in text.replace(";", ",").split(",") if code.strip()]
+
+
+def _merge_panel(sub: ParsedSub, row: Row, errors: list[RowError]) -> None:
+    """The sub-criterion's panel: given once, later rows empty or the same."""
+    codes = panel_codes(row.values.get("panel", ""))
+    if not codes:
+        return
+    if sub.panel_row is None:
+        sub.panel, sub.panel_row = codes, row
+    elif codes != sub.panel:
+        errors.append(row.error("panel", _(
+            "The same panel as in row %(row)s for sub-criterion %(code)s, or an empty cell",
+            row=sub.panel_row.number, code=sub.code)))
 
 
 def _aspect_from(row: Row, errors: list[RowError]) -> AspectInput | None:
@@ -219,6 +249,7 @@ def parse_rows(rows) -> tuple[list[ParsedCriterion], list[RowError]]:
                         "The same day as in row %(row)s for sub-criterion %(code)s (%(day)s), "
                         "or an empty cell", row=sub.row.number, code=sub_code, day=sub.day)))
 
+            _merge_panel(sub, row, errors)
             if not aspect_code:
                 if any(values.get(k, "").strip() for k in ASPECT_COLUMNS):
                     errors.append(row.error("aspect", _(
@@ -235,6 +266,12 @@ def parse_rows(rows) -> tuple[list[ParsedCriterion], list[RowError]]:
             data = _aspect_from(row, errors)
             if data is not None:
                 sub.aspects.append((row, data))
+                own = panel_codes(values.get("aspect_panel", ""))
+                if own and data.type != "J":
+                    errors.append(row.error("aspect_panel", _(
+                        "Only a judgement (J) aspect has a panel: clear the cell")))
+                elif own:
+                    sub.aspect_panels[aspect_code] = (row, own)
 
         for criterion in criteria.values():
             for name, message in rules.criterion_problems(
