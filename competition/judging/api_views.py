@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..errors import Refused
 from ..extensions import db
-from ..marks import marks_since
+from ..marks import visible_since
 from . import openapi, queries, service
 from .blueprint import api
 
@@ -40,7 +40,7 @@ def skill(ref: str):
 
 @api.get("/skills/<path:ref>/marks")
 def marks(ref: str):
-    found, _role = queries.readable_skill(current_user, ref)
+    found, role = queries.readable_skill(current_user, ref)
     since = request.args.get("since")
     # ASCII digits only: "²".isdigit() holds, and int() refuses it
     if since is not None and not (since.isascii() and since.isdigit()):
@@ -48,7 +48,7 @@ def marks(ref: str):
                                          "(a whole number ≥ 0)."))
     # A number past any version asks for nothing newer; the database takes 64 bits.
     since_version = min(int(since), 2**63 - 1) if since is not None else None
-    return jsonify(marks_since(found, since_version))
+    return jsonify(visible_since(found, since_version, queries.viewer_of(current_user, role)))
 
 
 @api.post("/marks")

@@ -18,8 +18,8 @@ from ..acks import answering, skill_of
 from ..auth.access import role_of
 from ..errors import Refused
 from ..extensions import db
-from ..marks import marks_since
-from ..rooms import panel_room
+from ..marks import visible_since
+from ..rooms import panel_blind_room, panel_full_room, panel_judge_room, panel_room
 from . import queries, service
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,13 @@ def on_panel_join(data) -> dict:
     except Refused as refusal:
         return refusal.answer()
     # Join first: a mark written meanwhile is then in the answer, in an event, or in both.
+    # Blind judgement: J scores are sent to the room of what this viewer may see (rooms.py).
+    viewer = queries.viewer_of(current_user, role)
     join_room(panel_room(skill.id))
-    marks = marks_since(skill)
+    join_room(panel_full_room(skill.id) if viewer.full else panel_blind_room(skill.id))
+    if viewer.expert is not None:
+        join_room(panel_judge_room(skill.id, viewer.expert))
+    marks = visible_since(skill, None, viewer)
     states = signoff.lock_states(skill)
     subs = {sub.id: sub.code for criterion in skill.criteria for sub in criterion.sub_criteria}
     return {

@@ -119,10 +119,25 @@ def progress(skill: Skill) -> dict:
     }
 
 
+def must_remark(scores: dict[str, int]) -> list[str]:
+    """Who re-marks a judgement cell in dispute (the chief's board, the tablet's explanation):
+    the judges outside the 1-point band (m, m + 1) that holds the most scores, since moving
+    them into it settles the dispute in one round; when two bands hold as many, there is no
+    majority to move towards: all judges. static/js/tablet/store.js has the same rule."""
+    bands = {frozenset(judge for judge, v in scores.items() if low <= v <= low + 1)
+             for low in set(scores.values())}
+    best = max(map(len, bands), default=0)
+    held = [band for band in bands if len(band) == best]
+    if len(held) != 1:
+        return sorted(scores)
+    return sorted(set(scores) - held[0])
+
+
 def disputes(skill: Skill) -> list[dict]:
     """The judgement cells in dispute (docs/rules.md section 2: all scores in, differing by more
     than 1), guests and withdrawn competitors included, by aspect then competitor code:
-    [{"aspect", "competitor", "sub_criterion", "scores": {judge: score}}]."""
+    [{"aspect", "competitor", "sub_criterion", "scores": {judge: score}, "spread" (highest −
+    lowest score), "remark": [judge…] (must_remark)}]."""
     jpa = skill.championship.judges_per_aspect
     scored = sa.and_(Mark.skill_id == skill.id, Mark.aspect_type == "J", Mark.value.is_not(None))
     cells = (sa.select(Mark.aspect_id, Mark.competitor_id).where(scored)
@@ -151,6 +166,9 @@ def disputes(skill: Skill) -> list[dict]:
         cell = found[key]
         cell["scores"] = dict(sorted(cell["scores"].items()))
         if judgement_state(tuple(cell["scores"].values()), jpa) == AspectState.DISPUTE:
+            values = cell["scores"].values()
+            cell |= {"spread": max(values) - min(values),
+                     "remark": must_remark(cell["scores"])}
             result.append(cell)
     return result
 

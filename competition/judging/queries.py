@@ -11,6 +11,7 @@ from ..auth.access import STAFF, role_of
 from ..errors import Refused
 from ..extensions import db
 from ..lookup import ambiguous_codes, expert_role, find_skill, skill_ref
+from ..marks import Viewer
 from ..models import (
     Aspect,
     Championship,
@@ -62,6 +63,16 @@ def readable_skill(user, ref) -> tuple[Skill, ExpertRole | None]:
     if role is None and role_of(user) not in STAFF:
         raise Refused("forbidden", _("Only the experts of this skill and organizers see it."))
     return skill, role
+
+
+LEADERS = frozenset({"chief", "deputy"})  # of a skill: see every score (blind judgement)
+
+
+def viewer_of(user, role: ExpertRole | None) -> Viewer:
+    """What of a skill's J scores `user` (with `role` in the skill) sees (marks.blind_cell):
+    all of them for the skill's chief and deputy, organizers and admins; else their own."""
+    full = role_of(user) in STAFF or (role is not None and role.role in LEADERS)
+    return Viewer(full, role.expert.code if role is not None else None)
 
 
 def _pick(name_ru: str, name_kk: str, name_en: str) -> str:

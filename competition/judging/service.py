@@ -51,6 +51,7 @@ from .context import (
     parse_value,
     skill_id_for,
 )
+from .overview import must_remark
 
 MARKING_ROLES = frozenset({"expert", "chief"})  # accounts that may hold an expert's pen
 
@@ -231,6 +232,10 @@ def _authorize(session, request: MarkRequest, skill_id: int, scheme_version: int
         raise Refused("compatriot", _("Competitor %(code)s is from your own organization: a "
                                       "compatriot expert does not mark them.",
                                       code=request.competitor))
+    if aspect.type == "J" and not context.may_judge(aspect.id, competitor_id, expert_id):
+        raise Refused("not_on_panel", _("Aspect %(aspect)s is marked by its judgement panel, "
+                                        "which you are not on for competitor %(code)s.",
+                                        aspect=aspect.code, code=request.competitor))
     value = parse_value(aspect, request.value)
     return _Checked(context, judge, aspect, competitor_id, value)
 
@@ -309,8 +314,13 @@ def _record(session, request: MarkRequest, checked: _Checked, version: int, user
             scores = {code: int(score) for code, score in others}
             if value is not None:
                 scores[judge_code] = int(value)
+            if len(scores) < jpa:  # a score withdrawn: blind again (marks.blind_cell)
+                scores = {}
             dispute = {"skill": context.ref, "aspect": aspect.code,
                        "competitor": request.competitor, "scores": scores, "open": after}
+            if after:  # what the tablet and the chief's board explain (overview.py)
+                dispute |= {"spread": max(scores.values()) - min(scores.values()),
+                            "remark": must_remark(scores)}
     # Sent after the commit: the live standings queue it, the acknowledgement leaves first.
     signals.queue(session, signals.mark_recorded, skill_id, mark=answer, dispute=dispute)
     return Recorded(answer, created=True, replay=False, dispute=dispute, skill_id=skill_id)

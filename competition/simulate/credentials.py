@@ -73,7 +73,11 @@ def issue_credentials(skill_ids: list[int]) -> Credentials:
             refs.append(ref)
             panel = session.execute(
                 sa.select(Expert).join(ExpertRole, ExpertRole.expert_id == Expert.id)
-                .where(ExpertRole.skill_id == skill.id).order_by(Expert.code)).scalars().all()
+                .where(ExpertRole.skill_id == skill.id)
+                # the chief and deputy first: the first judge reads the marks, and only they
+                # see every score of a cell still being judged (blind judgement)
+                .order_by(ExpertRole.role.notin_(("chief", "deputy")), Expert.code)
+            ).scalars().all()
             judges[ref] = {}
             for expert in panel:
                 user = session.execute(

@@ -107,6 +107,12 @@ function disputeItem(dispute) {
   scores.textContent = Object.entries(dispute.scores || {})
     .map(([judge, score]) => `${judge}\u00a0${score}`).join(", ");
   item.append(link, ": ", scores);
+  if (dispute.remark && dispute.remark.length) { // who must re-mark (judging/overview.py)
+    const remark = document.createElement("span");
+    remark.className = "remark";
+    remark.textContent = fill(strings.dispute_remark, { spread: dispute.spread, judges: dispute.remark.join(", ") });
+    item.append(" · ", remark);
+  }
   return item;
 }
 

@@ -234,11 +234,22 @@ def test_a_dispute_is_reported_when_it_opens_and_when_it_closes(panel, ctx):
     assert submit(panel, b, 1).dispute is None
     opened = submit(panel, c, 3).dispute
     assert opened == {"skill": "10", "aspect": panel.j_aspect, "competitor": panel.competitor,
-                      "scores": {a: 0, b: 1, c: 3}, "open": True}
+                      "scores": {a: 0, b: 1, c: 3}, "open": True,
+                      "spread": 3, "remark": [c]}  # c is outside the band 0-1 of a and b
     assert submit(panel, c, 3, base=1, ident=key()).dispute is None  # unchanged: no event
     assert submit(panel, a, 1, base=1).dispute is None  # 1, 1, 3: still in dispute
     closed = submit(panel, c, 2, base=1).dispute
     assert closed["open"] is False and closed["scores"] == {a: 1, b: 1, c: 2}
+
+
+def test_a_score_withdrawn_from_a_dispute_closes_it_without_naming_the_others(panel, ctx):
+    """Blind judgement: the cell is incomplete again, so its scores are hidden again."""
+    a, b, c = panel.codes[:3]
+    submit(panel, a, 0)
+    submit(panel, b, 1)
+    assert submit(panel, c, 3).dispute["open"] is True
+    closed = submit(panel, c, None, base=1).dispute
+    assert closed["open"] is False and closed["scores"] == {}
 
 
 def test_a_signed_off_sub_criterion_is_locked_and_corrections_after_unlock_need_a_reason(

@@ -199,7 +199,7 @@ def test_a_sub_criterion_with_an_open_dispute_cannot_be_signed_off(panel, ctx, s
     [dispute] = overview.disputes(skill())
     assert dispute == {"aspect": panel.j_aspect, "competitor": panel.competitor,
                        "sub_criterion": sub_of(panel.j_aspect).code,
-                       "scores": {a: 0, b: 1, c: 3}}
+                       "scores": {a: 0, b: 1, c: 3}, "spread": 3, "remark": [c]}
     with pytest.raises(Conflict, match="dispute") as refused:
         signoff.sign_off(panel.user(CHIEF), skill(), dispute["sub_criterion"], confirm=True)
     assert refused.value.code == "open_disputes"

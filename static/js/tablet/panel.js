@@ -70,6 +70,8 @@ export function createPanel(view) {
     problem.hidden = !problem.textContent;
     problem.dataset.state = info.state;
 
+    renderDispute(info);
+
     const needReason = info.state === "reason";
     byId("panel-reason").hidden = !needReason;
 
@@ -101,6 +103,33 @@ export function createPanel(view) {
     }
     const withdraw = byId("panel-withdraw");
     withdraw.hidden = !(info.markable && chosen !== null);
+  }
+
+  // A cell in dispute: the revealed scores with their descriptors, the spread, what to do and
+  // who must re-mark (store.disputeOf).
+  function renderDispute(info) {
+    const box = byId("panel-dispute");
+    const dispute = info.aspect.type === "J" ? store.disputeOf(info.cell) : null;
+    box.hidden = !dispute;
+    if (!dispute) { box.replaceChildren(); return; }
+    const { aspect } = info;
+    const title = document.createElement("p");
+    title.className = "dispute-title";
+    title.textContent = t("dispute_title", { spread: dispute.spread });
+    const scores = document.createElement("ul");
+    for (const [judge, value] of dispute.scores) {
+      const item = document.createElement("li");
+      item.append(span("dispute-score", t("dispute_score", { judge, value })));
+      const descriptor = aspect.descriptors ? descriptorText(aspect.descriptors[value]) : "";
+      if (descriptor) item.append(" — ", span("value-descriptor", descriptor));
+      scores.append(item);
+    }
+    const todo = document.createElement("p");
+    todo.textContent = t("dispute_todo");
+    const who = document.createElement("p");
+    who.textContent = dispute.remark.includes(store.me.code) && dispute.remark.length < dispute.scores.length
+      ? t("dispute_you") : t("dispute_who", { judges: dispute.remark.join(", ") });
+    box.replaceChildren(title, scores, todo, who);
   }
 
   // The row's next cell the expert can mark, after `cell`.

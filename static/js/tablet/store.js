@@ -29,6 +29,20 @@ export function valueFormatter(lang) {
   };
 }
 
+// Who re-marks a judgement cell in dispute, as competition/judging/overview.py must_remark: the
+// judges outside the 1-point band that holds the most scores; with no single such band, all.
+export function mustRemark(scores) {
+  const bands = new Map();
+  for (const [, low] of scores) {
+    const band = scores.filter(([, v]) => v >= low && v <= low + 1).map(([judge]) => judge).sort();
+    bands.set(band.join("|"), band);
+  }
+  const best = Math.max(0, ...[...bands.values()].map((band) => band.length));
+  const held = [...bands.values()].filter((band) => band.length === best);
+  const judges = scores.map(([judge]) => judge).sort();
+  return held.length === 1 ? judges.filter((judge) => !held[0].includes(judge)) : judges;
+}
+
 // The states in which a cell is not the expert's to mark: left out of the progress counts.
 const NOT_COUNTED = ["withdrawn", "compatriot", "not_team", "full"];
 
@@ -93,11 +107,35 @@ export class Store {
     const old = this.marks.get(key);
     if (old && (old.version > mark.version
         || (old.version === mark.version && old.revision > mark.revision))) return false;
+    // Blind judgement: a hidden score (value null, hidden) is the same mark shown less; it never
+    // replaces the score itself (a judge's own, which comes in their own event too).
+    if (old && mark.hidden && !old.hidden && old.value !== null
+        && old.version === mark.version && old.revision === mark.revision) return false;
     this.marks.set(key, mark);
     const cell = cellKey(mark.aspect, mark.competitor);
     if (!this.cells.has(cell)) this.cells.set(cell, new Map());
     this.cells.get(cell).set(judge, mark);
     return true;
+  }
+
+  // Blind judgement (docs/api.md): how many judges have scored a J cell, of how many wanted.
+  // Until all have, a co-judge's score is hidden (value null, hidden: true) but counted.
+  scoredCount(cell) {
+    const marks = this.cells.get(cell);
+    const scored = marks ? [...marks.values()].filter((m) => m.value !== null || m.hidden).length : 0;
+    return { scored, of: (this.skill && this.skill.judges_per_aspect) || 0 };
+  }
+
+  // A cell in dispute as the tablet explains it: the scores (judge, value), their spread and who
+  // must re-mark (mustRemark); null when the cell is not in dispute or its scores are hidden.
+  disputeOf(cell) {
+    if (!this.disputes.has(cell)) return null;
+    const marks = this.cells.get(cell);
+    const scores = marks ? [...marks.entries()].filter(([, m]) => m.value !== null && !m.hidden)
+      .map(([judge, m]) => [judge, Number(m.value)]).sort(([a], [b]) => a.localeCompare(b)) : [];
+    if (scores.length < 2) return null;
+    const values = scores.map(([, value]) => value);
+    return { scores, spread: Math.max(...values) - Math.min(...values), remark: mustRemark(scores) };
   }
 
   // A dispute opened (or closed: open === false). True when it has just opened on a cell the
@@ -175,7 +213,7 @@ export class Store {
     const info = {
       cell, aspect, competitor, mark, value: mark ? mark.value : null, markable: false,
       state: "empty", reason: "", dispute: aspect.type === "J" && this.disputes.has(cell),
-      pending: this.pending(cell),
+      pending: this.pending(cell), count: aspect.type === "J" ? this.scoredCount(cell) : null,
     };
     const locked = Boolean(this.locked.get(sub.code));
     if (competitor.status === "withdrawn") return { ...info, state: "withdrawn", reason: t("reason_withdrawn") };
@@ -195,7 +233,7 @@ export class Store {
     if (mark && mark.value !== null) return { ...info, markable: true, state: "saved" };
     if (aspect.type === "J") {
       const marks = this.cells.get(cell);
-      const others = marks ? [...marks.entries()].filter(([judge, m]) => judge !== this.me.code && m.value !== null) : [];
+      const others = marks ? [...marks.entries()].filter(([judge, m]) => judge !== this.me.code && (m.value !== null || m.hidden)) : [];
       if (others.length >= this.skill.judges_per_aspect) {
         return { ...info, state: "full", reason: t("reason_full") };
       }
@@ -219,7 +257,7 @@ export class Store {
       if (this.readOnly) {
         if (competitor.status === "withdrawn") continue;
         const marks = this.cells.get(cellKey(aspect.code, competitor.code));
-        const count = marks ? [...marks.values()].filter((m) => m.value !== null).length : 0;
+        const count = marks ? [...marks.values()].filter((m) => m.value !== null || m.hidden).length : 0;
         const wanted = aspect.type === "J" ? this.skill.judges_per_aspect : 1;
         total += wanted;
         done += Math.min(count, wanted);
