@@ -99,6 +99,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
         "LOCALES": LOCALES,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # A sign-off's marking forms: printed in the background at once ("background"), or only
+        # when first downloaded ("on_download"; the test suite's default, which signs off
+        # hundreds of times). The form's content and hash are kept at the sign-off either way.
+        "SIGNED_FORMS_PRINT": os.environ.get("COMPETITION_SIGNED_FORMS_PRINT") or "background",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **_pool(database_url)},
     }
     config.update(overrides)

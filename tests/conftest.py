@@ -32,6 +32,11 @@ import pytest
 
 from competition.models import people
 
+# A sign-off prints its marking forms when they are first downloaded, not in the background:
+# the suite signs off hundreds of times (tests/documents/test_signed.py tests the background
+# printing on its own app).
+os.environ.setdefault("COMPETITION_SIGNED_FORMS_PRINT", "on_download")
+
 pytest.register_assert_rewrite("tests.helpers")
 
 pytest_plugins = [
