@@ -42,6 +42,7 @@ def page_policy(host: str | None, frame_ancestors: str = "'none'") -> str:
         "font-src 'self'",
         f"connect-src 'self'{sockets}",
         "frame-src 'self'",  # a hall screen frames the board's pages
+        "worker-src 'self'",  # the offline pages' service worker (competition/offline.py)
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -13,6 +13,7 @@
 //   grid.js    the grid, the progress, the sub-criterion picker
 //   panel.js   the value panel
 //   status.js  the connection line and the announcer
+//   jump.js    the competitor search above the grid
 //   dom.js     icons and text spans
 // store.js and sync.js have unit tests under node --test in tests/js/ (`make test-js`).
 
@@ -24,6 +25,7 @@ import { byId } from "./tablet/dom.js";
 import { createGrid } from "./tablet/grid.js";
 import { createPanel } from "./tablet/panel.js";
 import { createStatus } from "./tablet/status.js";
+import { createJump } from "./tablet/jump.js";
 
 const RETRY_LOAD = 5000; // ms before loading the skill again after a failure
 
@@ -35,7 +37,7 @@ const t = (key, values = {}) => format(strings[key] || key, values);
 const shown = valueFormatter(lang);
 
 const readOnly = Boolean(config.readOnly);
-const outbox = readOnly ? null : new Outbox(config.user, `${config.championship}/${config.skill}`);
+const outbox = readOnly ? null : await Outbox.open(config.user, `${config.championship}/${config.skill}`);
 const store = new Store({ config, t, outbox });
 
 // What the grid, the panel and the connection line share; each adds itself below.
@@ -93,6 +95,7 @@ view.sync = new Sync({
 view.status = createStatus(view);
 view.grid = createGrid(view);
 view.panel = createPanel(view);
+view.jump = createJump(view);
 
 function renderAll() {
   view.grid.renderCells();
@@ -118,9 +121,11 @@ async function connect() {
 
 function wire() {
   view.grid.wire();
+  view.jump.wire();
   view.panel.wire();
   window.addEventListener("online", () => view.sync.online());
   window.addEventListener("offline", () => view.status.render());
+  if (outbox) outbox.onChange(renderAll); // another tab of the same user and skill (IndexedDB)
   window.addEventListener("storage", (event) => {
     // Another tab of the same user and skill changed the outbox.
     if (outbox && event.key === outbox.key) { outbox.reload(); renderAll(); }

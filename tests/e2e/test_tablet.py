@@ -122,9 +122,29 @@ def mark_row(page, competitor: str) -> None:
 
 
 def outbox_sizes(page) -> list[int]:
-    return page.evaluate("""Object.keys(localStorage)
-        .filter((key) => key.startsWith("competition:outbox:"))
-        .map((key) => JSON.parse(localStorage.getItem(key)).length)""")
+    """The lengths of the tablet's outbox lists, in IndexedDB (static/js/outbox.js)."""
+    return page.evaluate("""() => new Promise((resolve, reject) => {
+        const opening = indexedDB.open("competition", 1);
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+            const database = opening.result;
+            if (!database.objectStoreNames.contains("outbox")) {
+                database.close();
+                resolve([]);
+                return;
+            }
+            const store = database.transaction("outbox").objectStore("outbox");
+            const keys = store.getAllKeys();
+            const lists = store.getAll();
+            lists.onsuccess = () => {
+                database.close();
+                resolve(keys.result.map((key, i) => [key, lists.result[i]])
+                    .filter(([key]) => String(key).startsWith("competition:outbox:"))
+                    .map(([, list]) => list.length));
+            };
+            lists.onerror = () => reject(lists.error);
+        };
+    })""")
 
 
 def test_a_judge_marks_on_a_tablet_and_loses_nothing_offline(browser, live_server, tmp_path):

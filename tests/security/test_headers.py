@@ -17,7 +17,7 @@ from tests.test_access import ACCESS, NOT_GET
 PAGE_DIRECTIVES = {
     "default-src": "'self'", "script-src": "'self'", "style-src": "'self'",
     "img-src": "'self' data:", "font-src": "'self'", "object-src": "'none'",
-    "base-uri": "'self'", "form-action": "'self'", "frame-src": "'self'",
+    "base-uri": "'self'", "form-action": "'self'", "frame-src": "'self'", "worker-src": "'self'",
 }
 
 

@@ -49,8 +49,12 @@ export function createGrid(view) {
     parts.push(span("cell-state", stateText(info)));
     if (info.state === "rejected" || info.state === "conflict") parts.push(span("cell-reason", info.reason));
     if (info.dispute) parts.push(disputeFlag());
+    // Blind judgement: the co-judges' scores show once all have scored; until then a count.
+    const count = info.count && info.count.scored < info.count.of
+      ? t("scored", { n: info.count.scored, total: info.count.of }) : "";
+    if (count) parts.push(span("cell-count", count));
     node.replaceChildren(...parts);
-    const described = [stateText(info), value, info.reason, info.dispute ? t("dispute") : ""]
+    const described = [stateText(info), value, info.reason, count, info.dispute ? t("dispute") : ""]
       .filter(Boolean).join(", ");
     node.setAttribute("aria-label", t("cell_label", {
       aspect: aspect.code, competitor: `${competitor.code} ${competitor.name}`, state: described,
@@ -61,13 +65,13 @@ export function createGrid(view) {
   // Organizers: every judge's value of the cell, and how many of the judges wanted have marked.
   function renderReadOnlyCell(node, aspect, competitor) {
     const marks = store.cells.get(cellKey(aspect.code, competitor.code));
-    const values = marks ? [...marks.entries()].filter(([, m]) => m.value !== null)
+    const values = marks ? [...marks.entries()].filter(([, m]) => m.value !== null || m.hidden)
       .sort(([a], [b]) => a.localeCompare(b)) : [];
     const dispute = aspect.type === "J" && store.disputes.has(cellKey(aspect.code, competitor.code));
     let text;
     if (!values.length) text = t("state_empty");
     else if (aspect.type === "J") {
-      text = `${values.map(([, m]) => m.value).join(" · ")} (${t("judges", { n: values.length, total: store.skill.judges_per_aspect })})`;
+      text = `${values.map(([, m]) => (m.hidden ? "?" : m.value)).join(" · ")} (${t("judges", { n: values.length, total: store.skill.judges_per_aspect })})`;
     } else text = shown(aspect, values[0][1].value);
     node.dataset.state = values.length ? "saved" : "empty";
     const parts = [icon(values.length ? "check" : "dash"), span("cell-value", text)];
@@ -166,6 +170,7 @@ export function createGrid(view) {
       if (sub.aspects.length) body.append(buildRow(sub, competitor, rowIndex));
     });
     table.append(body);
+    if (view.jump) view.jump.apply(); // the competitor search keeps its rows
     view.renderAll();
   }
 
@@ -250,8 +255,12 @@ export function createGrid(view) {
       const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
       if (!node || !moves[event.key]) return;
       const [dr, dc] = moves[event.key];
-      const target = grid.querySelector(
-        `button.cell[data-row="${Number(node.dataset.row) + dr}"][data-column="${Number(node.dataset.column) + dc}"]`);
+      let [row, column] = [Number(node.dataset.row), Number(node.dataset.column)];
+      let target;
+      do { // over the rows the competitor search hides
+        [row, column] = [row + dr, column + dc];
+        target = grid.querySelector(`button.cell[data-row="${row}"][data-column="${column}"]`);
+      } while (target && target.closest("tr").hidden);
       if (target) { event.preventDefault(); target.focus(); }
     });
   }
