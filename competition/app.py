@@ -50,6 +50,9 @@ def build_app(overrides: dict | None = None) -> Flask:
     # The read side listens to the write side's after-commit signals (competition/signals.py).
     standings.subscribe()
     screens.subscribe()
+    from .documents import signed_pdf
+
+    signed_pdf.subscribe()  # a sign-off keeps its marking form
     from . import security
 
     security.init_app(app)  # headers on every answer, Socket.IO's polling ones too
@@ -72,6 +75,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     from .i18n import bp as i18n_bp
     from .judging import api as api_bp
     from .judging import bp as judging_bp
+    from .offline import bp as offline_bp
     from .registry import bp as registry_bp
     from .registry.accounts import bp as accounts_bp
     from .registry.audit import bp as audit_bp
@@ -87,6 +91,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(sheets_bp)
     app.register_blueprint(awards_bp)
+    app.register_blueprint(offline_bp)
 
     _register_error_pages(app)
     return app

@@ -43,6 +43,7 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "accounts.badges": ("/manage/badges?championship=1", STAFF),
     "audit.audit_log": ("/manage/audit", {"admin"}),
     "i18n.switch": ("/lang/kk", EVERYONE),
+    "offline.worker": ("/sw.js", EVERYONE),  # the offline pages' service worker: no data
     # the JSON API: 401 for anonymous, 403 for who may not (the chief and expert mark skill 10)
     "api.skills": ("/api/v1/skills", EVERYONE - {"anonymous"}),
     "api.skill": ("/api/v1/skills/10", SKILL_10 | STAFF),
@@ -94,6 +95,12 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "judging.chief_progress": ("/judging/10/chief/progress.json", {"chief"} | STAFF),
     "judging.chief_sign_off": ("/judging/10/chief/A1/sign-off", {"chief"} | STAFF),
     "judging.chief_unlock": ("/judging/10/chief/A1/unlock", {"chief"} | STAFF),
+    # the signed marking forms and protocols (issue 20): the list for the chief's page, making
+    # the protocol (GET leads back to the board), and a kept PDF for every expert of the skill
+    # (form 1 does not exist: a 404 for them, a 403 for others)
+    "judging.chief_forms_json": ("/judging/10/chief/forms.json", {"chief"} | STAFF),
+    "judging.chief_protocol": ("/judging/10/chief/protocol", {"chief"} | STAFF),
+    "judging.chief_form_pdf": ("/judging/10/chief/forms/1.pdf", SKILL_10 | STAFF),
     # the history of a mark of competitor 101, whose compatriot the "compatriot" expert is
     "judging.history": ("/judging/10/history?aspect=A1.1&competitor=101", {"chief"} | STAFF),
     # penalties and disqualification (GET on an action leads back to the page); sanction 1 does
@@ -102,6 +109,15 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "judging.sanction_penalty": ("/judging/10/sanctions/penalty", {"chief"} | STAFF),
     "judging.sanction_disqualify": ("/judging/10/sanctions/disqualify", {"chief"} | STAFF),
     "judging.sanction_withdraw": ("/judging/10/sanctions/1/withdraw", {"chief"} | STAFF),
+    # fixed judgement panels (issue 20; GET on an action leads back to the page); substitute 1
+    # does not exist: a 404 for who leads the skill once it is posted to
+    "judging.chief_panels": ("/judging/10/chief/panels", {"chief"} | STAFF),
+    "judging.chief_panel_assign": ("/judging/10/chief/panels/B2/assign", {"chief"} | STAFF),
+    "judging.chief_panel_clear": ("/judging/10/chief/panels/B2/clear", {"chief"} | STAFF),
+    "judging.chief_panel_substitute": ("/judging/10/chief/panels/B2/substitute",
+                                       {"chief"} | STAFF),
+    "judging.chief_panel_substitute_remove": ("/judging/10/chief/panels/substitutes/1/remove",
+                                              {"chief"} | STAFF),
     "registry.dashboard": ("/manage/", STAFF),
     # people: championship, skills, organizations, competitors, experts, draw, compatriots
     "registry.championship_new": ("/manage/championships/new", STAFF),

@@ -64,11 +64,20 @@ POST: dict[str, frozenset[str]] = {
     # sign-off and unlock of a sub-criterion: who leads the skill (judging.signoff.may_lead)
     "judging.chief_sign_off": frozenset({CHIEF}) | STAFF,
     "judging.chief_unlock": frozenset({CHIEF}) | STAFF,
+    # the skill's final protocol, kept as a signed document: who leads the skill
+    # (documents/signed_views.py, signoff.check_may_lead)
+    "judging.chief_protocol": frozenset({CHIEF}) | STAFF,
     # penalties and disqualification, each with a reason, and withdrawing one: who leads the
     # skill (judging.sanctions, signoff.may_lead)
     "judging.sanction_penalty": frozenset({CHIEF}) | STAFF,
     "judging.sanction_disqualify": frozenset({CHIEF}) | STAFF,
     "judging.sanction_withdraw": frozenset({CHIEF}) | STAFF,
+    # fixed judgement panels and substitutes for compatriots: who leads the skill
+    # (judging.panels, signoff.check_may_lead)
+    "judging.chief_panel_assign": frozenset({CHIEF}) | STAFF,
+    "judging.chief_panel_clear": frozenset({CHIEF}) | STAFF,
+    "judging.chief_panel_substitute": frozenset({CHIEF}) | STAFF,
+    "judging.chief_panel_substitute_remove": frozenset({CHIEF}) | STAFF,
     # appeals (docs/appeals.md): a competitor for their own results (judging.appeals.lodge),
     # the appeal commission (organizers, admins) on paper; the commission decides
     "api.appeals_of_skill": frozenset({COMPETITOR}) | STAFF,

@@ -71,7 +71,14 @@ SCHEMAS = {
         "at": {"type": "string"},
         "device": {"type": "string"},
         "reason": {"type": "string"},
-    }),
+        # blind judgement (docs/api.md): J marks only
+        "scored": {"type": "integer", "minimum": 0,
+                   "description": "J: how many judges of the cell have scored."},
+        "of": {"type": "integer", "minimum": 1, "description": "J: judges_per_aspect."},
+        "hidden": {"type": "boolean", "description": "J: a score not shown to the caller "
+                   "until every judge of the cell has scored (value null)."},
+    }, ["skill", "aspect", "competitor", "judge", "value", "revision", "version", "by", "at",
+        "device", "reason"]),
     "SkillSummary": _object({
         "code": {"type": "string"}, "ref": {"type": "string"},
         "championship": {"type": "string"}, "name": {"type": "string"},

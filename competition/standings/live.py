@@ -30,7 +30,7 @@ from .. import rules, signals
 from ..auth.access import STAFF, role_of
 from ..extensions import db, socketio
 from ..lookup import expert_role, skill_ref
-from ..marks import marks_since
+from ..marks import marks_since, panel_events
 from ..models import Skill
 from ..models.base import decimal_text, iso, utcnow
 from ..rooms import board_room, panel_room
@@ -215,9 +215,8 @@ class Hub:
     def _publish(self, skill_id: int, marks: list[dict], disputes: list[dict],
                  refresh: bool = False) -> None:
         marks.sort(key=lambda mark: mark["version"])
-        if marks:
-            socketio.emit("marks", {"skill": marks[0]["skill"], "version": marks[-1]["version"],
-                                    "marks": marks}, to=panel_room(skill_id))
+        for room, event in panel_events(skill_id, marks) if marks else ():
+            socketio.emit("marks", event, to=room)  # blind judgement: marks.panel_events
         for dispute in disputes:
             socketio.emit("dispute", dispute, to=panel_room(skill_id))
         snapshot = self.snapshot(skill_id, marks)

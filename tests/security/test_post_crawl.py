@@ -63,8 +63,10 @@ FORM_PAGES = {
     "awards.recipient_move": "/manage/awards/1/edit",
     "judging.chief_sign_off": "/judging/10/chief",
     "judging.chief_unlock": "/judging/10/chief",
+    "judging.chief_protocol": "/judging/10/chief",
     "judging.sanction_penalty": "/judging/10/sanctions",
     "judging.sanction_disqualify": "/judging/10/sanctions",
+    "judging.chief_panel_assign": "/judging/10/chief/panels",
     "auth.logout": "/",
 }
 # Routes whose form the pages show only in a state the demo is not in (an import being
@@ -78,7 +80,10 @@ NO_FORM = {"registry.import_confirm", "registry.import_cancel", "board.screen_st
            # appeals: the demo has none, and no published skill for a competitor's form
            "registry.appeal", "board.participant_appeal",
            # the demo has no penalty or disqualification to withdraw
-           "judging.sanction_withdraw"}
+           "judging.sanction_withdraw",
+           # panels (issue 20): the demo has none, so no panel to remove nor compatriot on one
+           "judging.chief_panel_clear", "judging.chief_panel_substitute",
+           "judging.chief_panel_substitute_remove"}
 # What a person would type into the empty fields the pages show
 TYPED = {"password": "crawl-password-1", "confirm": "crawl-password-1", "pin": "4321",
          "days": "7", "reason": "The crawl unlocks it.", "points": "1"}
