@@ -10,32 +10,18 @@ from __future__ import annotations
 from ..errors import STATUS
 from . import openapi_appeals, openapi_visibility
 from .context import KEY_PATTERN
+from .openapi_parts import JSON
+from .openapi_parts import answer as _answer
+from .openapi_parts import errors as _errors
+from .openapi_parts import nullable as _nullable
+from .openapi_parts import ref as _ref
 
 PREFIX = "/api/v1"
-JSON = "application/json"
-
-
-def _nullable(kind: str | list[str], **more) -> dict:
-    kinds = [kind] if isinstance(kind, str) else list(kind)
-    return {"type": [*kinds, "null"], **more}
 
 
 def _object(properties: dict, required: list[str] | None = None, **more) -> dict:
     return {"type": "object", "properties": properties,
             "required": list(properties) if required is None else required, **more}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _errors(*codes: str) -> dict:
-    """An error answer whose `error` is one of `codes` (docs/api.md, the stable codes)."""
-    return {"allOf": [_ref("Error"), {"properties": {"error": {"enum": list(codes)}}}]}
-
-
-def _answer(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {JSON: {"schema": schema}}}
 
 
 def _codes(status: int) -> list[str]:

@@ -4,21 +4,10 @@
 from __future__ import annotations
 
 from ..vocabulary import Visibility
-
-JSON = "application/json"
-
-
-def _schema(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _errors(*codes: str) -> dict:
-    return {"allOf": [_schema("Error"), {"properties": {"error": {"enum": list(codes)}}}]}
-
-
-def _answer(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {JSON: {"schema": schema}}}
-
+from .openapi_parts import JSON
+from .openapi_parts import answer as _answer
+from .openapi_parts import errors as _errors
+from .openapi_parts import ref as _schema
 
 SCHEMAS = {
     "VisibilityChange": {"type": "object", "required": ["visibility"], "properties": {
