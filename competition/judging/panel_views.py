@@ -40,38 +40,42 @@ def chief_panels(ref: str):
 
 # GET on the actions (a reload, a bookmark) leads back to the page, as the chief's board does.
 
-@bp.route("/<path:ref>/chief/panels/<sub>/assign", methods=["GET", "POST"])
-def chief_panel_assign(ref: str, sub: str):
+def _panel_action(ref: str, sub: str, act, key: str, done: str):
+    """Assign or clear a panel: `act(skill, aspect)` does it; a refusal shows the page again
+    with the message beside the form `key` (formatted with the aspect, "aspect" or "sub");
+    `done` is the flash message (formatted with the code)."""
     skill = skill_or_404(ref)
     check_may_lead(current_user, skill)
     if request.method == "GET":
         return _back(ref, sub)
     aspect = request.form.get("aspect", "").strip() or None
     try:
-        panels.assign(current_user, skill, sub, request.form.getlist("seat"), aspect)
+        act(skill, aspect)
     except NotFound:
         abort(404)
     except (Invalid, Conflict) as error:
-        return _refused(skill, f"{sub}-{'aspect' if aspect else 'sub'}", error)
-    flash(_("The judgement panel of %(code)s is assigned.", code=aspect or sub))
+        return _refused(skill, key.format(sub=sub, aspect=aspect), error)
+    flash(done.format(code=aspect or sub))
     return _back(ref, sub)
+
+
+@bp.route("/<path:ref>/chief/panels/<sub>/assign", methods=["GET", "POST"])
+def chief_panel_assign(ref: str, sub: str):
+    return _panel_action(
+        ref, sub,
+        lambda skill, aspect: panels.assign(current_user, skill, sub,
+                                            request.form.getlist("seat"), aspect),
+        "{sub}-" + ("aspect" if request.form.get("aspect", "").strip() else "sub"),
+        _("The judgement panel of %(code)s is assigned.", code="{code}"))
 
 
 @bp.route("/<path:ref>/chief/panels/<sub>/clear", methods=["GET", "POST"])
 def chief_panel_clear(ref: str, sub: str):
-    skill = skill_or_404(ref)
-    check_may_lead(current_user, skill)
-    if request.method == "GET":
-        return _back(ref, sub)
-    aspect = request.form.get("aspect", "").strip() or None
-    try:
-        panels.clear(current_user, skill, sub, aspect)
-    except NotFound:
-        abort(404)
-    except (Invalid, Conflict) as error:
-        return _refused(skill, f"{sub}-{aspect or 'sub'}-clear", error)
-    flash(_("The judgement panel of %(code)s is removed.", code=aspect or sub))
-    return _back(ref, sub)
+    aspect = request.form.get("aspect", "").strip()
+    return _panel_action(
+        ref, sub, lambda skill, aspect: panels.clear(current_user, skill, sub, aspect),
+        "{sub}-" + (aspect or "sub") + "-clear",
+        _("The judgement panel of %(code)s is removed.", code="{code}"))
 
 
 @bp.route("/<path:ref>/chief/panels/<sub>/substitute", methods=["GET", "POST"])
