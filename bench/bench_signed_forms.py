@@ -7,10 +7,13 @@ and marked to the end. In the same run, per sub-criterion with judgement aspects
 --runs, seconds):
 - baseline: the blank marking form of the sub-criterion rendered the way the sheets did
   (`python -m competition.workers render`, a child that imports the whole app first);
-- the same HTML through `render.child_command()` (the child loads render.py alone);
+- the same HTML through `render.child_command()` (a one-off child that loads render.py alone);
+- the same HTML through a warm child of the pool (`render.render_pdf_isolated`,
+  competition/documents/render_pool.py), as the server prints sheets now;
 - the sign-off itself (`signoff.sign_off`, whose listener keeps the forms and starts their
   render in the background): what the chief waits for;
-- until every language's PDF of the form is kept (ru, kk, en, one child each, side by side).
+- until every language's PDF of the form is kept (ru, kk, en, side by side in the pool's
+  warm children, WARM_RENDERERS of them).
 The CPU other processes used is not subtracted: on 2 cores other work shows.
 Not a timed test.
 """
@@ -67,7 +70,7 @@ def run(app, args) -> None:
 
     from competition.auth.service import add_user
     from competition.documents import sheets
-    from competition.documents.render import child_command
+    from competition.documents.render import child_command, render_pdf_isolated, warm_pool
     from competition.documents.sheet_views import _page_counter
     from competition.judging import signoff
     from tests.marking import enter_marks
@@ -94,6 +97,7 @@ def run(app, args) -> None:
           f"median of {args.runs} runs, seconds")
     old_child = [sys.executable, "-m", "competition.workers", "render",
                  app.static_folder, "/static/"]
+    warm_pool()  # as the server does when it starts
     for sub in subs[:2]:
         html = render_template("documents/sheets/forms.html", skill=skill,
                                forms=sheets.marking_forms(skill, sub), chief=None,
@@ -104,6 +108,7 @@ def run(app, args) -> None:
 
         baseline = [render(old_child) for _run in range(args.runs)]
         fast = [render(child_command()) for _run in range(args.runs)]
+        warm = [_timed(lambda html=html: render_pdf_isolated(html)) for _run in range(args.runs)]
         waits, kept = [], []
         for _run in range(args.runs):
             started = time.perf_counter()
@@ -119,8 +124,10 @@ def run(app, args) -> None:
             kept.append(time.perf_counter() - started)
             signoff.unlock(organizer, skill, sub.code, "bench: again")
         print(f"  {sub.code}: baseline blank form via competition.workers render "
-              f"{statistics.median(baseline):.2f}; the same via child_command "
-              f"{statistics.median(fast):.2f}; sign-off answered "
+              f"{statistics.median(baseline):.2f}; the same via a one-off child "
+              f"{statistics.median(fast):.2f}; via a warm child {statistics.median(warm):.2f} "
+              f"({statistics.median(warm) / statistics.median(baseline):.2f}× the baseline); "
+              f"sign-off answered "
               f"{statistics.median(waits):.3f}; forms kept in {len(ids)} languages "
               f"{statistics.median(kept):.2f}")
 

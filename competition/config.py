@@ -103,6 +103,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # when first downloaded ("on_download"; the test suite's default, which signs off
         # hundreds of times). The form's content and hash are kept at the sign-off either way.
         "SIGNED_FORMS_PRINT": os.environ.get("COMPETITION_SIGNED_FORMS_PRINT") or "background",
+        # Warm render children per process for the PDF sheets and signed paper
+        # (competition/documents/render_pool.py); 0: a new child per document.
+        "WARM_RENDERERS": _whole_number("COMPETITION_WARM_RENDERERS", 0) or 0
+        if os.environ.get("COMPETITION_WARM_RENDERERS") else 2,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **_pool(database_url)},
     }
     config.update(overrides)

@@ -235,8 +235,10 @@ def serve_app(app, listener, *, worker: bool = False) -> None:
     when its supervisor is gone."""
     from gevent import pywsgi
 
+    from .documents.render import warm_in_background
     from .extensions import socketio
 
+    warm_in_background(app)
     server = pywsgi.WSGIServer(listener, app, log=None, handler_class=handler_class())
     socketio.wsgi_server = server  # as socketio.run leaves it
     if worker:

@@ -122,13 +122,35 @@ def child_command() -> list[str]:
     return command
 
 
+def _origins() -> tuple[str, ...]:
+    return (request.host_url,) if has_request_context() else ()
+
+
+def _pool():
+    """The process's warm render children (render_pool.py), or None when
+    WARM_RENDERERS is 0."""
+    import sys
+
+    size = int(current_app.config.get("WARM_RENDERERS", 2) or 0)
+    if size <= 0:
+        return None
+    from .render_pool import pool_for
+
+    command = [sys.executable, "-c", _CHILD, __file__, current_app.static_folder,
+               url_for("static", filename=""), "--serve"]
+    return pool_for(command, size)
+
+
 def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
     """`render_pdf` in a child process, for pages that print in a request (result sheets,
     marking forms): WeasyPrint holds the CPU for as long as it renders, and in the server's
     process that would stall every socket (under gevent the wait for the child is cooperative).
-    The child fetches the same static files only."""
+    A warm child of the pool when there is one; the child fetches the same static files only."""
     import subprocess
 
+    pool = _pool()
+    if pool is not None:
+        return pool.render(html, _origins(), timeout)
     done = subprocess.run(child_command(), input=html.encode(), capture_output=True,
                           timeout=timeout)
     if done.returncode != 0:
@@ -138,15 +160,101 @@ def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
     return RenderedPdf(data, int(pages))
 
 
+def render_many_isolated(htmls: list[str], timeout: float = 300) -> list[RenderedPdf]:
+    """Several documents at once (the languages of one signed form), each in a child."""
+    pool = _pool()
+    if pool is not None:
+        return pool.render_many(htmls, _origins(), timeout)
+    import subprocess
+
+    command = child_command()
+    children = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE) for _html in htmls]
+    results = []
+    for child, html in zip(children, htmls, strict=True):
+        out, err = child.communicate(html.encode(), timeout=timeout)
+        if child.returncode != 0:
+            lines = err.decode(errors="replace").strip().splitlines() or ["no output"]
+            raise RenderFailed(lines[-1])
+        pages, _newline, data = out.partition(b"\n")
+        results.append(RenderedPdf(data, int(pages)))
+    return results
+
+
+def warm_pool() -> None:
+    """Start the warm render children now, and wait until they are ready."""
+    pool = _pool()
+    if pool is not None:
+        pool.warm()
+
+
+def warm_in_background(app) -> None:
+    """The server, as it starts: warm the render children without waiting for them, so the
+    first sheet printed is as fast as the next."""
+    import logging
+
+    from ..extensions import socketio
+
+    def warm() -> None:
+        with app.test_request_context("/"):
+            try:
+                warm_pool()
+            except (RenderFailed, OSError) as error:
+                logging.getLogger(__name__).warning("render children not started: %s", error)
+
+    socketio.start_background_task(warm)
+
+
+def _render_bytes(html: str, fetcher: StaticFilesOnly) -> tuple[bytes, int]:
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
+    return document.write_pdf(), len(document.pages)
+
+
 def main(argv: list[str]) -> int:
     """`python -m competition.workers render STATIC_FOLDER STATIC_PATH [ORIGIN]`: HTML on
-    stdin; the page count, a newline and the PDF on stdout."""
+    stdin; the page count, a newline and the PDF on stdout. With `--serve` last, the warm
+    child of render_pool.py instead (`serve`)."""
     import sys
 
+    if argv and argv[-1] == "--serve":
+        return serve(argv[:-1])
     static_folder, static_path, *origins = argv
     fetcher = StaticFilesOnly(static_folder, static_path, (PDF_ORIGIN, *origins))
-    html = sys.stdin.buffer.read().decode()
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
-    data = document.write_pdf()
-    sys.stdout.buffer.write(f"{len(document.pages)}\n".encode() + data)
+    data, pages = _render_bytes(sys.stdin.buffer.read().decode(), fetcher)
+    sys.stdout.buffer.write(f"{pages}\n".encode() + data)
     return 0
+
+
+WARM_UP = ("<html><head><style>body{font-family:sans-serif}</style></head>"
+           "<body><p>Aa Ққ Жж 0123</p></body></html>")
+
+
+def serve(argv: list[str]) -> int:
+    """The warm child's loop (the protocol is in render_pool.py): one document at a time
+    until stdin closes. It lays a small page out first, so that fonts are set up before the
+    first real document, then says it is ready."""
+    import json
+    import logging
+    import sys
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    static_folder, static_path = argv
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    _render_bytes(WARM_UP, StaticFilesOnly(static_folder, static_path))
+    stdout.write(b'{"ready": true}\n')
+    stdout.flush()
+    while True:
+        line = stdin.readline()
+        if not line:
+            return 0
+        request_ = json.loads(line)
+        html = stdin.read(request_["size"]).decode()
+        try:
+            fetcher = StaticFilesOnly(static_folder, static_path,
+                                      (PDF_ORIGIN, *request_.get("origins", ())))
+            data, pages = _render_bytes(html, fetcher)
+            answer = {"ok": True, "pages": pages, "size": len(data)}
+        except Exception as error:  # noqa: BLE001  (answered; the caller raises it)
+            data, answer = b"", {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
+        stdout.write(json.dumps(answer).encode() + b"\n" + data)
+        stdout.flush()

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
+from .. import audit
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Aspect, Competitor, Expert, ExpertRole, Mark, Skill, SubCriterion
@@ -155,6 +156,13 @@ def keep(skill: Skill, kind: str, content: dict, sub: SubCriterion | None,
             session.add(form)
             session.flush()
             ids.append(form.id)
+        if kind == PROTOCOL:  # a sign-off's form is audited as the sign-off itself
+            entry = audit.record(
+                "protocol", "skill", skill.id,
+                f"skill {skill.code}: final protocol version {last + 1}",
+                {"version": last + 1, "hash": digest[:12], "languages": languages(skill)},
+                skill.championship_id)
+            entry.user_id = user_id  # the acting user, also outside a request
     return ids
 
 

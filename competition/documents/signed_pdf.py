@@ -1,12 +1,13 @@
 """Printing the signed paper (competition/documents/signed.py): the marking form's and the
-protocol's HTML in the document's language, rendered in child processes (one per language, side
-by side: WeasyPrint holds a CPU for the length of a render, and the server's process must not).
+protocol's HTML in the document's language, rendered in the warm render children
+(render_pool.py; the languages side by side: WeasyPrint holds a CPU for the length of a render,
+and the server's process must not). Each kept PDF is announced to the skill's panel room
+(`forms:printed`), which the chief's page follows.
 """
 
 from __future__ import annotations
 
 import logging
-import subprocess
 from contextlib import nullcontext
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from ..models import Criterion, SignOff, Skill, SubCriterion
 from ..models.base import pick_translation
 from ..models.panels import MarkingForm
 from . import signed
-from .render import RenderFailed, child_command
+from .render import render_many_isolated
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +53,29 @@ def html_of(form: MarkingForm, content: dict) -> str:
             printed_at=format_datetime(form.created_at, "short"))
 
 
-def render_all(htmls: list[str], timeout: float = 120) -> list[bytes]:
-    """Each HTML as a PDF, each in a child process of its own, all at once."""
-    command = child_command()
-    children = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE) for _html in htmls]
-    results = []
-    for child, html in zip(children, htmls, strict=True):
-        out, err = child.communicate(html.encode(), timeout=timeout)
-        if child.returncode != 0:
-            lines = err.decode(errors="replace").strip().splitlines() or ["no output"]
-            raise RenderFailed(lines[-1])
-        results.append(out.partition(b"\n")[2])
-    return results
-
-
 def _context():
     return nullcontext() if has_request_context() else current_app.test_request_context("/")
 
 
+def _announce(skill_id: int, ids: list[int], done: int) -> None:
+    """Tell the skill's panel (the chief's page) that the first `done` of these documents are
+    kept: `forms:printed` (docs/api.md)."""
+    from ..extensions import socketio
+    from ..rooms import panel_room
+
+    socketio.emit("forms:printed", {"ids": ids[:done], "done": done, "total": len(ids)},
+                  to=panel_room(skill_id))
+
+
 def print_forms(ids: list[int], content: dict) -> None:
-    """Render the new rows (the languages of one document) and keep their PDFs."""
+    """Render the new rows (the languages of one document) side by side in the warm render
+    children, keep each PDF and say so to the chief's page as each is kept."""
     with _context():
         forms = [db.session.get(MarkingForm, form_id) for form_id in ids]
-        pdfs = render_all([html_of(form, content) for form in forms])
-        for form, pdf in zip(forms, pdfs, strict=True):
-            signed.store_pdf(form.id, pdf)
+        pdfs = render_many_isolated([html_of(form, content) for form in forms], timeout=120)
+        for done, (form, pdf) in enumerate(zip(forms, pdfs, strict=True), start=1):
+            signed.store_pdf(form.id, pdf.data)
+            _announce(form.skill_id, ids, done)
 
 
 def content_of(form: MarkingForm) -> dict | None:

@@ -251,6 +251,10 @@ async function connect() {
     status.classList.add("offline");
   });
   socket.on("marks", () => schedule());
+  // The signed paper kept after a sign-off (signed-forms.js shows it).
+  socket.on("forms:printed", (event) => {
+    document.dispatchEvent(new CustomEvent("forms-printed", { detail: event || {} }));
+  });
   socket.on("dispute", (event) => {
     if (!event) return;
     if (event.open) openDispute(event, true);

@@ -1,8 +1,9 @@
 // The chief's page: the signed marking forms and protocols being printed (rendered in the
-// background after a sign-off, competition/documents/signed_pdf.py). While a link is marked
-// data-printing, ask /judging/<ref>/chief/forms.json once a second which PDFs are there, move
-// each row's bar, and say once (role=status) when all of them are ready. The links work
-// meanwhile: a PDF not printed yet is printed when it is opened.
+// background after a sign-off, competition/documents/signed_pdf.py). The server says over the
+// page's socket (chief.js passes it on as a "forms-printed" event) when each PDF is kept: each
+// row's bar moves and the page says once (role=status) when all of them are ready. Without the
+// socket (venue Wi-Fi), ask /judging/<ref>/chief/forms.json every two seconds instead. The
+// links work meanwhile: a PDF not printed yet is printed when it is opened.
 
 const section = document.getElementById("signed-forms");
 
@@ -10,17 +11,7 @@ function pending() {
   return section ? [...section.querySelectorAll("a[data-printing]")] : [];
 }
 
-async function check() {
-  let answer;
-  try {
-    const response = await fetch(section.dataset.formsUrl, {credentials: "same-origin",
-                                                             headers: {Accept: "application/json"}});
-    if (!response.ok) return;
-    answer = await response.json();
-  } catch {
-    return; // offline for a moment: ask again
-  }
-  const ready = new Set(answer.forms.filter((form) => form.ready).map((form) => form.id));
+function show(ready) {
   for (const link of pending()) {
     if (ready.has(Number(link.dataset.formId))) link.removeAttribute("data-printing");
   }
@@ -37,9 +28,28 @@ async function check() {
   }
 }
 
+async function ask() {
+  try {
+    const response = await fetch(section.dataset.formsUrl, {credentials: "same-origin",
+                                                             headers: {Accept: "application/json"}});
+    if (!response.ok) return;
+    const answer = await response.json();
+    show(new Set(answer.forms.filter((form) => form.ready).map((form) => form.id)));
+  } catch {
+    // offline for a moment: ask again
+  }
+}
+
 if (pending().length) {
+  let lastPush = 0;
+  document.addEventListener("forms-printed", (event) => {
+    lastPush = Date.now();
+    show(new Set(event.detail.ids || []));
+  });
+  // The push may have come before this page was listening, or the socket may be away: ask
+  // when nothing was pushed for a few seconds.
   const timer = setInterval(async () => {
-    await check();
-    if (!pending().length) clearInterval(timer);
-  }, 1000);
+    if (!pending().length) { clearInterval(timer); return; }
+    if (Date.now() - lastPush > 4000) await ask();
+  }, 2000);
 }

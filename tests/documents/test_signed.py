@@ -18,9 +18,10 @@ from flask_babel import force_locale, format_datetime
 from pypdf import PdfReader
 
 from competition.database import write_transaction
-from competition.extensions import db
+from competition.extensions import db, socketio
 from competition.models import (
     Aspect,
+    AuditEntry,
     Competitor,
     DocumentSettings,
     Expert,
@@ -104,6 +105,11 @@ def test_a_sign_off_keeps_the_filled_form_and_a_new_sign_off_supersedes_it(demo_
     with demo_app.app_context():
         sub = first_sub()
         sub_id, code = sub.id, sub.code
+    # the chief's page listens on the panel's socket for the PDFs being kept
+    listener = socketio.test_client(demo_app, flask_test_client=chief,
+                                    headers={"Accept-Language": "en"})
+    assert listener.emit("panel:join", {"skill": "10"}, callback=True)["ok"]
+    listener.get_received()
     started = time.perf_counter()
     response = post(chief, f"{BOARD}/{code}/sign-off", {"confirm": "1"})
     took = time.perf_counter() - started
@@ -134,6 +140,12 @@ def test_a_sign_off_keeps_the_filled_form_and_a_new_sign_off_supersedes_it(demo_
             break
         time.sleep(0.5)
     assert len(printed) == len(ids), "the background printing did not store the PDFs"
+    pushed = [event["args"][0] for event in listener.get_received()
+              if event["name"] == "forms:printed"]
+    assert [event["done"] for event in pushed] == [1, 2, 3], pushed
+    assert all(event["total"] == 3 for event in pushed)
+    assert set(pushed[-1]["ids"]) == set(ids.values())
+    listener.disconnect()
     page = chief.get(BOARD, headers=EN).get_data(as_text=True)
     assert v1_hash[:12] in page and f"/judging/10/chief/forms/{ids['ru']}.pdf" in page
 
@@ -215,6 +227,12 @@ def test_the_final_protocol_prints_ranks_medals_penalties_and_the_experts(demo_a
         assert [f.version for f in kept] == [1, 1, 1, 2, 2, 2]
         assert all(f.superseded_at for f in kept[:3]) and not any(
             f.superseded_at for f in kept[3:])
+        # each protocol is in the audit log: who made which version with which hash
+        entries = db.session.execute(sa.select(AuditEntry).where(
+            AuditEntry.action == "protocol").order_by(AuditEntry.id)).scalars().all()
+        assert [(e.changes["version"], e.changes["hash"], e.user_id) for e in entries] == [
+            (1, digest[:12], users["chief"]), (2, kept[3].content_hash[:12], users["chief"])]
+        assert sorted(entries[0].changes["languages"]) == ["en", "kk", "ru"]
 
 
 def test_only_the_skills_experts_and_organizers_download_its_forms(demo_app, users):
