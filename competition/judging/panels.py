@@ -76,6 +76,28 @@ def marking_panels(session, skill_id: int) -> tuple[
     return panels, exceptions
 
 
+def panels_by_code(skill: Skill) -> dict[str, dict]:
+    """The tablet's view of the panels (GET /api/v1/skills/<ref>): J aspect code → {"members":
+    expert codes, "exceptions": {competitor code: expert codes}} for the aspects with a panel."""
+    panels, exceptions = marking_panels(db.session, skill.id)
+    if not panels:
+        return {}
+    experts = dict(db.session.execute(sa.select(Expert.id, Expert.code).where(
+        Expert.id.in_({e for members in [*panels.values(), *exceptions.values()]
+                       for e in members}))).all())
+    aspects = dict(db.session.execute(sa.select(Aspect.id, Aspect.code).where(
+        Aspect.id.in_(panels))).all())
+    competitors = dict(db.session.execute(sa.select(Competitor.id, Competitor.code).where(
+        Competitor.skill_id == skill.id)).all())
+    result = {aspects[aspect_id]: {"members": sorted(experts[e] for e in members),
+                                   "exceptions": {}}
+              for aspect_id, members in panels.items()}
+    for (aspect_id, competitor_id), members in exceptions.items():
+        result[aspects[aspect_id]]["exceptions"][competitors[competitor_id]] = sorted(
+            experts[e] for e in members)
+    return result
+
+
 # --- the chief's page -------------------------------------------------------------------------
 
 @dataclass
@@ -231,9 +253,25 @@ def seat_panel(skill: Skill, sub: SubCriterion, aspect: Aspect | None,
     return before
 
 
-def check_panel(skill: Skill, codes: list[str]) -> list[Expert]:
+def team_problem(skill: Skill, expert: Expert, criterion_code: str) -> str | None:
+    """Why `expert` may not judge criterion `criterion_code` of the skill: their marking team
+    (ExpertRole.marking_team, criterion codes) leaves it out. None when they may."""
+    team = db.session.execute(
+        sa.select(ExpertRole.marking_team).where(ExpertRole.skill_id == skill.id,
+                                                 ExpertRole.expert_id == expert.id)).scalar()
+    codes = {part.strip() for part in (team or "").split(",")} - {""}
+    if not codes or criterion_code in codes:
+        return None
+    return _("%(code)s's marking team marks criteria %(team)s, not %(criterion)s: choose an "
+             "expert of that criterion's team.", code=expert.code,
+             team=", ".join(sorted(codes)), criterion=criterion_code)
+
+
+def check_panel(skill: Skill, codes: list[str], sub: SubCriterion | None = None
+                ) -> list[Expert]:
     """The experts of a panel named by their codes: exactly judges_per_aspect experts of the
-    skill, none twice. Raises Invalid."""
+    skill, none twice, each of the marking team of the sub-criterion's criterion. Raises
+    Invalid."""
     codes = [c.strip() for c in codes if c and c.strip()]
     jpa = skill.championship.judges_per_aspect
     if len(codes) != jpa:
@@ -242,7 +280,12 @@ def check_panel(skill: Skill, codes: list[str]) -> list[Expert]:
     if len(set(codes)) != len(codes):
         raise Invalid(_("An expert sits on a panel once: choose %(n)s different experts.",
                         n=jpa), code="panel_duplicate", field="experts")
-    return [_expert(skill, code, "experts") for code in codes]
+    experts = [_expert(skill, code, "experts") for code in codes]
+    for expert in experts if sub is not None else ():
+        problem = team_problem(skill, expert, sub.criterion.code)
+        if problem:
+            raise Invalid(problem, code="not_team", field="experts")
+    return experts
 
 
 def assign(user, skill: Skill, sub_code: str, codes: list[str],
@@ -251,7 +294,7 @@ def assign(user, skill: Skill, sub_code: str, codes: list[str],
     check_may_lead(user, skill)
     with write_transaction():
         sub, aspect = _scope(skill, sub_code, aspect_code)
-        experts = check_panel(skill, codes)
+        experts = check_panel(skill, codes, sub)
         before = seat_panel(skill, sub, aspect, experts)
         after = [e.code for e in experts]
         _audit(user, "panel-assign", "sub_criterion", sub.id,
@@ -304,6 +347,9 @@ def name_substitute(user, skill: Skill, sub_code: str, competitor_code: str, abs
             raise Invalid(_("%(expert)s is not a compatriot of competitor %(competitor)s: they "
                             "mark them.", expert=absent.code, competitor=competitor.code),
                           code="not_compatriot", field="absent")
+        problem = team_problem(skill, substitute, sub.criterion.code)
+        if problem:
+            raise Invalid(problem, code="not_team", field="substitute")
         if substitute.id in members:
             raise Invalid(_("%(code)s is on this panel already.", code=substitute.code),
                           code="on_panel", field="substitute")

@@ -8,7 +8,8 @@ server enforces (docs/rules.md, docs/api.md "Judging"):
   is not a compatriot of the competitor;
 - a judgement (J) aspect gets `judges_per_aspect` scores from the first non-compatriot experts of
   the panel (experts first, then the deputy, the independent expert, the chief expert), within 1
-  of each other;
+  of each other; where the chief seated a fixed judgement panel on the aspect, only from its
+  members (or the substitute named for the competitor), as the server requires;
 - about one J cell in thirty gets scores 2 apart: a dispute, which the judge with the odd score
   re-marks a few seconds later (a correction: `base` = the mark's revision, with a reason).
 

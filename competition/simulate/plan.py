@@ -109,11 +109,22 @@ def plan_skill(description: dict, marks: list[dict], judges: dict[str, str],
         else:
             j_marks.setdefault(cell, {})[mark["judge"]] = (int(mark["value"]), mark["revision"])
 
+    panels = description.get("panels") or {}
+
     def may_mark(expert: dict, competitor: dict, criterion: str) -> bool:
         if expert["organization"] and expert["organization"] == competitor["organization"]:
             return False
         team = {part.strip() for part in (expert.get("marking_team") or "").split(",")}
         return not (team - {""}) or criterion in team
+
+    def on_panel(expert: dict, aspect: dict, competitor: dict) -> bool:
+        """A J aspect with a fixed panel: only its members (or the substitute named for this
+        competitor) score it."""
+        panel = panels.get(aspect["code"])
+        if panel is None:
+            return True
+        members = (panel.get("exceptions") or {}).get(competitor["code"], panel["members"])
+        return expert["code"] in members
 
     submissions: list[Submission] = []
     remarks: list[Submission] = []
@@ -150,7 +161,8 @@ def plan_skill(description: dict, marks: list[dict], judges: dict[str, str],
                             remarks.append(Submission(ref, *cell, judges[judge], judge, value,
                                                       base=done[judge][1], reason=REASON))
                         continue
-                    free = [e for e in allowed if e["code"] not in done][:missing]
+                    free = [e for e in allowed if e["code"] not in done
+                            and on_panel(e, aspect, competitor)][:missing]
                     if sub["locked"]:
                         free = []
                     unreachable += missing - len(free)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from competition.database import write_transaction
 from competition.extensions import db
 from competition.models import Expert, ExpertRole, PanelSeat
 from competition.registry.scheme.importer import (
@@ -80,3 +81,21 @@ def test_panels_are_imported_checked_and_exported(ctx):
     sub = rows[first]["sub_criterion"]
     assert {r["panel"] for r in again if r["sub_criterion"] == sub} == {", ".join(codes[:3])}
     assert again[other]["aspect_panel"] == ", ".join(codes[1:4])
+
+
+def test_a_panel_member_outside_the_criterions_marking_team_is_an_error(ctx):
+    rows = export_scheme(skill("04"))
+    codes = experts("04")
+    first, _other = j_rows(rows)
+    criterion = rows[first]["criterion"]
+    with write_transaction() as session:
+        role = session.execute(sa.select(ExpertRole).join(Expert).where(
+            Expert.code == codes[1], ExpertRole.skill_id == skill("04").id)).scalar_one()
+        role.marking_team = "Q" if criterion != "Q" else "R"
+    rows[first]["panel"] = ", ".join(codes[:3])
+    with pytest.raises(SchemeImportError) as caught:
+        import_scheme(skill("04"), rows)
+    [error] = caught.value.errors
+    assert (error.row, error.column, error.value) == (first + 2, "panel", codes[1])
+    assert f"not {criterion}" in error.expected
+    assert seats() == []

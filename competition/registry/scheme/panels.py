@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...judging.panels import seat_panel
+from ...judging.panels import seat_panel, team_problem
 from ...models import Expert, ExpertRole, Skill
 from ...models.panels import PanelSeat
 from ..imports.tabular import Row, RowError
@@ -41,17 +41,19 @@ def _check(row: Row, column: str, codes: list[str], experts: dict[str, Expert], 
 
 def panel_errors(skill: Skill, criteria: list[ParsedCriterion]) -> list[RowError]:
     """Every problem of the file's panels, at its row and column."""
-    panels = [(sub.panel_row, "panel", sub.panel, sub) for c in criteria
+    panels = [(sub.panel_row, "panel", sub.panel, sub, c.code) for c in criteria
               for sub in c.subs.values() if sub.panel_row is not None]
-    panels += [(row, "aspect_panel", codes, sub) for c in criteria for sub in c.subs.values()
-               for row, codes in sub.aspect_panels.values()]
+    panels += [(row, "aspect_panel", codes, sub, c.code) for c in criteria
+               for sub in c.subs.values() for row, codes in sub.aspect_panels.values()]
     if not panels:
         return []
     experts = _experts(skill)
     jpa = skill.championship.judges_per_aspect
     errors: list[RowError] = []
-    for row, column, codes, sub in panels:
+    for row, column, codes, sub, criterion in panels:
         errors += _check(row, column, codes, experts, jpa, skill)
+        errors += [row.error(column, problem, value=code) for code in codes if code in experts
+                   for problem in [team_problem(skill, experts[code], criterion)] if problem]
         if column == "panel" and not any(data.type == "J" for _row, data in sub.aspects):
             errors.append(row.error(column, _(
                 "Sub-criterion %(code)s has no judgement (J) aspect: it has no panel; clear "
