@@ -24,13 +24,32 @@ def answering(handler):
         try:
             return handler(data)
         except Exception:
-            log.exception("Socket.IO handler %s failed", handler.__name__)
             db.session.rollback()
+            if not _still_connected():
+                # The tab closed while its handler ran (joining a room then fails): nobody is
+                # left to answer, and nothing went wrong on the server.
+                log.info("Socket.IO handler %s: the client left before it finished",
+                         handler.__name__)
+                return {"ok": False, "error": "disconnected"}
+            log.exception("Socket.IO handler %s failed", handler.__name__)
             return {"ok": False, "error": "server_error",
                     "message": _("The server could not take this just now; it is kept on "
                                  "the tablet and sent again.")}
 
     return answered
+
+
+def _still_connected() -> bool:
+    from flask import request
+
+    from .extensions import socketio
+
+    sid = getattr(request, "sid", None)
+    namespace = getattr(request, "namespace", "/") or "/"
+    try:
+        return sid is None or socketio.server.manager.is_connected(sid, namespace)
+    except Exception:  # noqa: BLE001  (a manager that cannot tell: report the failure)
+        return True
 
 
 def skill_of(data) -> str | None:

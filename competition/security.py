@@ -26,7 +26,7 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$
 
 # Features no page uses; fullscreen is the hall screen's button (static/js/screen.js).
 PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "serial=(), bluetooth=(), fullscreen=(self)")
+                      "serial=(), fullscreen=(self)")
 
 
 def page_policy(host: str | None, frame_ancestors: str = "'none'") -> str:
