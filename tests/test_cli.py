@@ -10,6 +10,13 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
+
+from competition.extensions import db
+from competition.models import Championship
+
+from .fixtures.databases import make_app
+from .helpers import csrf
 
 
 @pytest.fixture
@@ -72,6 +79,20 @@ def test_demo_loads_once_and_refuses_a_full_database(cli, tmp_path):
     accounts = (tmp_path / "demo-accounts.txt").read_text()
     assert "admin" in accounts and "organizer" in accounts and "chief-10" in accounts
     assert oct((tmp_path / "demo-accounts.txt").stat().st_mode & 0o777) == "0o600"
+    # an expert's printed PIN logs in on a tablet (/login/pin) with their code
+    line = next(line.split() for line in accounts.splitlines() if "expert-10 " in line + " ")
+    pin, code, championship = line[2], line[-2], line[-1].strip("()")
+    assert pin.isdigit() and len(pin) == 6, line
+    app = make_app(f"sqlite:///{tmp_path / 'competition.db'}", tmp_path)
+    client = app.test_client()
+    page = client.get("/login/pin", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    with app.app_context():
+        championship_id = db.session.execute(sa.select(Championship.id).where(
+            Championship.code == championship)).scalar_one()
+        db.session.remove()
+    answer = client.post("/login/pin", data={"csrf_token": csrf(page), "expert": code,
+                                              "pin": pin, "championship": championship_id})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
 
     again = cli("demo")
     assert again.returncode == 1

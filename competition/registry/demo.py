@@ -156,6 +156,16 @@ def _load_scheme(skill: Skill, data: dict, file: str) -> int:
     return aspects
 
 
+def _load_cis_scheme(skill: Skill, path: Path) -> None:
+    from .scheme.cis import build_cis_scheme
+
+    if not path.is_file():
+        raise DemoError(f"{path}: the file is missing")
+    errors = build_cis_scheme(skill, path.name, path.read_bytes())
+    if errors:
+        raise DemoError(f"{path.name}: " + "; ".join(errors))
+
+
 def _load_competitors(skill: Skill, data: dict, file: str, loader: _Loader,
                       categories: list[str]) -> None:
     codes: set[str] = set()
@@ -221,6 +231,8 @@ def _load_championship(path: Path, loader: _Loader, progress) -> Championship:
         skill.set_names(_names(skill_data, "name", skill_path.name))
         championship.skills.append(skill)
         _load_scheme(skill, skill_data, skill_path.name)
+        if skill_data.get("cis_scheme"):  # the scheme as WorldSkills issues it (cis.py)
+            _load_cis_scheme(skill, skill_path.parent / skill_data["cis_scheme"])
         _load_competitors(skill, skill_data, skill_path.name, loader,
                           championship.category_list())
         skills[skill.code] = skill
@@ -334,18 +346,24 @@ class DemoAccount:
     password: str
     role: str
     who: str
+    pin: str = ""  # experts: the PIN of /login/pin, with their code and championship
 
 
 def create_demo_accounts() -> list[DemoAccount]:
-    """Accounts to try every side of the product with: random passwords, printed once."""
-    from ..auth.service import add_user
+    """Accounts to try every side of the product with: random passwords, printed once; the
+    expert accounts get a random PIN too, for the tablets' PIN login."""
+    from ..auth.service import add_user, set_pin
 
     accounts: list[DemoAccount] = []
 
     def add(login: str, role: str, who: str, **links) -> None:
         password = secrets.token_urlsafe(9)
-        add_user(login, role, password, **links)
-        accounts.append(DemoAccount(login, password, role, who))
+        user = add_user(login, role, password, **links)
+        pin = ""
+        if links.get("expert") is not None:
+            pin = f"{secrets.randbelow(10**6):06d}"
+            set_pin(user, pin)
+        accounts.append(DemoAccount(login, password, role, who, pin))
 
     with write_transaction() as session:
         add("admin", "admin", "administrator")
@@ -365,7 +383,8 @@ def create_demo_accounts() -> list[DemoAccount]:
                 if expert is not None:
                     with_account.add(expert.id)
                     add(f"{login}-{skill.code.lower()}", wanted,
-                        f"{skill.name('en')}: {wanted} {expert.code}", expert=expert)
+                        f"{skill.name('en')}: {wanted} {expert.code} "
+                        f"({skill.championship.code})", expert=expert)
             if skill.competitors:
                 competitor = skill.competitors[0]
                 add(f"competitor-{skill.code.lower()}", "competitor",
@@ -374,6 +393,9 @@ def create_demo_accounts() -> list[DemoAccount]:
 
 
 def format_accounts(accounts: list[DemoAccount]) -> str:
+    """One line per account: login, password, PIN (experts), role, who it is."""
     width = max(len(a.login) for a in accounts)
-    lines = [f"  {a.login:<{width}}  {a.password}  {a.role:<10}  {a.who}" for a in accounts]
-    return "\n".join(lines) + "\n"
+    header = f"  {'login':<{width}}  {'password':<12}  {'PIN':<6}  {'role':<10}  who"
+    lines = [f"  {a.login:<{width}}  {a.password:<12}  {a.pin or '-':<6}  {a.role:<10}  {a.who}"
+             for a in accounts]
+    return "\n".join([header, *lines]) + "\n"
