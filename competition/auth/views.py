@@ -88,8 +88,23 @@ def login():
             form.password.errors.append(_("Wrong login or password. Check both and try again."))
         else:
             _start_session(user)
-            return _known_from_now_on(redirect(safe_next(request.args.get("next"))), user)
+            return _known_from_now_on(redirect(landing(user)), user)
     return render_template("auth/login.html", form=form), status
+
+
+def landing(user) -> str:
+    """Where a login leads: `next` when the login page was given one (a path of this site),
+    else the user's own start page: organizers and admins their dashboard, experts their
+    marking, a competitor their own results page."""
+    if request.args.get("next"):
+        return safe_next(request.args.get("next"))
+    if user.role in ("admin", "organizer"):
+        return url_for("registry.dashboard")
+    if user.role in ("chief", "expert"):
+        return url_for("judging.index")
+    if user.role == "competitor" and user.competitor is not None:
+        return url_for("board.participant", code=user.competitor.results_code)
+    return url_for("board.home")
 
 
 def _championship_choices() -> list[SelectChoice]:
@@ -130,7 +145,7 @@ def login_pin():
                   "your PIN, ask the organizer to set a new one."))
         else:
             _start_session(user, remember=True)
-            response = _known_from_now_on(redirect(safe_next(request.args.get("next"))), user)
+            response = _known_from_now_on(redirect(landing(user)), user)
             code = db.session.execute(
                 sa.select(Championship.code).where(Championship.id == form.championship.data)
             ).scalar_one_or_none()
@@ -185,7 +200,7 @@ def login_code(code: str):
         return _code_page(state, code)
     _start_session(state.user, remember=True)
     flash(_("You are logged in as %(login)s.", login=state.user.login))
-    return _known_from_now_on(redirect(url_for("board.home")), state.user)
+    return _known_from_now_on(redirect(landing(state.user)), state.user)
 
 
 @bp.post("/logout")

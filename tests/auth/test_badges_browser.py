@@ -52,6 +52,7 @@ def test_badges_print_then_an_expert_logs_in_on_a_tablet(page, browser, live_ser
         assert box["height"] >= 44 and box["width"] >= 44
         button.tap()
         pad.get_by_text("You are logged in as vko-abilympics-2026-e02.").wait_for()
+        assert "/judging/" in pad.url
         assert pad.locator(".who").inner_text() == "vko-abilympics-2026-e02"
         pad.get_by_role("button", name="Log out").tap()
         pad.get_by_text("You have logged out.").wait_for()
@@ -67,7 +68,7 @@ def test_badges_print_then_an_expert_logs_in_on_a_tablet(page, browser, live_ser
         assert pin.bounding_box()["height"] >= 44
         pin.fill("5319")
         pad.get_by_role("button", name="Log in").tap()
-        pad.wait_for_url(live_server.url + "/")
+        pad.wait_for_url(live_server.url + "/judging/**")  # an expert lands on their marking
         assert pad.locator(".who").inner_text() == "vko-abilympics-2026-e02"
     finally:
         tablet.close()
