@@ -1,6 +1,7 @@
 """The skills' versions follow what marks are checked against and what boards show: a change of a
 skill's scheme, competitors (their sanctions too), panel or sign-offs (or of its championship's
-policy) bumps them, in
+policy, or a rename of an organization its competitors come from: boards show its name) bumps
+them, in
 the same flush, and queues the `scheme_changed` signal (competition/signals.py)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..models import (
     Criterion,
     Expert,
     ExpertRole,
+    Organization,
     Skill,
 )
 from ..models.marks import SignOff
@@ -32,6 +34,7 @@ def _bump_versions(session, _context, _instances) -> None:
     skills: set[int] = set()
     championships: set[int] = set()
     experts: set[int] = set()
+    organizations: set[int] = set()
     for thing in (*session.new, *session.dirty, *session.deleted):
         if isinstance(thing, (Aspect, Criterion, Competitor, ExpertRole, PanelSeat,
                               PanelSubstitute)):
@@ -52,13 +55,21 @@ def _bump_versions(session, _context, _instances) -> None:
         elif isinstance(thing, Championship) and thing.id is not None \
                 and session.is_modified(thing, include_collections=False):
             championships.add(thing.id)
-    if not (skills or championships or experts):
+        elif isinstance(thing, Organization) and thing.id is not None \
+                and thing not in session.new \
+                and session.is_modified(thing, include_collections=False):
+            organizations.add(thing.id)
+    if not (skills or championships or experts or organizations):
         return
     bumped = session.execute(
         sa.update(Skill)
         .where(sa.or_(Skill.id.in_(skills), Skill.championship_id.in_(championships),
                       Skill.id.in_(sa.select(ExpertRole.skill_id)
-                                   .where(ExpertRole.expert_id.in_(experts)))))
+                                   .where(ExpertRole.expert_id.in_(experts))),
+                      Skill.id.in_(sa.select(Competitor.skill_id)
+                                   .where(Competitor.organization_id.in_(organizations))),
+                      Skill.id.in_(sa.select(ExpertRole.skill_id).join(Expert)
+                                   .where(Expert.organization_id.in_(organizations)))))
         .values(version=Skill.version + 1, scheme_version=Skill.scheme_version + 1)
         .returning(Skill.id)
         .execution_options(synchronize_session=False)

@@ -118,6 +118,7 @@ for (const form of root.querySelectorAll("form[data-step-form]")) {
 // --- following the screens ---------------------------------------------------------------------
 
 function setLive(live) {
+  if (!status) return; // no screens: nothing to follow
   status.textContent = live ? strings.live : strings.offline;
   status.classList.toggle("live", live);
 }

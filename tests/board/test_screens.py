@@ -171,6 +171,17 @@ def names_of(app, code: str) -> dict[str, str]:
 
 # --- screens: adding, switching, who may ---------------------------------------------------------
 
+def test_a_new_organizer_is_told_what_a_hall_screen_is_not_that_updates_are_off(hall):
+    _app, _users, organizer = hall
+    page = organizer.page()
+    assert "A hall screen is a projector or a TV in the hall" in page
+    assert "Live updates of this page are off" not in page
+    organizer.add("Hall A, left")
+    page = organizer.page()
+    assert "A hall screen is a projector" not in page
+    assert 'id="control-status"' in page  # with a screen to follow, the page says if it can
+
+
 def test_an_organizer_adds_a_screen_and_switches_it_live(hall):
     app, _users, organizer = hall
     response = organizer.add("Hall A, left")
