@@ -16,6 +16,7 @@ class SkillSummary:
     competitors: int
     experts: int
     aspects: int
+    ref: str = ""  # the skill's reference in addresses (/results/<ref>)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ def _counts(column, model) -> dict[int, int]:
 
 def championships_overview() -> list[ChampionshipSummary]:
     """Every championship with its skills and how many competitors, experts, aspects each has."""
+    from ..lookup import ambiguous_codes, skill_ref
+
+    ambiguous = ambiguous_codes()
     competitors = _counts(Competitor.skill_id, Competitor)
     experts = _counts(ExpertRole.skill_id, ExpertRole)
     aspects = _counts(Aspect.skill_id, Aspect)
@@ -43,7 +47,7 @@ def championships_overview() -> list[ChampionshipSummary]:
             championship,
             [
                 SkillSummary(skill, competitors.get(skill.id, 0), experts.get(skill.id, 0),
-                             aspects.get(skill.id, 0))
+                             aspects.get(skill.id, 0), skill_ref(skill, ambiguous))
                 for skill in championship.skills
             ],
         )

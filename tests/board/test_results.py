@@ -334,3 +334,13 @@ def test_medal_table_counts_published_skills_only(marked):
                                                           for line in expected.medal_table)
     best = next(rows for caption, rows in found.items() if caption.startswith("Best of Region"))
     assert len(best) - 1 == sum(len(row.competitors) for row in expected.best_of)
+
+
+def test_the_home_pages_skill_rows_lead_to_each_skills_results(demo_app):
+    page = demo_app.test_client().get("/", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    with demo_app.app_context():
+        skills = db.session.execute(sa.select(Skill)).scalars().all()
+    links = re.findall(r'<th scope="row"><a href="/results/([^"]+)">', page)
+    assert len(links) == len(skills)
+    assert {link.rpartition("/")[2] for link in links} == {s.code for s in skills}
