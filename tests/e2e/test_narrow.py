@@ -5,12 +5,17 @@ wrap or scroll inside their own box, never the page."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+
+from competition.extensions import db
+from competition.models import Competitor, Skill
 
 from ..fixtures.browser import add_organizer, log_in
+from ..fixtures.databases import make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
-PUBLIC = ["/", "/results", "/results/medals", "/me", "/login", "/login/pin",
+PUBLIC = ["/", "/results", "/results/10", "/medals", "/me", "/login", "/login/pin",
           "/board/10/projector", "/board/10"]
 STAFF = ["/manage/", "/manage/competitors", "/manage/experts", "/manage/organizations",
          "/judging/", "/judging/10", "/judging/10/chief", "/board/screens", "/manage/import"]
@@ -37,7 +42,8 @@ def overflow(page) -> tuple[int, str]:
         const box = el.getBoundingClientRect();
         if (box.width && box.right > width && !clipped(el)) {
           if (Math.ceil(box.right + window.scrollX) > widest) {
-            culprit = `${el.tagName.toLowerCase()}.${el.className}: ${(el.textContent || "").trim().slice(0, 40)}`;
+            const text = (el.textContent || "").trim().slice(0, 40);
+            culprit = `${el.tagName.toLowerCase()}.${el.className}: ${text}`;
           }
           widest = Math.max(widest, Math.ceil(box.right + window.scrollX));
         }
@@ -46,15 +52,26 @@ def overflow(page) -> tuple[int, str]:
     }""")
 
 
+def a_results_code(live_server) -> str:
+    app = make_app(live_server.database_url, live_server.instance)
+    with app.app_context():
+        code = db.session.execute(sa.select(Competitor.results_code).join(Skill).where(
+            Skill.code == "10").order_by(Competitor.code).limit(1)).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+    return code
+
+
 def test_no_page_scrolls_sideways_at_320_px_in_any_language(browser, live_server):
     organizer = add_organizer(live_server)
+    public = [*PUBLIC, f"/me/{a_results_code(live_server)}"]
     context = browser.new_context(viewport={"width": 320, "height": 640}, has_touch=True)
     page = context.new_page()
     wide: list[str] = []
     try:
         for locale in ("en", "ru", "kk"):
             page.goto(f"{live_server.url}/lang/{locale}")
-            for path in PUBLIC:
+            for path in public:
                 page.goto(live_server.url + path)
                 extra, culprit = overflow(page)
                 if extra > 0:
