@@ -8,6 +8,7 @@ connect), so the HTML never carries a score and the visibility filter stays in o
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..lookup import skill_or_404, skill_ref
 from ..models import Championship, Skill
+from ..models.base import utcnow
 from .blueprint import bp
 
 THEMES = ("dark", "light")
@@ -40,11 +42,33 @@ def rotation():
     return _render(skills, every=_every(request.args.get("every")))
 
 
+MARKING_NOW = timedelta(hours=2)  # a skill with a mark changed this recently is being marked
+
+
 def _default_rotation() -> list[Skill]:
-    """Every skill of the first championship (by its dates, then code) that is not hidden."""
+    """The skills being marked now (a mark changed within MARKING_NOW), not hidden; else the
+    skills of the championship running today; else of the first championship (by its dates,
+    then code). `?skills=` (or a hall screen's rotation) names others."""
+    from ..models import Mark
+
+    order = (Championship.starts_on, Championship.code, Skill.position, Skill.code)
+    since = utcnow() - MARKING_NOW
+    marking = db.session.execute(
+        sa.select(Skill).join(Championship).where(
+            Skill.visibility != "hidden",
+            Skill.id.in_(sa.select(Mark.skill_id).where(Mark.updated_at >= since)))
+        .order_by(*order)).scalars().all()
+    if marking:
+        return list(marking)
+    today = date.today()
     championship = db.session.execute(
-        sa.select(Championship).order_by(Championship.starts_on, Championship.code).limit(1)
-    ).scalar_one_or_none()
+        sa.select(Championship).where(Championship.starts_on <= today,
+                                      Championship.ends_on >= today)
+        .order_by(Championship.starts_on, Championship.code).limit(1)).scalar_one_or_none()
+    if championship is None:
+        championship = db.session.execute(
+            sa.select(Championship).order_by(Championship.starts_on, Championship.code).limit(1)
+        ).scalar_one_or_none()
     if championship is None:
         return []
     return [skill for skill in championship.skills if skill.visibility != "hidden"]

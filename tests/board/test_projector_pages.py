@@ -91,14 +91,26 @@ def test_rotation_through_named_skills(demo_client):
                      .get_data(as_text=True))["config"]["every"] == 5
 
 
-def test_rotation_by_default_shows_the_first_championships_skills_not_hidden(demo_app,
-                                                                              demo_client):
-    # The demo's Abilympics championship starts first (October); both its skills are live.
+def test_rotation_by_default_shows_the_skills_being_marked_now(demo_app, demo_client):
+    # Nothing marked yet: the demo's Abilympics championship starts first (October); both its
+    # skills are live.
     config = page_data(demo_client.get("/board/rotation").get_data(as_text=True))["config"]
     assert [s["ref"] for s in config["skills"]] == ["A01", "A02"]
     set_visibility(demo_app, "A01", "hidden")
     config = page_data(demo_client.get("/board/rotation").get_data(as_text=True))["config"]
     assert [s["ref"] for s in config["skills"]] == ["A02"]
+    # marks coming in on two WorldSkills skills: those are rotated (not the other championship)
+    with demo_app.app_context():
+        enter_marks("10", seed=3)
+        enter_marks("04", seed=3)
+    set_visibility(demo_app, "10", "live")
+    set_visibility(demo_app, "04", "live")
+    config = page_data(demo_client.get("/board/rotation").get_data(as_text=True))["config"]
+    refs = [s["ref"] for s in config["skills"]]
+    assert sorted(refs) == ["04", "10"], refs
+    set_visibility(demo_app, "04", "hidden")  # a hidden skill never rotates
+    config = page_data(demo_client.get("/board/rotation").get_data(as_text=True))["config"]
+    assert [s["ref"] for s in config["skills"]] == ["10"]
 
 
 def test_the_page_never_carries_a_score(demo_app):
