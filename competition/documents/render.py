@@ -150,7 +150,12 @@ def render_pdf_isolated(html: str, timeout: float = 300) -> RenderedPdf:
 
     pool = _pool()
     if pool is not None:
-        return pool.render(html, _origins(), timeout)
+        from .render_pool import PoolFailed
+
+        try:
+            return RenderedPdf(*pool.render(html, _origins(), timeout))
+        except PoolFailed as error:
+            raise RenderFailed(str(error)) from error
     done = subprocess.run(child_command(), input=html.encode(), capture_output=True,
                           timeout=timeout)
     if done.returncode != 0:
@@ -164,7 +169,13 @@ def render_many_isolated(htmls: list[str], timeout: float = 300) -> list[Rendere
     """Several documents at once (the languages of one signed form), each in a child."""
     pool = _pool()
     if pool is not None:
-        return pool.render_many(htmls, _origins(), timeout)
+        from .render_pool import PoolFailed
+
+        try:
+            return [RenderedPdf(*printed)
+                    for printed in pool.render_many(htmls, _origins(), timeout)]
+        except PoolFailed as error:
+            raise RenderFailed(str(error)) from error
     import subprocess
 
     command = child_command()
@@ -183,9 +194,14 @@ def render_many_isolated(htmls: list[str], timeout: float = 300) -> list[Rendere
 
 def warm_pool() -> None:
     """Start the warm render children now, and wait until they are ready."""
+    from .render_pool import PoolFailed
+
     pool = _pool()
     if pool is not None:
-        pool.warm()
+        try:
+            pool.warm()
+        except PoolFailed as error:
+            raise RenderFailed(str(error)) from error
 
 
 def warm_in_background(app) -> None:

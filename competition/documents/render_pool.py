@@ -25,8 +25,17 @@ import os
 import queue
 import subprocess
 import threading
+from typing import NamedTuple
 
-from .render import RenderedPdf, RenderFailed
+
+class PoolFailed(RuntimeError):
+    """A child could not print the document; render.py raises it as its RenderFailed."""
+
+
+class Printed(NamedTuple):
+    data: bytes
+    pages: int
+
 
 RECYCLE_AFTER = 200
 STARTUP_TIMEOUT = 60.0
@@ -59,10 +68,10 @@ class _Child:
         finally:
             watchdog.cancel()
         if not line:
-            raise RenderFailed("the render process did not start")
+            raise PoolFailed("the render process did not start")
         self.ready = True
 
-    def render(self, html: str, origins: tuple[str, ...], timeout: float) -> RenderedPdf:
+    def render(self, html: str, origins: tuple[str, ...], timeout: float) -> Printed:
         self._wait_ready()
         watchdog = self._watch(timeout)
         try:
@@ -72,20 +81,20 @@ class _Child:
             self.process.stdin.flush()
             line = self.process.stdout.readline()
             if not line:
-                raise RenderFailed(f"the render process ended (more than {timeout:.0f} s, or "
+                raise PoolFailed(f"the render process ended (more than {timeout:.0f} s, or "
                                    "it failed)")
             answer = json.loads(line)
             if not answer.get("ok"):
-                raise RenderFailed(answer.get("error") or "the render failed")
+                raise PoolFailed(answer.get("error") or "the render failed")
             pdf = self.process.stdout.read(answer["size"])
             if len(pdf) != answer["size"]:
-                raise RenderFailed("the render process ended in the middle of a document")
+                raise PoolFailed("the render process ended in the middle of a document")
         except (OSError, ValueError) as error:
-            raise RenderFailed(f"the render process failed: {error}") from error
+            raise PoolFailed(f"the render process failed: {error}") from error
         finally:
             watchdog.cancel()
         self.renders += 1
-        return RenderedPdf(pdf, int(answer["pages"]))
+        return Printed(pdf, int(answer["pages"]))
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -132,7 +141,7 @@ class RenderPool:
                     return self._start()
                 except OSError as error:
                     self._started -= 1
-                    raise RenderFailed(f"the render process could not start: {error}") from error
+                    raise PoolFailed(f"the render process could not start: {error}") from error
         return self._idle.get()
 
     def _give_back(self, child: _Child, healthy: bool) -> None:
@@ -150,7 +159,7 @@ class RenderPool:
         self._idle.put(replacement)
 
     def render(self, html: str, origins: tuple[str, ...] = (), timeout: float = 300
-               ) -> RenderedPdf:
+               ) -> Printed:
         child = self._take()
         healthy = False
         try:
@@ -161,10 +170,10 @@ class RenderPool:
             self._give_back(child, healthy)
 
     def render_many(self, htmls: list[str], origins: tuple[str, ...] = (),
-                    timeout: float = 300) -> list[RenderedPdf]:
+                    timeout: float = 300) -> list[Printed]:
         """Each HTML as a PDF, up to `size` at once (threads, greenlets under gevent), in
         order; the first failure is raised once all are done."""
-        results: list[RenderedPdf | None] = [None] * len(htmls)
+        results: list[Printed | None] = [None] * len(htmls)
         failures: list[BaseException] = []
 
         def one(index: int) -> None:

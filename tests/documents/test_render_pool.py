@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from competition.documents import render
-from competition.documents.render_pool import RenderPool
+from competition.documents.render_pool import PoolFailed, RenderPool
 
 
 def text_of(data: bytes) -> str:
@@ -53,14 +53,14 @@ def test_a_child_that_dies_is_replaced(pool):
     for child in pool._all:
         child.process.kill()
         child.process.wait()
-    with pytest.raises(render.RenderFailed, match="ended|failed"):
+    with pytest.raises(PoolFailed, match="ended|failed"):
         pool.render(page("lost"))
     # the dead children are replaced one by one as they are used
     for _attempt in range(3):
         try:
             printed = pool.render(page("after"))
             break
-        except render.RenderFailed:
+        except PoolFailed:
             continue
     assert "after" in text_of(printed.data)
     assert all(child.alive() for child in pool._all)
@@ -68,7 +68,7 @@ def test_a_child_that_dies_is_replaced(pool):
 
 def test_a_document_that_takes_too_long_is_stopped(pool):
     long = "<html><body>" + "<table>" + "<tr><td>x</td></tr>" * 20000 + "</table></body></html>"
-    with pytest.raises(render.RenderFailed, match="ended"):
+    with pytest.raises(PoolFailed, match="ended"):
         pool.render(long, timeout=0.3)
     assert "fine" in text_of(pool.render(page("fine")).data)
 
@@ -76,7 +76,7 @@ def test_a_document_that_takes_too_long_is_stopped(pool):
 def test_an_error_comes_back_as_the_failure_and_the_child_stays(pool):
     pool.warm()
     pids = {child.process.pid for child in pool._all}
-    with pytest.raises(render.RenderFailed, match="Error"):
+    with pytest.raises(PoolFailed, match="Error"):
         pool.render(page("x"), origins=(5,))  # not an address: the child's fetcher refuses it
     assert "still" in text_of(pool.render(page("still")).data)
     assert pids & {child.process.pid for child in pool._all}
