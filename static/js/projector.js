@@ -46,6 +46,8 @@ function when(text, format) {
   return moment && !Number.isNaN(moment.getTime()) ? format.format(moment) : null;
 }
 
+const LONG_NAME = 28; // characters: a longer name is set smaller, on up to two lines
+
 function node(tag, className, text) {
   const element = document.createElement(tag);
   if (className) element.className = className;
@@ -134,7 +136,9 @@ function buildTables(snapshot, entry) {
         }
         row.append(cell);
       }
-      const name = node("th", "name", pick(who.name) || result.competitor);
+      const shownName = pick(who.name) || result.competitor;
+      const name = node("th", "name", shownName);
+      if (shownName.length > LONG_NAME) name.classList.add("long"); // smaller type, two lines
       name.scope = "row";
       if (!ranked && strings[result.status]) { // a guest or a withdrawn competitor: not ranked
         name.append(" ", node("span", "status-label", strings[result.status]));

@@ -188,6 +188,15 @@ def test_screenshot_of_a_published_skill_on_a_1080p_projector(browser, live_serv
         expect(page.locator("#standings .medal").first).to_contain_text("Золото")
         wait_until(lambda: page.evaluate(  # the fade-in is over
             "document.getAnimations().every(a => a.playState === 'finished')"), 10, "the fade-in")
+        # long names and organizations wrap, never cut ("…College of Constructio…")
+        cut = page.evaluate("""() => [...document.querySelectorAll(
+            '#standings th.name, #standings td.organization')]
+            .filter(c => c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1)
+            .map(c => c.textContent)""")
+        assert cut == [], cut
+        longest = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+            '#standings td.organization')].map(c => c.textContent.length))""")
+        assert longest > 30, "the demo has a long organization name to show"
         assert screenshot(page, "projector", tmp_path).stat().st_size > 20_000
     finally:
         context.close()
