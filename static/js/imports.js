@@ -128,3 +128,16 @@ if (confirmForm) announceWork(confirmForm);
 for (const form of document.querySelectorAll("form.row-form")) {
   if (form.querySelector('[name="export-kind"]')) showScope(form, "export-");
 }
+
+// A form sent back with a problem (the export's): the page opens at it, and the problem has
+// the focus, so that a screen reader reads it first. After the load: the browser's own move to
+// the address's #fragment comes then, and would take the focus back.
+const problem = document.querySelector("[data-focus]");
+if (problem) {
+  const show = () => window.setTimeout(() => {
+    problem.scrollIntoView({ block: "center" });
+    problem.focus();
+  }, 0);
+  if (document.readyState === "complete") show();
+  else window.addEventListener("load", show, { once: true });
+}

@@ -74,3 +74,20 @@ def test_a_bad_file_shows_every_error_and_imports_nothing(page, live_server):
     errors = page.get_by_role("table", name="Errors by sheet, row and column")
     assert "NOSUCH" in errors.inner_text()
     assert page.get_by_role("button", name="Import", exact=True).count() == 0
+
+
+def test_a_failed_export_shows_its_error_beside_the_form_with_the_focus(page, live_server):
+    log_in(page, live_server, add_organizer(live_server))
+    page.goto(live_server.url + "/manage/import")
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.locator("#export-kind").select_option("competitors")
+    page.locator("#export-skill").select_option("")  # no skill chosen
+    page.get_by_role("button", name="Download the list").click()
+    page.wait_for_url("**/manage/import/export?**#export")
+    problem = page.locator("#export-problem")
+    assert problem.get_attribute("role") == "alert"
+    assert "not exported" in problem.inner_text()
+    page.wait_for_function("document.activeElement.id === 'export-problem'", timeout=5000)
+    assert page.locator("#export-skill-error").is_visible()
+    box = problem.bounding_box()
+    assert 0 <= box["y"] < 700, box  # in view, not at the bottom of a page opened at its top
