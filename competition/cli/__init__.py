@@ -1,6 +1,7 @@
 """The `competition` command (docs/api.md): the root group and its commands, by group.
 
   server     run, serve                 data       db, demo, export, backup, restore, simulate
+  schemes    export scheme (CIS workbook)
   documents  certificates               accounts   user, token
   imports    import                     evaluate   evaluate
   errors     how every command fails    progress   the one progress bar of long commands
@@ -26,7 +27,9 @@ import click  # noqa: E402
 from flask.cli import ScriptInfo  # noqa: E402
 
 from .. import create_app  # noqa: E402
-from . import accounts, data, documents, errors, evaluate, imports, server  # noqa: E402
+
+# schemes: adds `export scheme` to data.export when imported
+from . import accounts, data, documents, errors, evaluate, imports, schemes, server  # noqa: E402,F401
 
 __all__ = ["cli", "main"]
 

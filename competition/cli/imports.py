@@ -77,6 +77,8 @@ def _run(kind: str, path: Path, skill_code: str | None, championship_code: str |
         noun = "error" if len(errors) == 1 else "errors"
         # The report is printed above (stdout); the summary names the file as it is.
         raise InputError(f"{len(errors)} {noun} in {path.name}; nothing was imported") from None
+    for warning in report.plan.warnings if report.plan else ():
+        click.echo(f"warning: {warning.as_line()}")  # imported all the same
     counts = report.counts()
     verb = ("would create {create}, update {update}, leave {unchanged} unchanged "
             "(dry run: nothing written)" if dry_run else

@@ -293,13 +293,16 @@ class FormPage:
 
 def _form_aspect(aspect: Aspect) -> FormAspect:
     from ..models.base import pick_translation
+    from ..registry.scheme.kind_text import kind_summary
 
     if aspect.type == "J":
         values = "0–3"
         descriptors = [f"{score}: {pick_translation(text)}" for score, text in
                        enumerate(aspect.descriptors or ()) if pick_translation(text or {})]
     else:
-        values = " / ".join(decimal_text(value) for value in aspect.allowed())
+        # a deduction, levels or yes/no say how (docs/scheme.md); a list of marks lists them
+        values = (kind_summary(aspect.kind, aspect.max, aspect.kind_params)
+                  or " / ".join(decimal_text(value) for value in aspect.allowed()))
         descriptors = []
     return FormAspect(aspect.code, aspect.description(), aspect.type, decimal_text(aspect.max),
                       values, descriptors)

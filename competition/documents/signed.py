@@ -121,7 +121,11 @@ def form_content(skill: Skill, sub: SubCriterion, locked_at: datetime | None) ->
         "judges_per_aspect": per_aspect,
         "aspects": [{"code": a.code, "type": a.type, "max": fraction_text(Fraction(a.max)),
                      "description": {"ru": a.description_ru, "kk": a.description_kk,
-                                     "en": a.description_en}} for a in aspects],
+                                     "en": a.description_en},
+                     # how an M mark was entered (docs/scheme.md): only for a kind other than
+                     # a list of marks, so the forms kept before the kinds hash as they did
+                     **({"kind": a.kind, "kind_params": a.kind_params}
+                        if (a.kind or "marks") != "marks" else {})} for a in aspects],
         "judges": {e.code: e.names() for e in experts.values()
                    if e.id in {m.judge_id for m in marks}},
         "competitors": rows,

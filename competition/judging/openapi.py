@@ -79,6 +79,11 @@ SCHEMAS = {
         "description": {"type": "string"},
         "descriptors": _nullable("array", items={"type": "string"}),
         "standards_section": _nullable("string"),
+        "kind": {"enum": ["marks", "deduction", "discrete", "binary"],
+                 "description": "How the tablet asks for an M mark (docs/scheme.md); every J "
+                 "aspect is marks. values stay the allowed marks."},
+        "kind_params": _nullable("object", description="deduction {step, floor}; discrete "
+                                 "{levels: [{value, label: {ru, kk, en}}]}; else null."),
     }),
     "SubCriterion": _object({
         "code": {"type": "string"}, "name": {"type": "string"}, "day": _nullable("string"),
@@ -106,6 +111,13 @@ SCHEMAS = {
             "organization": _nullable("string"), "role": {"type": "string"},
             "marking_team": _nullable("string"),
         })},
+        "panels": {"type": "object", "description": "J aspect code → its fixed panel "
+                   "(docs/api.md); empty without panels.",
+                   "additionalProperties": _object({
+                       "members": {"type": "array", "items": {"type": "string"}},
+                       "exceptions": {"type": "object", "additionalProperties": {
+                           "type": "array", "items": {"type": "string"}}},
+                   })},
     }),
     "Marks": _object({
         "skill": {"type": "string"},

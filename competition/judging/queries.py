@@ -95,6 +95,7 @@ def _aspect_values(aspect: Aspect) -> list:
 
 def describe_skill(user, skill: Skill, role: ExpertRole | None) -> dict:
     """GET /api/v1/skills/<ref>: the scheme, competitors and experts (docs/api.md)."""
+    from .panels import panels_by_code
     from .signoff import is_locked
 
     criteria = []
@@ -110,6 +111,9 @@ def describe_skill(user, skill: Skill, role: ExpertRole | None) -> dict:
                     "description": aspect.description(),
                     "descriptors": _descriptors(aspect),
                     "standards_section": aspect.standards_section,
+                    # how the tablet asks for an M mark (docs/scheme.md); "values" stay the rule
+                    "kind": aspect.kind or "marks",
+                    "kind_params": aspect.kind_params,
                 } for aspect in sub.aspects],
             })
         criteria.append({"code": criterion.code, "name": criterion.name(),
@@ -146,6 +150,7 @@ def describe_skill(user, skill: Skill, role: ExpertRole | None) -> dict:
         "role": role.role if role else None,
         "expert": role.expert.code if role else None,
         "criteria": criteria, "competitors": competitors, "experts": experts,
+        "panels": panels_by_code(skill),
     }
 
 

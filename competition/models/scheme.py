@@ -8,7 +8,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import AspectKind
 from .base import MarkValue, Named, pick_translation
+
+ASPECT_KINDS = AspectKind.keys()  # competition/vocabulary.py: keys and labels
 
 ASPECT_TYPES = ("M", "J")  # measurement, judgement
 DAYS = ("C-2", "C-1", "C1", "C2", "C3", "C4", "C+1")
@@ -61,6 +64,8 @@ class Aspect(db.Model):
         UniqueConstraint("id", "skill_id", "type", name="uq_aspect_identity"),
         CheckConstraint("type IN ('M', 'J')", name="type"),
         CheckConstraint("max > 0", name="max_positive"),
+        CheckConstraint("kind IN ('marks', 'deduction', 'discrete', 'binary')", name="kind"),
+        CheckConstraint("type = 'M' OR kind = 'marks'", name="kind_measurement"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +78,13 @@ class Aspect(db.Model):
     max: Mapped[Decimal] = mapped_column(MarkValue)
     # M: every allowed mark as a decimal string; empty means "0 or max" (docs/rules.md section 1).
     allowed_values: Mapped[list | None] = mapped_column(JSON)
+    # How the expert enters an M mark (docs/scheme.md): "marks" (a list; every J aspect),
+    # "deduction" (a count of errors), "discrete" (labelled levels), "binary" (yes/no). The
+    # allowed values are derived from it and stored in allowed_values all the same.
+    kind: Mapped[str] = mapped_column(String(16), server_default="marks", default="marks")
+    # deduction {"step": "0.25", "floor": "0.00"}; discrete {"levels": [{"value": "0.50",
+    # "label": {"ru": …, "kk": …, "en": …}}, …]} ascending; marks and binary: None.
+    kind_params: Mapped[dict | None] = mapped_column(JSON)
     # J: four descriptors (scores 0..3), each {"ru":…, "kk":…, "en":…}.
     descriptors: Mapped[list | None] = mapped_column(JSON)
     description_ru: Mapped[str] = mapped_column(Text, default="")

@@ -126,6 +126,17 @@ function setUpAspectForm(panel) {
   }
   for (const radio of radios) radio.addEventListener("change", showType);
   showType();
+
+  // A measurement's kind: show the settings of the chosen one only.
+  const kinds = [...form.querySelectorAll("input[data-kind-choice]")];
+  function showKind() {
+    const kind = kinds.find((radio) => radio.checked)?.value || "marks";
+    for (const part of form.querySelectorAll("[data-for-kind]")) {
+      part.hidden = part.dataset.forKind !== kind;
+    }
+  }
+  for (const radio of kinds) radio.addEventListener("change", showKind);
+  showKind();
 }
 
 // --- after a move: the focus goes back to the button that was pressed -------------------------

@@ -12,10 +12,11 @@
 //   sync.js    the protocol: outbox, mark:submit with acks, settle, join and resync (no DOM)
 //   grid.js    the grid, the progress, the sub-criterion picker
 //   panel.js   the value panel
+//   kinds.js   how the panel asks for a deduction, levels or yes/no mark (aspect kinds)
 //   status.js  the connection line and the announcer
 //   jump.js    the competitor search above the grid
 //   dom.js     icons and text spans
-// store.js and sync.js have unit tests under node --test in tests/js/ (`make test-js`).
+// store.js, sync.js and kinds.js have unit tests under node --test in tests/js/ (`make test-js`).
 
 import { Outbox, deviceLabel } from "./outbox.js";
 import { format } from "./text.js";
@@ -136,9 +137,20 @@ function wire() {
   view.sync.start();
 }
 
+// Which judgement panels this expert sits on (the chief seats them): said once in the head.
+function showPanels() {
+  const line = byId("my-panels");
+  if (!line || store.readOnly || !Object.keys(store.panels).length) return;
+  const mine = store.myPanels().map((entry) => (entry.only
+    ? t("my_panels_only", { aspect: entry.aspect, competitors: entry.only.join(", ") }) : entry.aspect));
+  line.textContent = mine.length ? t("my_panels", { aspects: mine.join(", ") }) : t("my_panels_none");
+  line.hidden = false;
+}
+
 async function load() {
   try {
     store.setup(await getJson(config.api.skill));
+    showPanels();
     view.grid.fillPicker();
     await view.sync.resync();
   } catch (error) {

@@ -89,3 +89,23 @@ test("a refusal without the server's words gets the page's", () => {
   assert.equal(store.refuse("B1.1|101", { kind: "rejected", error: "compatriot" }).message, "compatriot");
   assert.equal(store.refuse("B1.1|101", { kind: "rejected", message: "No", error: "x" }).message, "No");
 });
+
+test("with a panel seated, only its members (or the substitute for a competitor) mark a J cell", () => {
+  const panels = {
+    "B1.5": { members: ["E01", "E02", "E03"], exceptions: { "106": ["E01", "E02", "E05"] } },
+  };
+  const { store, describe } = makeStore({ skill: { ...SKILL, panels } });
+  const off = describe("B1.5", "101");
+  assert.deepEqual([off.state, off.markable], ["not_panel", false]);
+  assert.equal(off.reason, "t:reason_not_panel");
+  assert.equal(describe("B1.1", "101").state, "empty"); // measurement: no panel
+  // E05 substitutes for 106, but is a compatriot of 106 in this fake: compatriot wins
+  assert.equal(describe("B1.5", "106").state, "compatriot");
+  assert.deepEqual(store.myPanels(), [{ aspect: "B1.5", only: ["106"] }]);
+  // seated on the panel: the cell is theirs to mark; the row counts it
+  const seated = makeStore({ skill: { ...SKILL, panels: { "B1.5": { members: ["E05", "E01", "E02"], exceptions: {} } } } });
+  assert.equal(seated.describe("B1.5", "101").state, "empty");
+  assert.deepEqual(seated.store.myPanels(), [{ aspect: "B1.5", only: null }]);
+  const sub = store.scheme.subs[0];
+  assert.deepEqual(store.rowProgress(sub, store.scheme.byCode.get("101")), { done: 0, total: 1, waiting: 0 });
+});

@@ -9,6 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from competition.database import write_transaction
 from competition.errors import Forbidden, Invalid, Refused
 from competition.extensions import db
 from competition.judging import panels, service
@@ -123,6 +124,22 @@ def test_a_panel_has_exactly_the_policys_count_of_different_experts_of_the_skill
     with pytest.raises(Invalid) as caught:
         panels.assign(chief, skill(), sub, [codes[0], codes[1], stranger])
     assert caught.value.code == "not_an_expert" and stranger in caught.value.message
+    # an expert whose marking team marks another criterion does not sit on this one's panel
+    criterion = sub_of(panel.j_aspect).criterion.code
+
+    def team(marks: str) -> None:
+        with write_transaction() as session:
+            session.execute(sa.update(ExpertRole).where(
+                ExpertRole.skill_id == skill().id,
+                ExpertRole.expert_id == sa.select(Expert.id).where(Expert.code == codes[2])
+                .scalar_subquery()).values(marking_team=marks))
+
+    team("Z9" if criterion != "Z9" else "Z8")
+    with pytest.raises(Invalid) as caught:
+        panels.assign(chief, skill(), sub, codes[:3])
+    assert caught.value.code == "not_team" and codes[2] in caught.value.message
+    assert criterion in caught.value.message
+    team(f"{criterion}, Z9")  # their team marks this criterion too: fine
     assert db.session.execute(sa.select(sa.func.count()).select_from(PanelSeat)).scalar_one() == 0
     version = skill().scheme_version
     panels.assign(chief, skill(), sub, codes[:3])
@@ -167,6 +184,16 @@ def test_only_the_panel_marks_and_a_substitute_only_their_competitor(panel, ctx)
     assert refused(panel, substitute, 1, clash).code == "not_on_panel"
     panels.name_substitute(chief, skill(), sub, clash, absent, substitute)
     assert submit(panel, substitute, 1, clash).created
+    # what the tablets are told (GET /api/v1/skills/<ref>): the panel, and for `clash` the panel
+    # with the substitute instead of the compatriot
+    from competition.judging.queries import describe_skill
+
+    told = describe_skill(panel.user(onlooker), skill(), None)["panels"]
+    seated = [a.code for a in sub_of(panel.j_aspect).aspects if a.type == "J"]
+    assert sorted(told) == sorted(seated)
+    assert told[panel.j_aspect]["members"] == sorted(members)
+    assert told[panel.j_aspect]["exceptions"] == {
+        clash: sorted([*members[1:], substitute])}
     assert refused(panel, substitute, 1, free).code == "not_on_panel"
     assert refused(panel, absent, 1, clash).code == "compatriot"
     # M aspects are not the panel's
@@ -197,6 +224,7 @@ def test_an_aspects_own_panel_replaces_the_sub_criterions(panel, ctx):
 
 
 def test_without_panels_any_expert_marks_as_before(panel, ctx):
+    assert panels.panels_by_code(skill()) == {}  # the tablets are told: no panel
     _members, _absent, _clash, onlooker, _substitute = plan(panel)
     fourth = next(c for c in panel.codes[3:] if org(c) != competitor_org(panel.competitor))
     assert submit(panel, fourth, 2).created

@@ -196,8 +196,12 @@ def limits() -> Limits:
 def _read(importer: Importer, filename: str, data: bytes) -> tuple[Report, Table | None]:
     report = Report(importer.kind, filename)
     try:
-        table = read_table(filename, data, importer.columns, limits=limits(),
-                           sheet=getattr(importer, "sheet", None))
+        reader = getattr(importer, "read", None)  # an importer may read its own layouts
+        if reader is not None:
+            table = reader(filename, data, limits())
+        else:
+            table = read_table(filename, data, importer.columns, limits=limits(),
+                               sheet=getattr(importer, "sheet", None))
     except FileRefused as refused:
         report.errors = refused.errors
         return report, None

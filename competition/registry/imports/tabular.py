@@ -196,6 +196,8 @@ class Plan:
     items: list[PlannedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     extra: dict = field(default_factory=dict)      # importer-specific (e.g. the scheme's total)
+    # what the file may have wrong without stopping the import (shown by preview and CLI)
+    warnings: list[RowError] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Planned items per action: create, update, unchanged (and any other, e.g. delete)."""

@@ -95,7 +95,8 @@ def _snapshot(item, fields: list[str]) -> dict:
 CRITERION_FIELDS = ["code", "name_ru", "name_kk", "name_en"]
 SUB_CRITERION_FIELDS = ["code", "name_ru", "name_kk", "name_en", "day"]
 ASPECT_FIELDS = ["code", "type", "max", "allowed_values", "descriptors", "description_ru",
-                 "description_kk", "description_en", "standards_section", "sub_criterion_id"]
+                 "description_kk", "description_en", "standards_section", "sub_criterion_id",
+                 "kind", "kind_params"]
 
 
 def create_criterion(skill_id: int, data: CriterionInput) -> Criterion:

@@ -15,7 +15,9 @@ from wtforms.validators import AnyOf
 
 from ...config import LOCALES
 from ...models.scheme import DAYS
+from ...vocabulary import AspectKind
 from . import rules
+from .kind_text import SETTINGS, levels_text, normalize_kind, parse_kind_params
 from .rules import SCORES
 
 LANGUAGE_LABELS = {"ru": _l("Russian"), "kk": _l("Kazakh"), "en": _l("English")}
@@ -107,6 +109,15 @@ class AspectForm(_SchemeForm):
         _l("Allowed marks (measurement only)"), filters=[_strip],
         description=_l("Every mark the aspect accepts, separated by \";\", for example "
                        "0; 0.75; 1.50. Empty: only 0 and the maximum."))
+    # how the expert enters a measurement mark (docs/scheme.md); checked by the rules
+    kind = RadioField(_l("How the mark is entered (measurement only)"),
+                      choices=[SelectChoice(k, v) for k, v in AspectKind.labels().items()],
+                      default="marks", validate_choice=False)
+    step = StringField(_l("Deduction per error"), filters=[_strip],
+                       description=_l("The expert counts the errors; each takes this much off "
+                                      "the maximum, for example 0.25"))
+    floor = StringField(_l("Lowest mark (floor)"), filters=[_strip],
+                        description=_l("The mark never goes below it. Empty: 0"))
     standards_section = StringField(_l("Standards section"), filters=[_strip],
                                     description=_l("The section of the occupational standard "
                                                    "(WSOS), for example 6"))
@@ -119,6 +130,7 @@ class AspectForm(_SchemeForm):
             for sub in sub_criteria]
         self.parsed_max = None
         self.parsed_values = None
+        self.parsed_params = None
 
     def validate(self, extra_validators=None) -> bool:
         valid = FlaskForm.validate(self, extra_validators)
@@ -132,8 +144,19 @@ class AspectForm(_SchemeForm):
                 self.parsed_values = rules.parse_values(self.values.data)
             except ValueError as error:
                 parse_errors["values"] = str(error)
-        problems = {**self.problems(), **parse_errors}
+            parse_errors.update(self._parse_params())
+        problems = self.problems()
+        if any(name in SETTINGS for name in parse_errors):  # said by the parser
+            problems = {k: v for k, v in problems.items() if k not in SETTINGS}
+        problems.update(parse_errors)
         return self.attach(problems) and valid
+
+    def _parse_params(self) -> dict[str, str]:
+        """The kind's settings as typed → self.parsed_params; {field: message}."""
+        self.parsed_params, errors = parse_kind_params(
+            normalize_kind(self.kind.data), self.step.data, self.floor.data,
+            self.names("levels"))
+        return errors
 
     def to_input(self) -> rules.AspectInput:
         descriptors = [{locale: getattr(self, f"descriptor_{score}_{locale}").data or ""
@@ -145,6 +168,8 @@ class AspectForm(_SchemeForm):
             descriptors=descriptors if self.type.data == "J" else None,
             standards_section=self.standards_section.data or "",
             sub_criterion_id=self.sub_criterion_id.data,
+            kind=normalize_kind(self.kind.data) if self.type.data == "M" else "marks",
+            kind_params=self.parsed_params if self.type.data == "M" else None,
         )
 
     def problems(self) -> dict[str, str]:
@@ -161,14 +186,21 @@ class AspectForm(_SchemeForm):
         self.max.data = rules.max_text(data.max)
         self.values.data = rules.values_text(data.values)
         self.standards_section.data = data.standards_section
+        self.kind.data = data.kind or "marks"
+        params = data.kind_params or {}
+        if data.kind == "deduction":
+            self.step.data = rules.max_text(params.get("step"))
+            self.floor.data = rules.max_text(params.get("floor"))
         for locale in LOCALES:
             getattr(self, f"description_{locale}").data = data.description.get(locale, "")
+            getattr(self, f"levels_{locale}").data = levels_text(params, locale, "\n")
         for score, texts in enumerate(data.descriptors or []):
             for locale in LOCALES:
                 getattr(self, f"descriptor_{score}_{locale}").data = texts.get(locale, "")
 
 
 _name_fields(AspectForm, "description", area=True)
+_name_fields(AspectForm, "levels", area=True)  # discrete: "0.50 = label" a line
 for _score in SCORES:
     _name_fields(AspectForm, f"descriptor_{_score}", area=True)
 

@@ -24,6 +24,15 @@ rows); * marks the required columns.
     panel                   optional: the sub-criterion's judgement panel, expert codes of the
                             skill separated by commas (judges_per_aspect of them); first row
                             of the sub-criterion is enough
+    kind                    M only, how the expert enters the mark: marks (the list above;
+                            empty means marks), deduction, discrete, binary (also список,
+                            вычет, дискретный, бинарный; шегерім, дискретті, бинарлы); the
+                            allowed marks of the last three follow from their settings (leave
+                            `values` empty): docs/scheme.md
+    step, floor             deduction only: what each error takes off max ("0.25"), and the
+                            lowest mark (empty: 0)
+    levels_ru/kk/en         discrete only: "0 = not done; 0.50 = partly done; 1.00 = done"
+                            (one level the maximum; every language given has the same marks)
     standards_section       the occupational standard's section (e.g. 6)
     aspect_panel            optional, J only: the aspect's own panel (replaces the above)
     descriptor_0_ru … descriptor_3_en
@@ -41,13 +50,17 @@ Functions:
   scheme can only be changed in the editor, where changes that keep the marks valid are allowed.
 - `export_scheme(skill) -> list[dict]`: the scheme as rows keyed by the columns above; importing
   them into an empty skill gives the same scheme (codes, names, days, order, types, maxima,
-  allowed marks, descriptors, standards sections).
+  allowed marks, kinds and their settings, descriptors, standards sections).
 
 `rows` is a tabular.Table, a list of tabular.Row, or a list of dicts keyed by column.
+A CIS workbook (the layout WorldSkills issues; docs/scheme.md, "The CIS workbook") is read by
+`SchemeImporter.read` (cis.py) into these same rows, so it is planned and imported alike; its
+saved totals that do not add up become `plan.warnings`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -58,16 +71,18 @@ from ... import audit
 from ...config import LOCALES
 from ...database import write_transaction
 from ...errors import Conflict, Invalid
-from ...models import Aspect, Criterion, Skill, SubCriterion
+from ...models import Aspect, Skill
 from ...models.base import pick_translation
 from ..imports.tabular import Plan, PlannedRow, RowError, RowsInvalid, Table
 from ..people.fields import report_locale
 from . import rules
+from .kind_text import levels_text
 from .panels import exported_panels, panel_errors, seat_imported
 from .parsing import COLUMN_KEYS, COLUMNS, ParsedCriterion, as_rows, parse_rows
 from .protection import refuse_replace_if_marked
 from .reading import aspect_input
 from .rules import AspectInput
+from .tree import add_criteria
 
 
 class SchemeImportError(Invalid):
@@ -97,6 +112,9 @@ def _comparable(data: AspectInput, place: str) -> dict[str, Any]:
         "descriptors": " | ".join(f"{score}: {_texts(texts)}"
                                   for score, texts in enumerate(descriptors)),
         "standards_section": data.standards_section,
+        "kind": data.kind or "marks",
+        "kind_params": json.dumps(rules.kind_params_stored(data), ensure_ascii=False,
+                                  sort_keys=True) if data.type == "M" else "null",
     }
 
 
@@ -175,19 +193,24 @@ def apply_scheme(skill: Skill, plan: Plan) -> None:
     criteria: list[ParsedCriterion] = plan.extra["_tree"]
     skill.criteria.clear()
     db.session.flush()  # the old codes are gone before the new rows arrive
-    for c_position, item in enumerate(criteria):
-        criterion = Criterion(code=item.code, position=c_position)
-        criterion.set_names(item.names)
-        skill.criteria.append(criterion)
-        for s_position, sub_item in enumerate(item.subs.values()):
-            sub = SubCriterion(code=sub_item.code, day=sub_item.day, position=s_position)
-            sub.set_names(sub_item.names)
-            criterion.sub_criteria.append(sub)
-            for a_position, (_row, data) in enumerate(sub_item.aspects):
-                fields = rules.aspect_fields(data)
-                sub.aspects.append(Aspect(skill_id=skill.id, position=a_position, **fields))
+    add_criteria(skill, criteria)
     db.session.flush()
     seat_imported(skill, criteria)  # the optional panels (panels.py)
+
+
+def _kind_cells(aspect: Aspect) -> dict[str, str]:
+    """An aspect's kind and its settings as exported (nothing for a list of marks)."""
+    kind = aspect.kind or "marks"
+    if aspect.type != "M" or kind == "marks":
+        return {}
+    params = aspect.kind_params or {}
+    cells = {"kind": kind, "values": ""}  # the allowed marks follow from the kind
+    if kind == "deduction":
+        cells.update(step=rules.max_text(params.get("step")),
+                     floor=rules.max_text(params.get("floor") or "0"))
+    for locale in LOCALES if kind == "discrete" else ():
+        cells[f"levels_{locale}"] = levels_text(params, locale)
+    return cells
 
 
 def export_scheme(skill: Skill) -> list[dict[str, Any]]:
@@ -210,6 +233,7 @@ def export_scheme(skill: Skill) -> list[dict[str, Any]]:
                        "max": rules.max_text(aspect.max),
                        "values": rules.values_text(aspect.allowed_values),
                        "standards_section": aspect.standards_section or "",
+                       **_kind_cells(aspect),
                        "aspect_panel": aspect_panels.get(aspect.id, ""),
                        "description_ru": aspect.description_ru or "",
                        "description_kk": aspect.description_kk or "",
@@ -258,8 +282,16 @@ class SchemeImporter:
     scope = "skill"
     columns = COLUMNS
 
+    def read(self, filename: str, data: bytes, limits) -> Table:
+        """The flat sheet, or a CIS workbook (cis.py) read as flat rows."""
+        from .cis import read_scheme_file
+
+        return read_scheme_file(filename, data, limits)
+
     def plan(self, table: Table, target, progress=None) -> Plan:
-        return plan_scheme(target.skill, table)
+        plan = plan_scheme(target.skill, table)
+        plan.warnings.extend(getattr(table, "warnings", []))  # a CIS workbook's totals
+        return plan
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         apply_scheme(target.skill, plan)
@@ -269,3 +301,4 @@ class SchemeImporter:
 
 
 SCHEME = SchemeImporter()
+

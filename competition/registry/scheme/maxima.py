@@ -10,7 +10,7 @@ from ...errors import Conflict, NotFound
 from ...models import Aspect
 from .protection import check_aspect_change
 from .reading import aspect_input, get_skill
-from .rules import aspect_problems, max_text, same_number
+from .rules import allowed_for_kind, aspect_problems, max_text, same_number
 
 
 class MaximaRefused(Conflict):
@@ -43,8 +43,11 @@ def set_maxima(skill_id: int, maxima: dict[int, Decimal]) -> list[str]:
             data = aspect_input(aspect)
             data.max = new_max
             problems = aspect_problems(data)
-            if problems.get("max") or problems.get("values"):
-                errors[aspect_id] = problems.get("max") or problems["values"]
+            # a kind's settings may not fit the new maximum (a level above it, a step…)
+            found = [problems[key] for key in ("max", "values", "kind", "step", "floor",
+                                               "levels_ru") if key in problems]
+            if found:
+                errors[aspect_id] = found[0]
                 continue
             try:
                 check_aspect_change(aspect, data)
@@ -57,8 +60,15 @@ def set_maxima(skill_id: int, maxima: dict[int, Decimal]) -> list[str]:
         for aspect, new_max in changed:
             old = aspect.max
             aspect.max = new_max
+            changes = {"max": [max_text(old), max_text(new_max)]}
+            if aspect.type == "M" and (aspect.kind or "marks") != "marks":
+                # the allowed marks follow from the kind and its maximum (rules.allowed_for_kind)
+                values = [str(v) for v in allowed_for_kind(aspect.kind, new_max,
+                                                            aspect.kind_params)]
+                changes["allowed_values"] = [aspect.allowed_values, values]
+                aspect.allowed_values = values
             session.flush()
             audit.record("update", "aspect", aspect.id,
                          f"{skill.code}: maximum of aspect {aspect.code} changed",
-                         {"max": [max_text(old), max_text(new_max)]}, skill.championship_id)
+                         changes, skill.championship_id)
         return [aspect.code for aspect, _ in changed]

@@ -17,6 +17,7 @@ from ...config import LOCALES
 from ..imports.tabular import Column, Row, RowError, Table
 from ..people.fields import report_locale
 from . import rules
+from .kind_text import SETTINGS, normalize_kind, parse_kind_params
 from .rules import SCORES, AspectInput, CriterionInput, SubCriterionInput
 
 _LANG = {"ru": ("рус", "орыс", "ru"), "kk": ("каз", "қаз", "kk"), "en": ("англ", "ағылш", "en")}
@@ -64,6 +65,21 @@ COLUMNS: tuple[Column, ...] = (
            aliases=("Allowed marks", "Допустимые значения"),
            help=_l("Measurement only: every allowed mark separated by \";\", e.g. 0; 0.75; "
                    "1.50 (each from 0 to the maximum, once). Empty: 0 and the maximum.")),
+    Column("kind", ru="Вид оценки", kk="Бағалау түрі",
+           aliases=("Kind", "Mark kind", "Aspect kind"),
+           help=_l("Measurement only, how the expert enters the mark: marks (a list, the "
+                   "default), deduction (a count of errors), discrete (levels), binary "
+                   "(yes/no); also список, вычет, дискретный, бинарный.")),
+    Column("step", ru="Вычет за ошибку", kk="Қате үшін шегерім",
+           aliases=("Step", "Deduction per error"),
+           help=_l("Deduction only: what each error takes off the maximum, e.g. 0.25.")),
+    Column("floor", ru="Нижний предел", kk="Төменгі шек",
+           aliases=("Floor", "Lowest mark"),
+           help=_l("Deduction only: the mark never goes below it; empty: 0.")),
+    *_named("levels", "Уровни", "Деңгейлер", "Levels",
+            _l("Discrete only: the levels, mark = label separated by \";\", e.g. 0 = not "
+               "done; 0.50 = partly done; 1.00 = done (one level the maximum; every language "
+               "given lists the same marks).")),
     Column("standards_section", ru="Раздел стандарта", kk="Стандарт бөлімі",
            aliases=("Standards section", "Раздел WSOS", "WSOS"),
            help=_l("The section of the occupational standard (WSOS), e.g. 6.")),
@@ -79,6 +95,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 ASPECT_COLUMNS = ("type", "max", "values", "standards_section", "aspect_panel",
+                  "kind", "step", "floor", *(f"levels_{locale}" for locale in LOCALES),
                   *(f"description_{locale}" for locale in LOCALES),
                   *(f"descriptor_{s}_{locale}" for s in SCORES for locale in LOCALES))
 DESCRIPTOR_COLUMNS = tuple(f"descriptor_{s}_{locale}" for s in SCORES for locale in LOCALES)
@@ -158,6 +175,16 @@ def _merge_panel(sub: ParsedSub, row: Row, errors: list[RowError]) -> None:
             row=sub.panel_row.number, code=sub.code)))
 
 
+def _stray_settings(row: Row, how: str) -> list[RowError]:
+    """Settings of another kind than the row's (a step without "deduction"…)."""
+    wanted = {"step": "deduction", "floor": "deduction",
+              **{f"levels_{locale}": "discrete" for locale in LOCALES}}
+    return [row.error(column, _("Only for the kind %(kind)s: clear the cell or set the kind.",
+                                kind=needed))
+            for column, needed in wanted.items()
+            if needed != how and row.values.get(column, "").strip()]
+
+
 def _aspect_from(row: Row, errors: list[RowError]) -> AspectInput | None:
     values = row.values
     kind = rules.normalize_type(values.get("type", ""))
@@ -184,13 +211,21 @@ def _aspect_from(row: Row, errors: list[RowError]) -> AspectInput | None:
         found.append(row.error(first, _(
             "No descriptors for a measurement (M) aspect: descriptors describe judgement "
             "scores; clear them or change the type to J")))
+    how = normalize_kind(values.get("kind", ""))
+    params, unread = parse_kind_params(how, values.get("step", ""), values.get("floor", ""),
+                                       _names(row, "levels"))
+    found.extend(row.error(name, message) for name, message in unread.items())
+    found.extend(_stray_settings(row, how))
     data = AspectInput(code=values.get("aspect", "").strip(), type=kind, max=maximum,
                        values=allowed, description=_names(row, "description"),
                        descriptors=descriptors if kind == "J" else None,
-                       standards_section=values.get("standards_section", "").strip())
+                       standards_section=values.get("standards_section", "").strip(),
+                       kind=how, kind_params=params)
     problems = rules.aspect_problems(data)
     if maximum is None:
         problems.pop("max", None)
+    for name in SETTINGS if unread else ():  # said by the parser, in its own words
+        problems.pop(name, None)
     for name, message in problems.items():
         column = "aspect" if name == "code" else name
         found.append(row.error(column, message))

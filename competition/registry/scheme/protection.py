@@ -17,7 +17,7 @@ from ...errors import Conflict
 from ...extensions import db
 from ...models import Aspect, Mark, Skill
 from .reading import get_part
-from .rules import AspectInput, _, max_text
+from .rules import AspectInput, _, allowed_for_kind, max_text
 
 MARKS_ENTERED = "marks_entered"
 
@@ -76,8 +76,18 @@ def check_aspect_change(aspect: Aspect, data: AspectInput) -> None:
             "The maximum cannot be below %(mark)s: a mark of %(mark)s has been entered for "
             "%(code)s.", mark=max_text(highest), code=aspect.code), code=MARKS_ENTERED,
             field="max")
-    allowed = set(data.values) if data.values else {Decimal(0), data.max}
+    kind = data.kind or "marks"
+    if kind != "marks":
+        allowed = set(allowed_for_kind(kind, data.max, data.kind_params))
+    else:
+        allowed = set(data.values) if data.values else {Decimal(0), data.max}
     outside = [v for v in used if not any(v == a for a in allowed)]
+    if outside and kind != "marks":
+        field = {"deduction": "step", "discrete": "levels_ru"}.get(kind, "kind")
+        raise Conflict(_(
+            "Marks of %(marks)s have been entered for %(code)s: its kind and its settings "
+            "must keep them allowed.", marks="; ".join(max_text(v) for v in outside),
+            code=aspect.code), code=MARKS_ENTERED, field=field)
     if outside:
         marks = "; ".join(max_text(v) for v in outside)
         if data.values:

@@ -6,6 +6,7 @@ part): no view catches it, the app answers with its 404 page.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -89,10 +90,14 @@ def aspect_input(aspect: Aspect) -> AspectInput:
     """An aspect as the editor's input (the form's initial values, a base for partial edits)."""
     return AspectInput(
         code=aspect.code, type=aspect.type, max=Decimal(aspect.max).quantize(CENT),
-        values=[Decimal(v) for v in aspect.allowed_values] if aspect.allowed_values else None,
+        # a kind other than "marks" derives its values from kind_params (rules.allowed_for_kind)
+        values=([Decimal(v) for v in aspect.allowed_values]
+                if aspect.allowed_values and (aspect.kind or "marks") == "marks" else None),
         description={"ru": aspect.description_ru, "kk": aspect.description_kk,
                      "en": aspect.description_en},
         descriptors=[dict(d) for d in aspect.descriptors] if aspect.descriptors else None,
         standards_section=aspect.standards_section or "",
         sub_criterion_id=aspect.sub_criterion_id,
+        kind=aspect.kind or "marks",
+        kind_params=copy.deepcopy(aspect.kind_params) if aspect.kind_params else None,
     )

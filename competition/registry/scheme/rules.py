@@ -20,7 +20,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 
 from ...config import LOCALES
-from ...models.scheme import ASPECT_TYPES, DAYS
+from ...models.scheme import ASPECT_KINDS, ASPECT_TYPES, DAYS
+from .kinds import MAX_DERIVED, allowed_for_kind, kind_params_stored
 
 HUNDRED = Decimal("100.00")
 CENT = Decimal("0.01")
@@ -146,6 +147,12 @@ class AspectInput:
     descriptors: list[dict[str, str]] | None = None
     standards_section: str = ""
     sub_criterion_id: int | None = None
+    # How the expert enters an M mark (docs/scheme.md): "marks", "deduction", "discrete",
+    # "binary"; the allowed marks of the last three are derived (allowed_for_kind).
+    kind: str = "marks"
+    # deduction {"step", "floor"}; discrete {"levels": [{"value", "label": {ru, kk, en}}]};
+    # numbers as Decimal or decimal strings
+    kind_params: dict | None = None
 
 
 def _code_problem(code: str, kind: str) -> str | None:
@@ -201,7 +208,8 @@ def aspect_problems(data: AspectInput) -> dict[str, str]:
         problems["description_ru"] = _("Describe the aspect in at least one language.")
     if len(data.standards_section or "") > SECTION_LENGTH:
         problems["standards_section"] = _("At most %(n)s characters.", n=SECTION_LENGTH)
-    if data.type == "M" and data.values:
+    problems.update(kind_problems(data))
+    if data.type == "M" and data.values and (data.kind or "marks") == "marks":
         seen: set[Decimal] = set()
         for value in data.values:
             if value < 0:
@@ -230,6 +238,8 @@ def aspect_problems(data: AspectInput) -> dict[str, str]:
 
 
 def _aspect_values(data: AspectInput) -> list[str] | None:
+    if data.type == "M" and (data.kind or "marks") != "marks":
+        return [str(v) for v in allowed_for_kind(data.kind, data.max, data.kind_params)]
     return [str(v) for v in data.values] if data.type == "M" and data.values else None
 
 
@@ -245,8 +255,97 @@ def aspect_fields(data: AspectInput) -> dict:
     return {
         "code": data.code, "type": data.type, "max": data.max,
         "allowed_values": _aspect_values(data), "descriptors": _aspect_descriptors(data),
+        "kind": (data.kind or "marks") if data.type == "M" else "marks",
+        "kind_params": kind_params_stored(data),
         "description_ru": (data.description.get("ru") or "").strip(),
         "description_kk": (data.description.get("kk") or "").strip(),
         "description_en": (data.description.get("en") or "").strip(),
         "standards_section": (data.standards_section or "").strip(),
     }
+
+
+# --- aspect kinds: how an expert enters a measurement mark ----------------------------------
+
+def _decimal_problem(value, required: str) -> tuple[Decimal | None, str | None]:
+    if value is None or str(value).strip() == "":
+        return None, required
+    try:
+        return parse_decimal(value), None
+    except ValueError as error:
+        return None, str(error)
+
+
+def _deduction_problems(top: Decimal | None, params: dict) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    step, problem = _decimal_problem(params.get("step"),
+                                     _("Enter the deduction per error, for example 0.25."))
+    if problem:
+        problems["step"] = problem
+    elif step <= 0:
+        problems["step"] = _("The deduction per error must be above 0.")
+    elif top is not None and step > top:
+        problems["step"] = _("The deduction per error can be at most the maximum %(max)s.",
+                             max=max_text(top))
+    floor, problem = _decimal_problem(params.get("floor"), "")
+    if problem:
+        problems["floor"] = problem
+    floor = floor or Decimal(0)
+    if floor < 0:
+        problems["floor"] = _("The floor cannot be negative.")
+    elif top is not None and floor >= top:
+        problems["floor"] = _("The floor must be below the maximum %(max)s.", max=max_text(top))
+    if not problems and top is not None and (top - floor) / step > MAX_DERIVED:
+        problems["step"] = _("This deduction gives more than %(n)s possible marks: make the "
+                             "deduction per error larger.", n=MAX_DERIVED)
+    return problems
+
+
+def _level_problem(top: Decimal | None, levels: list) -> str | None:
+    if len(levels) < 2:
+        return _("Give at least two levels, each with its mark and a label.")
+    seen: set[Decimal] = set()
+    for level in levels:
+        value, problem = _decimal_problem(level.get("value"), _("Every level needs its mark."))
+        if problem:
+            return problem
+        if value < 0:
+            return _("Allowed marks cannot be negative (%(value)s).", value=value)
+        if top is not None and value > top:
+            return _("The level %(value)s is above the maximum %(max)s: lower it or raise the "
+                     "maximum.", value=max_text(value), max=max_text(top))
+        if value in seen:
+            return _("The level %(value)s is given twice.", value=max_text(value))
+        seen.add(value)
+        labels = level.get("label") or {}
+        if not any((labels.get(locale) or "").strip() for locale in LOCALES):
+            return _("The level %(value)s needs a label in at least one language.",
+                     value=max_text(value))
+    if top is not None and top not in seen:
+        return _("One level must be the maximum %(max)s (full marks).", max=max_text(top))
+    return None
+
+
+def kind_problems(data: AspectInput) -> dict[str, str]:
+    """What is wrong with an aspect's kind and its parameters (keys: kind, step, floor,
+    levels_ru, values)."""
+    kind = data.kind or "marks"
+    if kind not in ASPECT_KINDS:
+        return {"kind": _("The kind is one of: %(kinds)s.", kinds=", ".join(ASPECT_KINDS))}
+    if kind == "marks":
+        return {}
+    if data.type == "J":
+        return {"kind": _("A judgement aspect is scored 0–3 by its experts: its kind is a "
+                          "list of marks.")}
+    top = data.max if data.max is not None and 0 < data.max <= MAX_LIMIT else None
+    params = data.kind_params or {}
+    problems: dict[str, str] = {}
+    if kind == "deduction":
+        problems = _deduction_problems(top, params)
+    elif kind == "discrete":
+        if (problem := _level_problem(top, list(params.get("levels") or []))):
+            problems["levels_ru"] = problem
+    if not problems and top is not None and data.values:
+        if set(data.values) != set(allowed_for_kind(kind, top, params)):
+            problems["values"] = _("For this kind the allowed marks follow from its settings: "
+                                   "leave the list of allowed marks empty.")
+    return problems

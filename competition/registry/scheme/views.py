@@ -30,6 +30,7 @@ from .forms import (
     parse_maxima,
 )
 from .importer import export_scheme
+from .kind_text import kind_summary
 from .maxima import MaximaRefused, set_maxima
 from .parsing import COLUMNS
 from .protection import delete_refusal
@@ -83,7 +84,7 @@ def _render_editor(skill, max_errors: dict[int, str] | None = None,
         "registry/scheme/editor.html", skill=skill, sums=reading.sums(skill),
         marks=reading.mark_counts(skill.id), max_errors=max_errors or {}, typed=typed or {},
         links=_exchange_links(skill), max_text=rules.max_text,
-        values_text=rules.values_text,
+        values_text=rules.values_text, kind_summary=kind_summary,
     ), status
 
 
@@ -91,7 +92,8 @@ def _exchange_links(skill) -> dict[str, str | None]:
     """The imports feature's upload page (if installed) and this scheme's exports."""
     return {"import": _url_or_none("registry.import_page"),
             "xlsx": url_for("registry.scheme_export", skill_id=skill.id, fmt="xlsx"),
-            "csv": url_for("registry.scheme_export", skill_id=skill.id, fmt="csv")}
+            "csv": url_for("registry.scheme_export", skill_id=skill.id, fmt="csv"),
+            "cis": url_for("registry.scheme_export_cis", skill_id=skill.id)}
 
 
 def _url_or_none(endpoint: str, **values) -> str | None:
@@ -125,6 +127,20 @@ def scheme_export(skill_id: int, fmt: str):
         mimetype = CSV_MIME
     name = re.sub(r"[^\w.-]", "_", f"scheme-{skill.championship.code}-{skill.code}.{fmt}")
     response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/skills/<int:skill_id>/scheme/export-cis.xlsx")
+def scheme_export_cis(skill_id: int):
+    """The scheme as a CIS workbook (cis.py): ?lang=en|ru, else the scheme's language."""
+    from .cis import export_cis
+
+    skill = reading.get_skill(skill_id)
+    lang = request.args.get("lang") if request.args.get("lang") in ("en", "ru") else None
+    name = re.sub(r"[^\w.-]", "_", f"scheme-cis-{skill.championship.code}-{skill.code}.xlsx")
+    response = Response(export_cis(skill, lang), mimetype=XLSX_MIME)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

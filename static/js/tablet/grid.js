@@ -11,7 +11,7 @@ import { byId, icon, span } from "./dom.js";
 const STATE_ICON = {
   empty: "dash", saved: "check", waiting: "clock", sending: "clock", conflict: "warn",
   rejected: "cross", reason: "warn", locked: "lock", compatriot: "ban", withdrawn: "dash",
-  full: "dash", not_team: "ban",
+  full: "dash", not_team: "ban", not_panel: "ban",
 };
 
 export function createGrid(view) {
@@ -22,7 +22,7 @@ export function createGrid(view) {
 
   // The value shown in a cell: never "0" for a cell that has no mark.
   function cellValue(info) {
-    if (["compatriot", "withdrawn", "not_team", "full"].includes(info.state)) return "";
+    if (["compatriot", "withdrawn", "not_team", "not_panel", "full"].includes(info.state)) return "";
     if (info.value === null || info.value === undefined) return info.state === "empty" ? "" : "–";
     return shown(info.aspect, info.value);
   }

@@ -9,6 +9,7 @@
 
 import { cellKey, sameValue } from "./store.js";
 import { byId, span } from "./dom.js";
+import { renderKind } from "./kinds.js";
 
 export function createPanel(view) {
   const { store, t, shown, lang, ui, cellNodes } = view;
@@ -81,7 +82,8 @@ export function createPanel(view) {
       values.dataset.markable = String(info.markable);
       values.className = `panel-values type-${aspect.type}`;
       values.replaceChildren();
-      if (info.markable) {
+      // an aspect kind (deduction, levels, yes/no) asks for its mark its own way (kinds.js)
+      if (info.markable && !renderKind(values, aspect, view, info)) {
         aspect.values.forEach((value, index) => {
           const button = document.createElement("button");
           button.type = "button";

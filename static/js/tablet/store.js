@@ -44,7 +44,7 @@ export function mustRemark(scores) {
 }
 
 // The states in which a cell is not the expert's to mark: left out of the progress counts.
-const NOT_COUNTED = ["withdrawn", "compatriot", "not_team", "full"];
+const NOT_COUNTED = ["withdrawn", "compatriot", "not_team", "not_panel", "full"];
 
 export class Store {
   // config: the page's config (skill, ref, expert, readOnly, …); t: the translated strings
@@ -89,6 +89,28 @@ export class Store {
     const expert = (skill.experts || []).find((e) => e.code === this.config.expert);
     me.organization = expert ? expert.organization : null;
     me.team = new Set(String((expert && expert.marking_team) || "").split(",").map((c) => c.trim()).filter(Boolean));
+    this.panels = skill.panels || {};
+  }
+
+  // The fixed panel that marks a J cell (its members, or the panel for this competitor where a
+  // substitute stands in), or null when the aspect has no panel: any expert may mark it.
+  panelOf(aspect, competitor) {
+    const panel = (this.panels || {})[aspect.code];
+    if (!panel) return null;
+    return (panel.exceptions || {})[competitor.code] || panel.members || [];
+  }
+
+  // The J aspects whose panel this expert sits on: {aspect: true | [competitor codes]} (a list:
+  // only as a substitute, for those competitors), for the tablet's head.
+  myPanels() {
+    const mine = [];
+    for (const [code, panel] of Object.entries(this.panels || {})) {
+      if ((panel.members || []).includes(this.me.code)) { mine.push({ aspect: code, only: null }); continue; }
+      const only = Object.entries(panel.exceptions || {})
+        .filter(([, members]) => members.includes(this.me.code)).map(([competitor]) => competitor);
+      if (only.length) mine.push({ aspect: code, only });
+    }
+    return mine;
   }
 
   // An event's skill is this page's (its code or its reference), or not given.
@@ -219,6 +241,10 @@ export class Store {
     if (competitor.status === "withdrawn") return { ...info, state: "withdrawn", reason: t("reason_withdrawn") };
     if (this.isCompatriot(competitor)) return { ...info, state: "compatriot", reason: t("reason_compatriot") };
     if (!this.inTeam(sub)) return { ...info, state: "not_team", reason: t("reason_not_team") };
+    const panel = aspect.type === "J" && !this.readOnly ? this.panelOf(aspect, competitor) : null;
+    if (panel && !panel.includes(this.me.code)) {
+      return { ...info, state: "not_panel", reason: t("reason_not_panel", { experts: panel.join(", ") }) };
+    }
     if (info.pending.length) {
       const last = info.pending[info.pending.length - 1];
       const sending = info.pending.some((entry) => this.inFlight.has(entry.id));
