@@ -192,3 +192,36 @@ class ImportKind(Word):
         super().__init__(key, label)
         self.noun = noun
 
+
+
+class AspectKind(Word):
+    """How an expert enters a measurement (M) aspect's mark (docs/scheme.md); every judgement
+    aspect is "marks". Each kind still stores its allowed marks (docs/rules.md is unchanged)."""
+
+    MARKS = "marks", _l("List of marks")
+    DEDUCTION = "deduction", _l("Deduction per error")
+    DISCRETE = "discrete", _l("Levels")
+    BINARY = "binary", _l("Yes / no")
+
+
+class PublicNames(Word):
+    """How public screens name competitors (docs/people.md): a championship's setting; a
+    competitor under 18 without recorded consent is never shown in full."""
+
+    FULL = "full", _l("Full name")
+    SHORT = "short", _l("Surname and initial (Surname N.)")
+    CODE = "code", _l("Results code only")
+
+
+# What each visibility does, for the organizer choosing it (the championship page).
+VISIBILITY_HELP = {
+    "hidden": _l("The hall, the results pages and the API show the skill's name only. Staff "
+                 "see everything."),
+    "progress": _l("How much of each competitor is marked, without any score."),
+    "live": _l("Provisional standings with scores, moving with every mark; no medals."),
+    "frozen": _l("The standings as of the moment of freezing; later marks stay on the server "
+                 "until you set live or publish."),
+    "published": _l("Final results with medals, certificates and the appeal window; only when "
+                    "every competitor is marked, no dispute is open and every sub-criterion is "
+                    "signed off."),
+}

@@ -64,6 +64,7 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     # organizers and admins see it read-only, the chief of 10 marks too
     "board.snapshot": ("/board/10/snapshot.json", EVERYONE),
     "board.skill_visibility": ("/board/10/visibility", STAFF),  # POST only
+    "board.skills_visibility": ("/board/visibility", STAFF),  # POST only: several skills
     # the hall's projector: one skill, or a rotation through skills (public screens)
     "board.projector": ("/board/10/projector?theme=light&lang=kk", EVERYONE),
     "board.rotation": ("/board/rotation?skills=04,10,18&every=20", EVERYONE),
@@ -135,10 +136,17 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "registry.competitor_edit": ("/manage/competitors/1/edit", STAFF),
     "registry.competitor_delete": ("/manage/competitors/1/delete", STAFF),
     "registry.competitor_results_code": ("/manage/competitors/1/results-code", STAFF),
+    "registry.eligibility": ("/manage/championships/1/eligibility", STAFF),
+    "registry.eligibility_sheet": ("/manage/championships/1/eligibility.xlsx", STAFF),
+    "registry.eligibility_exception": ("/manage/competitors/1/eligibility-exception", STAFF),
     "registry.experts": ("/manage/championships/1/experts?role=chief", STAFF),
     "registry.expert_new": ("/manage/championships/1/experts/new", STAFF),
     "registry.expert_edit": ("/manage/experts/1/edit", STAFF),
     "registry.expert_delete": ("/manage/experts/1/delete", STAFF),
+    # personal data (docs/people.md, "Privacy"): export and erasure, organizers only
+    "registry.personal_data_json": ("/manage/competitors/1/personal-data.json", STAFF),
+    "registry.personal_data_pdf": ("/manage/experts/1/personal-data.pdf", STAFF),
+    "registry.personal_data_erase": ("/manage/competitors/1/erase", STAFF),
     "registry.draw": ("/manage/skills/2/draw", STAFF),
     # skill 2 is "10", whose chief expert the test chief is (tests/access.py)
     "registry.compatriots": ("/manage/skills/2/compatriots", STAFF | {"chief"}),
@@ -147,6 +155,7 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "registry.scheme": ("/manage/scheme?championship=vko-ws-2026&skill=10", STAFF),
     "registry.scheme_editor": ("/manage/skills/2/scheme", STAFF),
     "registry.scheme_export": ("/manage/skills/2/scheme/export.xlsx", STAFF),
+    "registry.scheme_export_cis": ("/manage/skills/2/scheme/export-cis.xlsx", STAFF),
     "registry.scheme_maxima": ("/manage/skills/2/scheme/maxima", STAFF),
     "registry.scheme_criterion_new": ("/manage/skills/2/scheme/criteria/new", STAFF),
     "registry.scheme_criterion_edit": ("/manage/skills/2/scheme/criteria/8", STAFF),
@@ -203,14 +212,16 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
 NOT_GET = {"awards.recipients_add", "awards.recipient_remove", "awards.nomination_move",
            "awards.recipient_move",
            "registry.scheme_maxima", "registry.scheme_move",
-           "registry.competitor_results_code", "registry.import_upload",
+           "registry.competitor_results_code", "registry.eligibility_exception",
+           "registry.import_upload",
            "registry.import_confirm", "registry.import_cancel",
            "auth.logout", "accounts.account_password", "accounts.account_pin",
            "accounts.account_pin_remove", "accounts.account_disable", "accounts.account_enable",
            "accounts.account_code", "accounts.account_codes_revoke",
            "accounts.account_token_revoke", "api.submit_mark", "api.appeal_decision",
            "board.participant_appeal",
-           "board.skill_visibility", "board.screen_new", "board.screen_rename",
+           "board.skill_visibility", "board.skills_visibility", "board.screen_new",
+           "board.screen_rename",
            "board.screen_delete", "board.screen_show", "board.screen_ceremony",
            "board.screen_step"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -231,6 +232,12 @@ IDS = [path.removeprefix("skills/").removesuffix(".json") for _, path in SKILLS]
 @pytest.mark.parametrize(("championship", "path"), SKILLS, ids=IDS)
 def test_marking_scheme(championship, path):
     skill = load(path)
+    if "cis_scheme" in skill:  # a CIS workbook (tests/registry/test_cis_import.py reads it)
+        assert set(skill) == {"code", "name", "team_size", "cis_scheme", "competitors"}, path
+        workbook = (DEMO / "skills" / skill["cis_scheme"]).resolve()
+        assert workbook.suffix == ".xlsx" and workbook.read_bytes().startswith(b"PK"), path
+        assert workbook.is_relative_to(DEMO.parent), f"{path}: outside fixtures/"
+        return
     assert set(skill) == {"code", "name", "team_size", "criteria", "competitors"}, path
     assert_text(skill["name"], f"{path} name")
 
@@ -332,7 +339,9 @@ def test_competitors(championship, path):
     for c in competitors:
         where = f"{path} competitor {c['code']}"
         keys = {"code", "name", "organization", "category", "status", "workstation"}
-        assert set(c) == (keys | {"members"} if team_size > 1 else keys), where
+        assert set(c) - {"birth_date"} == (keys | {"members"} if team_size > 1 else keys), where
+        if "birth_date" in c:  # optional, YYYY-MM-DD (docs/people.md, "Eligibility")
+            assert date(1900, 1, 1) <= date.fromisoformat(c["birth_date"]) < date(2020, 1, 1), where
         assert re.fullmatch(r"\d{3}", c["code"]), where
         assert c["workstation"] in {str(n) for n in range(1, 13)}, where
         assert_text(c["name"], where)

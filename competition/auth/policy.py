@@ -88,6 +88,7 @@ POST: dict[str, frozenset[str]] = {
     # what the public sees (publishing waits for final results: board.service.set_visibility),
     # and the hall's screens
     "board.skill_visibility": STAFF,
+    "board.skills_visibility": STAFF,
     "api.skill_visibility": STAFF,
     "board.screen_new": STAFF,
     "board.screen_rename": STAFF,
@@ -121,9 +122,11 @@ POST: dict[str, frozenset[str]] = {
     "registry.competitor_edit": STAFF,
     "registry.competitor_delete": STAFF,
     "registry.competitor_results_code": STAFF,
+    "registry.eligibility_exception": STAFF,  # accept or clear, with a reason (docs/people.md)
     "registry.expert_new": STAFF,
     "registry.expert_edit": STAFF,
     "registry.expert_delete": STAFF,
+    "registry.personal_data_erase": STAFF,  # after the results are final (registry/privacy)
     "registry.draw": STAFF,
     # the marking scheme
     "registry.scheme_criterion_new": STAFF,

@@ -23,6 +23,8 @@ from ..extensions import db
 from ..judging import appeals
 from ..lookup import ambiguous_codes, skill_or_404, skill_ref
 from ..models import Championship, Competitor
+from ..models.base import pick_translation
+from ..names import public_names
 from ..standings import (
     Row,
     Standings,
@@ -30,6 +32,7 @@ from ..standings import (
     championship_medals,
     competitor_sanctions,
     hub,
+    is_staff,
     public_state,
     standings_of,
 )
@@ -122,6 +125,9 @@ def participant_lookup():
     """The form for the personal results code; a GET form, so the address can be bookmarked."""
     typed = request.args.get("code")
     if typed is None:
+        own = getattr(current_user, "competitor", None) if current_user.is_authenticated else None
+        if own is not None:  # a logged-in competitor: their own page, no code to type
+            return redirect(url_for("board.participant", code=own.results_code))
         return render_template("board/participant_lookup.html", error=None, typed="")
     code = clean_code(typed)
     if _competitor_by_code(code) is not None:
@@ -192,6 +198,15 @@ def participant_appeal(code: str):
     return redirect(url_for("board.participant", code=competitor.results_code) + "#appeal")
 
 
+def _display_name(competitor: Competitor) -> str:
+    """The full name for staff and the competitor's own account; others read the name the
+    public sees (competition/names.py)."""
+    own = getattr(current_user, "competitor_id", None) == competitor.id
+    if own or is_staff(current_user, competitor.skill_id):
+        return competitor.name()
+    return pick_translation(public_names(competitor, competitor.skill.championship))
+
+
 def participant_page(competitor: Competitor, appeal: dict | None = None) -> str:
     from ..documents.certificates.verification import certificates_of
 
@@ -204,6 +219,7 @@ def participant_page(competitor: Competitor, appeal: dict | None = None) -> str:
         chart, lines = competitor_chart(standings, row, chart_id="my-criteria")
     return render_template(
         "board/participant.html", competitor=competitor, skill=skill, standings=standings,
+        display_name=_display_name(competitor),
         group=group, row=row, chart=chart, lines=lines,
         organization=competitor.organization.name() if competitor.organization else "",
         category=category_label(competitor.category),

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import standings
 from ..errors import Invalid, NotFound
+from ..extensions import db
 from ..judging.finality import NotFinal
 from ..lookup import skill_or_404
 from ..vocabulary import Visibility
@@ -53,6 +54,46 @@ def skill_visibility(ref: str):
         flash(_("%(skill)s: %(state)s", skill=skill.code,
                 state=Visibility.label_of(visibility)))
     return redirect(_back(skill))
+
+
+@bp.post("/board/visibility")
+def skills_visibility():
+    """Organizers: one visibility for several skills at once (the championship page's bulk
+    form). Each skill is set on its own: a skill whose results are not final is not published,
+    and the page says which and why; the others are set."""
+    from ..models import Skill
+
+    visibility = request.form.get("visibility", "")
+    ids = [int(v) for v in request.form.getlist("skills") if v.isascii() and v.isdigit()]
+    back = _safe_back()
+    if not ids:
+        flash(_("Choose at least one skill to change."), "error")
+        return redirect(back)
+    done, refused = [], []
+    for skill_id in ids:
+        skill = db.session.get(Skill, skill_id)
+        code = skill.code if skill is not None else str(skill_id)
+        try:
+            set_visibility(current_user, skill_id, visibility)
+            done.append(code)
+        except NotFinal:
+            refused.append(_("%(skill)s is not published: its results are not final yet (open "
+                             "its chief expert's page to see what is missing).", skill=code))
+        except (Invalid, NotFound) as error:
+            refused.append(f"{code}: {error.message}")
+    if done:
+        flash(_("%(skills)s: %(state)s", skills=", ".join(done),
+                state=Visibility.label_of(visibility)))
+    for message in refused:
+        flash(message, "error")
+    return redirect(back)
+
+
+def _safe_back() -> str:
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("registry.dashboard")
+    return target
 
 
 def _back(skill) -> str:

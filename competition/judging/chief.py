@@ -15,6 +15,7 @@ from flask_login import current_user
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..lookup import skill_or_404, skill_ref
 from ..models import Skill
+from ..names import sees_confidential
 from ..vocabulary import AppealState, ExpertRole
 from . import appeals, chief_board, signoff
 from . import history as mark_history
@@ -24,8 +25,12 @@ from .blueprint import bp
 def _board_page(skill: Skill, errors: dict[str, str] | None = None,
                 reasons: dict[str, str] | None = None, status: int = 200,
                 default_reason: str = ""):
+    board = chief_board.board(current_user, skill)
+    # Confidential (disability, health note): the chief and organizers only, not the deputy.
+    confidential = [c for c in board.competitors if c.disability or c.health_note] \
+        if sees_confidential(current_user, skill.id) else None
     return render_template(
-        "judging/chief.html", board=chief_board.board(current_user, skill), skill=skill,
+        "judging/chief.html", board=board, skill=skill, confidential=confidential,
         ref=skill_ref(skill), role_labels=ExpertRole.labels(), errors=errors or {},
         reasons=reasons or {}, default_reason=default_reason,
         appeals=appeals.of_skill(skill), appeal_states=AppealState.labels(),

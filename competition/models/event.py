@@ -6,11 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..vocabulary import AbilympicsCategory, ChampionshipKind, OrganizationKind, Scale, Visibility
+from ..vocabulary import (
+    AbilympicsCategory,
+    ChampionshipKind,
+    OrganizationKind,
+    PublicNames,
+    Scale,
+    Visibility,
+)
 
 if TYPE_CHECKING:
     from .people import Competitor
@@ -47,6 +54,7 @@ class Championship(Named, db.Model):
         ),
         CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
                         name="dates"),
+        CheckConstraint(_in("public_names", PublicNames.keys()), name="public_names"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +79,13 @@ class Championship(Named, db.Model):
     # Minutes after a skill is published during which an appeal may be lodged; None: the
     # default of the championship's kind (appeal_window, docs/appeals.md).
     appeal_minutes: Mapped[int | None] = mapped_column(Integer)
+    # How public screens name competitors (vocabulary.PublicNames; docs/people.md); minors
+    # without consent are shortened whatever this says.
+    public_names: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
+    # Eligibility by age (docs/people.md): {"on": "year_end" | "first_day" | "YYYY-MM-DD",
+    # "min": 14, "max": 22, "categories": {"students": {"min": 16, "max": 22}, …}}; None: the
+    # defaults of the championship's kind.
+    age_rules: Mapped[dict | None] = mapped_column(JSON)
 
     skills: Mapped[list[Skill]] = relationship(
         back_populates="championship", order_by="Skill.position", cascade="all, delete-orphan"
@@ -151,6 +166,9 @@ class Skill(Named, db.Model):
     # Bumped by changes of what judging checks a mark against: the scheme, competitors,
     # experts' roles, sign-offs, the policy. The judging service caches per scheme version.
     scheme_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The skill's own age limits (juniors 14–16…), the championship's `age_rules` format;
+    # None: the championship's (docs/people.md).
+    age_rules: Mapped[dict | None] = mapped_column(JSON)
 
     championship: Mapped[Championship] = relationship(back_populates="skills")
     criteria: Mapped[list[Criterion]] = relationship(

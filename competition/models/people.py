@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from ..extensions import db
 from ..vocabulary import CompetitorStatus, UserRole
@@ -56,6 +59,18 @@ class Competitor(Named, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active")
     workstation: Mapped[str | None] = mapped_column(String(32))
     results_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_results_code)
+    # Personal data (docs/people.md): the birth date decides eligibility and whether public
+    # screens shorten the name (under 18 on the first day, unless consent is recorded).
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    iin: Mapped[str | None] = mapped_column(String(12))  # the Kazakh personal number
+    name_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Confidential: organizers and the skill's chief expert only, never public.
+    disability: Mapped[str | None] = mapped_column(String(64))
+    health_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An organizer accepted this competitor although the age rules exclude them (audited).
+    eligibility_exception: Mapped[str | None] = mapped_column(Text)
+    # When the personal data was erased after the event (names replaced, the rest cleared).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     skill = relationship("Skill", back_populates="competitors")
     organization: Mapped[Organization | None] = relationship()
@@ -91,6 +106,8 @@ class Expert(Named, db.Model):
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id", ondelete="RESTRICT"), index=True
     )
+    # When the personal data was erased after the event (docs/people.md).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     championship = relationship("Championship")
     organization: Mapped[Organization | None] = relationship()

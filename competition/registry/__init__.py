@@ -8,6 +8,7 @@ open are listed here too. Access is decided here and nowhere else (see auth.acce
 from . import appeals, views  # noqa: F401
 from .blueprint import bp  # noqa: F401
 from .imports import views as import_views  # noqa: F401
-from .people import participants  # noqa: F401
+from .people import eligibility_views, participants  # noqa: F401
 from .people import views as people_views  # noqa: F401
+from .privacy import views as privacy_views  # noqa: F401
 from .scheme import views as scheme_views  # noqa: F401

@@ -34,6 +34,7 @@ from ..models import (
     User,
 )
 from ..paths import resource_dir
+from .scheme.cis import build_cis_scheme
 
 DEMO_FILES = ("worldskills.json", "abilympics.json")
 AWARDS_FILE = "awards.json"
@@ -156,16 +157,6 @@ def _load_scheme(skill: Skill, data: dict, file: str) -> int:
     return aspects
 
 
-def _load_cis_scheme(skill: Skill, path: Path) -> None:
-    from .scheme.cis import build_cis_scheme
-
-    if not path.is_file():
-        raise DemoError(f"{path}: the file is missing")
-    errors = build_cis_scheme(skill, path.name, path.read_bytes())
-    if errors:
-        raise DemoError(f"{path.name}: " + "; ".join(errors))
-
-
 def _load_competitors(skill: Skill, data: dict, file: str, loader: _Loader,
                       categories: list[str]) -> None:
     codes: set[str] = set()
@@ -182,6 +173,7 @@ def _load_competitors(skill: Skill, data: dict, file: str, loader: _Loader,
             code=code, category=category, status=entry.get("status", "active"),
             workstation=entry.get("workstation"),
             organization=loader.organization(entry.get("organization"), where),
+            birth_date=date.fromisoformat(entry["birth_date"]) if entry.get("birth_date") else None,
         )
         competitor.set_names(_names(entry, "name", where))
         for m_index, member_data in enumerate(entry.get("members") or []):
@@ -231,8 +223,10 @@ def _load_championship(path: Path, loader: _Loader, progress) -> Championship:
         skill.set_names(_names(skill_data, "name", skill_path.name))
         championship.skills.append(skill)
         _load_scheme(skill, skill_data, skill_path.name)
-        if skill_data.get("cis_scheme"):  # the scheme as WorldSkills issues it (cis.py)
-            _load_cis_scheme(skill, skill_path.parent / skill_data["cis_scheme"])
+        if skill_data.get("cis_scheme"):  # the scheme as WorldSkills issues it (scheme/cis.py)
+            problems = build_cis_scheme(skill, skill_path.parent / skill_data["cis_scheme"])
+            if problems:
+                raise DemoError(f"{skill_data['cis_scheme']}: " + "; ".join(problems))
         _load_competitors(skill, skill_data, skill_path.name, loader,
                           championship.category_list())
         skills[skill.code] = skill

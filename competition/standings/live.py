@@ -29,45 +29,18 @@ from flask import Flask, current_app
 from .. import rules, signals
 from ..auth.access import STAFF, role_of
 from ..extensions import db, socketio
-from ..lookup import expert_role, skill_ref
+from ..lookup import expert_role
 from ..marks import marks_since, panel_events
 from ..models import Skill
-from ..models.base import decimal_text, iso, utcnow
+from ..models.base import iso, utcnow
 from ..rooms import board_room, panel_room
 from ..rules.model import MEASUREMENT
-from .document import penalties, progress_counts, skill_document
+from .document import progress_counts, skill_document
+from .meta import public_competitors, skill_meta
 
 log = logging.getLogger(__name__)
 
 COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
-
-
-def _names(thing) -> dict[str, str]:
-    return thing.names() if thing is not None else {"ru": "", "kk": "", "en": ""}
-
-
-def _skill_meta(skill: Skill) -> dict:
-    """What a board shows beside the scores: names of the skill, criteria and competitors."""
-    criteria = []
-    for criterion in skill.criteria:
-        total = sum((a.max for sub in criterion.sub_criteria for a in sub.aspects), Decimal(0))
-        criteria.append({"code": criterion.code, "name": _names(criterion),
-                         "max": decimal_text(total)})
-    competitors = {}
-    penalty = {code: decimal_text(points) for code, points in penalties(skill).items()}
-    for competitor in skill.competitors:
-        organization = competitor.organization
-        competitors[competitor.code] = {
-            "name": _names(competitor),
-            "organization": organization.code if organization else None,
-            "organization_name": _names(organization),
-            "region": organization.region if organization else "",
-            "category": competitor.category, "status": competitor.status,
-            "workstation": competitor.workstation,
-            "penalty": penalty.get(competitor.code),  # points off (docs/rules.md), or None
-        }
-    return {"skill": skill_ref(skill), "championship": skill.championship.code,
-            "name": _names(skill), "criteria": criteria, "competitors": competitors}
 
 
 def _expected(parsed) -> int:
@@ -93,7 +66,9 @@ class _Standings:
         document = skill_document(skill)
         parsed = rules.parse_skill(document)
         self.version = skill.version
-        self.meta = _skill_meta(skill)
+        self.meta = skill_meta(skill)
+        # What the public sees of the names (competition/names.py): once per load.
+        self.public_people = public_competitors(skill, self.meta["competitors"])
         self.meta_version = skill.scheme_version  # names and scheme change with it
         self.code = self.meta["skill"]
         self.standings = rules.SkillStandings(parsed)
@@ -312,16 +287,25 @@ class Hub:
                 "criteria": meta["criteria"], "competitors": meta["competitors"],
                 "results": state.results(),
             }
-        public = self._public(skill, base, staff)
+            people = state.public_people
+        public = self._public(skill, base, staff | {"competitors": people})
         # What boards that joined were sent (a hidden or frozen one is not sent again).
         self._sent_public.setdefault(skill_id, (public["visibility"], public.get("version")))
         return staff, public
 
+    def _forget_frozen(self, skill_id: int, keep: int | None = None) -> None:
+        """Drop the skill's kept frozen standings but the version `keep`: a skill unfrozen or
+        frozen again never needs the old ones (the cache stays one entry per frozen skill)."""
+        for key in [k for k in self._frozen if k[0] == skill_id and k[1] != keep]:
+            del self._frozen[key]
+
     def _public(self, skill: Skill, base: dict, staff: dict) -> dict:
         visibility = skill.visibility
+        frozen_now = visibility == "frozen" and skill.frozen_version is not None
+        self._forget_frozen(skill.id, skill.frozen_version if frozen_now else None)
         if visibility == "hidden":
             return base
-        if visibility == "frozen" and skill.frozen_version is not None:
+        if frozen_now:
             key = (skill.id, skill.frozen_version)
             frozen = self._frozen.get(key)
             if frozen is None:

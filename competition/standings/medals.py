@@ -12,6 +12,8 @@ from flask import current_app
 from .. import rules
 from ..extensions import db
 from ..models import Championship, Competitor, Organization, Skill
+from ..models.base import pick_translation
+from ..names import first_day, public_names
 from .document import skill_standings
 
 
@@ -100,7 +102,9 @@ def championship_medals(championship: Championship) -> ChampionshipMedals:
     wanted = [(skills[e.skill].id, e.competitor) for row in table.best_of for e in row.competitors]
     names = {}
     if wanted:
-        names = {(skill_id, code): competitor.name() for skill_id, code, competitor in
+        day = first_day(championship)  # the public's names (competition/names.py)
+        names = {(skill_id, code): pick_translation(public_names(competitor, championship, day))
+                 for skill_id, code, competitor in
                  db.session.execute(sa.select(Competitor.skill_id, Competitor.code, Competitor)
                                     .where(sa.tuple_(Competitor.skill_id, Competitor.code)
                                            .in_(wanted)))}

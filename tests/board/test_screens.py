@@ -27,6 +27,7 @@ from competition.models import (
     Screen,
     Skill,
 )
+from competition.names import public_names
 from tests.access import client_as, make_role_users
 
 from ..fixtures.browser import E2E_PASSWORD, add_organizer
@@ -163,10 +164,12 @@ def public_results(app, code: str) -> list[dict]:
 
 
 def names_of(app, code: str) -> dict[str, str]:
+    """The competitors' English names as the public sees them (a minor without consent as
+    "Surname N.": competition/names.py)."""
     with app.app_context():
-        return dict(db.session.execute(
-            sa.select(Competitor.code, Competitor.name_en).join(Skill)
-            .where(Skill.code == code)).all())
+        competitors = db.session.execute(
+            sa.select(Competitor).join(Skill).where(Skill.code == code)).scalars()
+        return {c.code: public_names(c, c.skill.championship)["en"] for c in competitors}
 
 
 # --- screens: adding, switching, who may ---------------------------------------------------------

@@ -169,10 +169,19 @@ def test_a_frozen_board_keeps_later_marks_on_the_server(demo_app):
     frozen_row = next(r for g in after["results"]["groups"] for r in g["results"]
                       if r["competitor"] == panel.competitor)
     assert row["total"] != frozen_row["total"]
+    from competition import standings
+
+    kept = standings.hub(demo_app)._frozen
+    assert [k for k in kept if k[1] == before["version"]]  # the frozen standings are kept
     set_to(demo_app, "live")
     assert fetch(demo_app, ids, "anonymous")["results"]["groups"] == [
         {**g, "results": [{**r, "medal": None} for r in g["results"]]}
         for g in staff["results"]["groups"]]
+    # unfrozen: they are let go; frozen again, only the new freeze is kept
+    assert not [k for k in standings.hub(demo_app)._frozen if k[1] == before["version"]]
+    set_to(demo_app, "frozen")
+    fetch(demo_app, ids, "anonymous")
+    assert len([k for k in standings.hub(demo_app)._frozen if k[1] >= before["version"]]) == 1
 
 
 def test_socket_payloads_follow_the_visibility_and_its_changes(demo_template_db, tmp_path):

@@ -197,3 +197,11 @@ def test_a_big_file_shows_a_progress_bar_on_stderr(demo_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "created 400" in result.stdout
     assert "Checking competitors" in result.stderr and "Importing competitors" in result.stderr
+
+
+def test_the_names_sample_prints_its_eligibility_warning_and_imports(demo_cli):
+    result = demo_cli("competitors", str(SAMPLES / "competitors-names.xlsx"), "--skill", "10")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "row 7" in warnings[0] and "Not eligible by age" in warnings[0]
+    assert "created 4, updated 2" in result.stdout

@@ -94,8 +94,8 @@ def test_competitor_organization_must_exist(ctx):
     ok, errors, _ = row_form(CompetitorForm, {"code": "201", "name_ru": "x",
                                               "organization": "NOPE"}, skill=skill("10"))
     assert not ok
-    assert errors["organization"] == [
-        "No organization has the code “NOPE”; register it first or correct the code."]
+    assert errors["organization"][0].startswith(
+        "No organization has the code or name “NOPE”; the closest registered: ")
 
 
 def test_competitor_category_is_one_of_the_championships(ctx):

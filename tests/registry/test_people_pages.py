@@ -339,6 +339,38 @@ def test_expert_with_roles(organizer, demo_app):
     assert "E30" in page and "Found: 1" in page
 
 
+def test_the_marking_team_of_a_role_is_edited_in_the_expert_form(organizer, demo_app):
+    with demo_app.app_context():
+        skill = db.session.execute(sa.select(Skill).where(Skill.code == "10")).scalar_one()
+        criteria = [c.code for c in skill.criteria]
+        championship_id = skill.championship_id
+    data = {"code": "E32", "name_en": "Team expert",
+            **expert_roles(championship_id, demo_app, {"10": "expert"})}
+    index = next(k.split("-")[1] for k, v in data.items() if k.endswith("-skill") and v == "10")
+    data[f"roles-{index}-team"] = f" {criteria[0].lower()} ; {criteria[1]}"
+    response = submit(organizer, f"/manage/championships/{championship_id}/experts/new", data)
+    assert response.status_code == 302, text(response)
+    with demo_app.app_context():
+        expert = one(Expert, championship_id=championship_id, code="E32")
+        assert [r.marking_team for r in expert.roles] == [f"{criteria[0]}, {criteria[1]}"]
+        eid = expert.id
+    page = text(organizer.get(f"/manage/experts/{eid}/edit", headers=EN))
+    assert f'value="{criteria[0]}, {criteria[1]}"' in page
+    # a criterion the skill does not have: said at the field, nothing saved
+    data[f"roles-{index}-team"] = "Z9"
+    response = submit(organizer, f"/manage/experts/{eid}/edit", data)
+    assert response.status_code == 200
+    assert "Skill 10 has no criterion Z9" in text(response)
+    with demo_app.app_context():
+        assert db.session.get(Expert, eid).roles[0].marking_team == f"{criteria[0]}, {criteria[1]}"
+    data[f"roles-{index}-team"] = ""  # every criterion again
+    assert submit(organizer, f"/manage/experts/{eid}/edit", data).status_code == 302
+    with demo_app.app_context():
+        assert db.session.get(Expert, eid).roles[0].marking_team == ""
+        entry = audit_entries("expert", "update")[-1]
+        assert entry.changes["marking_team"] == {"10": [f"{criteria[0]}, {criteria[1]}", ""]}
+
+
 def test_one_chief_per_skill(organizer, demo_app):
     data = {"code": "E31", "name_en": "Second chief",
             **expert_roles(1, demo_app, {"10": "chief"})}

@@ -103,15 +103,19 @@ def upload(client, kind: str, data: bytes, filename: str, skill: str | None = No
         "file": (io.BytesIO(data), filename)})
 
 
-def import_file(client, kind: str, rows: list[dict], columns: list[str], creates: list[str],
-                skill: str | None = None) -> None:
-    """Upload → the preview lists a "create" for every code → Import → the result page."""
+def import_file(client, kind: str, rows: list[dict], columns: list[str],
+                creates: list[str] | None, skill: str | None = None,
+                data: bytes | None = None) -> None:
+    """Upload → the preview lists a "create" for every code → Import → the result page.
+    `data`: a file as it is (a CIS workbook), its codes not known beforehand (`creates` None)."""
     filename = f"{kind}{'-' + skill if skill else ''}.xlsx"
-    preview = upload(client, kind, xlsx(rows, columns, kind), filename, skill)
+    preview = upload(client, kind, data or xlsx(rows, columns, kind), filename, skill)
     page = text(preview)
     assert preview.status_code == 200, page
     assert "Preview of the import" in page and "Nothing has been saved yet" in page
     planned = [(action, html.unescape(code)) for action, _row, code in PREVIEW_ROW.findall(page)]
+    if creates is None:
+        creates = [code for _action, code in planned]
     assert planned == [("create", code) for code in creates]
     assert f"create {len(creates)}" in page
     confirmed = client.post("/manage/import/confirm",
@@ -145,7 +149,8 @@ def count(app, model) -> int:
 
 ORGANIZATION_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "kind", "region"]
 COMPETITOR_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "organization", "category",
-                      "status", "workstation", "members_ru", "members_kk", "members_en"]
+                      "status", "workstation", "members_ru", "members_kk", "members_en",
+                      "birth_date"]
 EXPERT_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "organization", "skill", "role"]
 SCHEME_COLUMNS = [
     "criterion", *(f"criterion_name_{lang}" for lang in LOCALES),
@@ -190,6 +195,7 @@ def competitor_rows(skill: dict) -> list[dict]:
         rows.append({"code": c["code"], **names(c), "organization": c["organization"] or "",
                      "category": c["category"] or "", "status": c["status"],
                      "workstation": c.get("workstation") or "",
+                     "birth_date": c.get("birth_date") or "",
                      **{f"members_{lang}": "; ".join(m["name"][lang] for m in members)
                         for lang in LOCALES}})
     return rows
@@ -300,9 +306,13 @@ def test_the_demo_championship_set_up_from_scratch_through_the_ui(app, demo_refe
                 [o["code"] for o in organizations])
 
     for number, skill in enumerate(SKILLS):
-        rows = scheme_rows(skill)
-        import_file(client, "scheme", rows, SCHEME_COLUMNS, [r["aspect"] for r in rows],
-                    skill=skill["code"])
+        if "cis_scheme" in skill:  # the demo loads this one from a CIS workbook: so do we
+            data = (DEMO / "skills" / skill["cis_scheme"]).resolve().read_bytes()
+            import_file(client, "scheme", [], [], None, skill=skill["code"], data=data)
+        else:
+            rows = scheme_rows(skill)
+            import_file(client, "scheme", rows, SCHEME_COLUMNS, [r["aspect"] for r in rows],
+                        skill=skill["code"])
         competitors = competitor_rows(skill)
         if number == 1:
             bad_competitor_file(client, app, skill["code"], competitors)

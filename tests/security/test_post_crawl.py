@@ -48,6 +48,7 @@ FORM_PAGES = {
     "accounts.account_codes_revoke": "/manage/accounts/1",
     "accounts.account_token_revoke": "/manage/accounts/1",
     "board.skill_visibility": "/manage/championships/1",
+    "board.skills_visibility": "/manage/championships/1",
     "board.screen_new": "/board/screens?championship=vko-ws-2026",
     "board.screen_rename": "/board/screens?championship=vko-ws-2026",
     "board.screen_delete": "/board/screens?championship=vko-ws-2026",

@@ -81,8 +81,8 @@ def due_for_skill(skill: Skill, groups: Iterable[str]) -> list[Due]:
     if groups & {"medals", "participation"}:
         results = _published_results(skill) if "medals" in groups else {}
         for competitor in skill.competitors:
-            if competitor.status != "active":
-                continue
+            if competitor.status != "active" or competitor.erased_at is not None:
+                continue  # an erased person's certificates are withdrawn (docs/people.md)
             rank, medal, category = results.get(competitor.code, (None, None, None))
             for member_id, names in _people(competitor):
                 person = {**base, "recipient": names,
@@ -108,6 +108,8 @@ def due_for_skill(skill: Skill, groups: Iterable[str]) -> list[Due]:
         ).scalars().all()
         for role in sorted(roles, key=lambda r: r.expert.code):
             expert = role.expert
+            if expert.erased_at is not None:
+                continue
             details = {**base, "kind": "expert", "recipient": expert.names(),
                        "organization": _names(expert.organization), "role": role.role,
                        "expert": expert.code}

@@ -15,10 +15,12 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ...errors import Invalid
+from ...extensions import db
 from ..people.fields import error_messages, report_locale
 from .tabular import Plan, PlannedRow, Row, RowError, RowsInvalid, Table
 
 NAMES = ("name_ru", "name_kk", "name_en")
+NAME_LANGUAGES = ("ru", "kk", "en")
 
 
 def each_row(rows: Iterable, progress, label: str) -> Iterable:
@@ -93,3 +95,46 @@ def plan_by_code(table: Table, existing: dict, stored, make_form, compared, fiel
             plan.items.append(PlannedRow(row, code, name_label(new), action, changes,
                                          payload=(data, current.id if current else None)))
     return plan
+
+
+# --- a `name` column: one language's name ---------------------------------------------------------
+
+def first_language(championship) -> str:
+    """The language a `name` column is in: the first of the championship's certificate
+    languages (DocumentSettings.languages, "kk+ru" → kk) when it has settings, else the
+    installation's default language (docs/people.md, "Importing lists")."""
+    from flask import current_app
+
+    from ...models import DocumentSettings
+
+    settings = db.session.get(DocumentSettings, championship.id) if championship else None
+    if settings is not None and settings.languages:
+        first = settings.languages.split("+")[0].strip()
+        if first in NAME_LANGUAGES:
+            return first
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "ru")
+    return default if default in NAME_LANGUAGES else "ru"
+
+
+def fold_name_column(table: Table, language: str) -> list[RowError]:
+    """Move each row's `name` into `name_<language>` (where that cell is empty); a row giving
+    both, differently, is an error."""
+    errors: list[RowError] = []
+    if "name" not in table.columns:
+        return errors
+    target = f"name_{language}"
+    for row in table.rows:
+        name = row.values.pop("name", "").strip()
+        if target not in row.headers and "name" in row.headers:
+            row.headers[target] = row.headers["name"]
+        if not name:
+            continue
+        given = row.values.get(target, "").strip()
+        if given and given != name:
+            errors.append(row.error(target, _(
+                "One name in %(language)s: the columns %(name)s and %(other)s differ.",
+                language=language, name=row.headers.get("name", "name"),
+                other=row.headers.get(target, target)), value=name))
+            continue
+        row.values[target] = name
+    return errors

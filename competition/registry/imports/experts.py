@@ -15,14 +15,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from ...extensions import db
 from ...models import Expert, ExpertRole
 from ..people.fields import report_locale
 from ..people.forms import ExpertRoleRowForm
+from ..people.orgnames import resolve_organization
 from ..people.service.common import natural_key
 from ..people.service.experts import apply_expert_role
-from .checking import NAMES, changed_fields, each_row, form_errors, name_label, write_row
+from .checking import (
+    NAMES,
+    changed_fields,
+    each_row,
+    first_language,
+    fold_name_column,
+    form_errors,
+    name_label,
+    write_row,
+)
+from .personal import NAME_COLUMN, ORGANIZATION_COLUMN
 from .tabular import Column, Plan, PlannedRow, Row, Table
 
 
@@ -43,15 +55,14 @@ class ExpertImporter:
                help=_l("The name in Kazakh.")),
         Column("name_en", ru="ФИО (англ)", kk="Аты-жөні (ағылш)", aliases=("Name (en)",),
                help=_l("The name in English.")),
-        Column("organization", ru="Организация (код)", kk="Ұйым (коды)",
-               aliases=("Организация", "Ұйым"),
-               help=_l("The code of a registered organization (compatriots are found by it).")),
+        ORGANIZATION_COLUMN,  # compatriots are found by it
         Column("skill", required=True, ru="Компетенция (код)", kk="Құзырет (коды)",
                aliases=("Компетенция", "Құзырет"),
                help=_l("The code of a skill of this championship, e.g. 10.")),
         Column("role", ru="Роль", kk="Рөлі", aliases=("Рөл",),
                help=_l("chief, deputy, expert or independent (also главный эксперт, "
                        "заместитель, эксперт, независимый, бас сарапшы…); empty: expert.")),
+        NAME_COLUMN,
     )
     PERSON = ("code", *NAMES, "organization")
 
@@ -63,6 +74,7 @@ class ExpertImporter:
     def plan(self, table: Table, target, progress=None) -> Plan:
         championship = target.championship
         plan = Plan()
+        plan.errors.extend(fold_name_column(table, first_language(championship)))
         existing = {e.code: e for e in db.session.execute(
             sa.select(Expert).where(Expert.championship_id == championship.id)
             .options(selectinload(Expert.roles).selectinload(ExpertRole.skill),
@@ -89,7 +101,7 @@ class ExpertImporter:
                     if key not in values or not given:
                         values[key] = details.get(key, "") or ""
                     elif code in person and person[code].get(key) and \
-                            person[code][key] != given:
+                            person[code][key] != same_organization(key, given):
                         plan.errors.append(row.error(key, _(
                             "The same %(column)s on every row of expert %(code)s; row %(row)d "
                             "says “%(other)s”.", column=row.headers.get(key, key), code=code,
@@ -176,6 +188,16 @@ class ExpertImporter:
             details = self.stored(expert)
             for role in sorted(expert.roles, key=lambda r: (r.skill.position, r.skill.code)):
                 yield {**details, "skill": role.skill.code, "role": role.role}
+
+
+def same_organization(key: str, given: str) -> str:
+    """An organization cell as its code (a name on one row and the code on another agree)."""
+    if key != "organization":
+        return given
+    try:
+        return resolve_organization(given)
+    except ValidationError:
+        return given
 
 
 EXPERTS = ExpertImporter()

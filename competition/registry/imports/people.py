@@ -25,7 +25,22 @@ from ..people.forms import CompetitorForm, OrganizationForm, members_from
 from ..people.service.common import natural_key
 from ..people.service.competitors import apply_competitor, competitor_form_data
 from ..people.service.organizations import apply_organization
-from .checking import NAMES, each_row, plan_by_code, write_row
+from .checking import (
+    NAMES,
+    each_row,
+    first_language,
+    fold_name_column,
+    plan_by_code,
+    write_row,
+)
+from .personal import (
+    NAME_COLUMN,
+    ORGANIZATION_COLUMN,
+    PERSONAL_COLUMNS,
+    PERSONAL_KEYS,
+    eligibility_warnings,
+    personal_cells,
+)
 from .tabular import Column, Plan, Table
 
 # --- organizations ------------------------------------------------------------------------------
@@ -99,9 +114,7 @@ class CompetitorImporter:
                help=_l("The name in Kazakh.")),
         Column("name_en", ru="ФИО (англ)", kk="Аты-жөні (ағылш)",
                aliases=("Команда (англ)", "Name (en)"), help=_l("The name in English.")),
-        Column("organization", ru="Организация (код)", kk="Ұйым (коды)",
-               aliases=("Организация", "Ұйым"),
-               help=_l("The code of a registered organization (import organizations first).")),
+        ORGANIZATION_COLUMN,
         Column("category", ru="Категория", kk="Санат",
                help=_l("Only for championships with categories (Abilympics: schoolchildren, "
                        "students, specialists).")),
@@ -116,9 +129,11 @@ class CompetitorImporter:
                help=_l("Team skills only: the members' names in Kazakh, separated by “;”.")),
         Column("members_en", ru="Члены команды (англ)", kk="Команда мүшелері (ағылш)",
                help=_l("Team skills only: the members' names in English, separated by “;”.")),
+        *PERSONAL_COLUMNS,
+        NAME_COLUMN,
     )
     FIELDS = ("code", *NAMES, "organization", "category", "status", "workstation",
-              "members_ru", "members_kk", "members_en")
+              "members_ru", "members_kk", "members_en", *PERSONAL_KEYS)
 
     @staticmethod
     def stored(competitor: Competitor) -> dict[str, Any]:
@@ -126,7 +141,7 @@ class CompetitorImporter:
         for lang in ("ru", "kk", "en"):  # one cell per language: "A; B; C"
             data[f"members_{lang}"] = "; ".join(
                 m.names()[lang] for m in competitor.members if m.names()[lang])
-        return data
+        return personal_cells(data)
 
     def _existing(self, skill) -> dict[str, Competitor]:
         return {c.code: c for c in db.session.execute(
@@ -142,12 +157,17 @@ class CompetitorImporter:
             for lang in ("ru", "kk", "en"):
                 new[f"members_{lang}"] = "; ".join(
                     m[lang] for m in members_from(data) if m[lang])
-            return new
+            return personal_cells(new)
 
-        return plan_by_code(table, self._existing(skill), self.stored,
+        names = fold_name_column(table, first_language(skill.championship))
+        existing = self._existing(skill)
+        plan = plan_by_code(table, existing, self.stored,
                             lambda formdata: CompetitorForm(formdata=formdata,
                                                             meta={"csrf": False}, skill=skill),
                             compared, self.FIELDS, _("Checking competitors"), progress)
+        plan.errors[:0] = names
+        plan.warnings.extend(eligibility_warnings(plan, skill, existing))
+        return plan
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         for item in each_row(plan.items, progress, _("Importing competitors")):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -43,8 +42,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...extensions import db
-from ...models import Organization, Skill
+from ...models import Skill
 from ...models.event import ABILYMPICS_CATEGORIES
 from ...vocabulary import (
     AbilympicsCategory,
@@ -52,8 +50,10 @@ from ...vocabulary import (
     CompetitorStatus,
     ExpertRole,
     OrganizationKind,
+    PublicNames,
     Scale,
 )
+from .age_fields import AgeCategoryFields, AgeLimitFields
 from .fields import (
     BaseForm,
     ChoiceField,
@@ -68,6 +68,9 @@ from .fields import (
     strip,
     validate_code_text,
 )
+from .orgnames import resolve_organization
+from .personal_fields import PersonalFields
+from .teams import team_text, teams_valid
 
 MEMBER_SEPARATOR = re.compile(r"[;\n]")
 
@@ -76,18 +79,9 @@ MEMBER_SEPARATOR = re.compile(r"[;\n]")
 # spreadsheets for them are fields.ALIASES.
 
 
-def find_organization(code: str | None) -> Organization | None:
-    if not code:
-        return None
-    return db.session.execute(
-        sa.select(Organization).where(Organization.code == code)
-    ).scalar_one_or_none()
-
-
 def validate_organization_code(field) -> None:
-    if field.data and find_organization(field.data) is None:
-        raise ValidationError(_("No organization has the code “%(code)s”; register it first "
-                                 "or correct the code.", code=field.data))
+    """A code or a name (orgnames.py); the field's data becomes the organization's code."""
+    field.data = resolve_organization(field.data)
 
 
 # --- organizations ------------------------------------------------------------------------------
@@ -112,7 +106,7 @@ def split_members(text: str | None) -> list[str]:
     return [part.strip() for part in MEMBER_SEPARATOR.split(text or "") if part.strip()]
 
 
-class CompetitorForm(NamesForm):
+class CompetitorForm(PersonalFields, NamesForm):
     """A competitor of `skill` (keyword argument; the categories and team size come from it)."""
 
     code = code_field(_l("Code"))
@@ -208,6 +202,7 @@ class SkillRoleForm(Form):
 
     skill = HiddenField()
     role = ChoiceField(_l("Role"), words=ExpertRole, required=False)
+    team = StringField(_l("Marking team: criteria"), filters=[strip])  # teams.py
 
 
 class _ExpertFields(NamesForm):
@@ -248,6 +243,15 @@ class ExpertForm(_ExpertFields):
         return {entry.form.skill.data: entry.form.role.data
                 for entry in self.roles.entries if entry.form.role.data}
 
+    def team_map(self) -> dict[str, str]:
+        """skill code → the marking team's criteria ("A, B"; "" for every criterion)."""
+        return {entry.form.skill.data: team_text(entry.form.team.data)
+                for entry in self.roles.entries if entry.form.role.data}
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)  # first: it clears the fields' errors
+        return teams_valid(self) and ok
+
 
 class ExpertRoleRowForm(_ExpertFields):
     """One import row: an expert and one role in one skill of `championship`."""
@@ -267,7 +271,7 @@ class ExpertRoleRowForm(_ExpertFields):
 
 # --- championship and skills --------------------------------------------------------------------
 
-class ChampionshipForm(NamesForm):
+class ChampionshipForm(AgeCategoryFields, NamesForm):
     """Championship settings and its scoring policy (docs/rules.md sections 1, 5 and 7)."""
 
     code = code_field(_l("Code"))
@@ -333,6 +337,9 @@ class ChampionshipForm(NamesForm):
         description=_l("How long after a skill's results are published a competitor may "
                        "appeal. Leave empty for the default of the kind: 60 minutes for "
                        "Abilympics, 120 for WorldSkills."))
+    public_names = ChoiceField(_l("Names on public screens"), words=PublicNames, default="full",
+                               description=_l("Competitors under 18 without consent are "
+                                              "shown as “Surname N.” whatever this says."))
 
     def validate_code(self, field):
         validate_code_text(field.data)
@@ -356,7 +363,7 @@ def category_keys(text: str | None) -> list[str]:
     return [p for p in parts if p]
 
 
-class SkillForm(NamesForm):
+class SkillForm(AgeLimitFields, NamesForm):
     code = code_field(_l("Code"))
     name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
                                             _l("Name (English)"))

@@ -18,6 +18,7 @@ from ...vocabulary import (
     ExpertRole,
 )
 from ..blueprint import bp
+from .eligibility import verdict
 from .forms import (
     CompetitorForm,
     DrawForm,
@@ -42,6 +43,7 @@ from .service.draw import (
     new_seed,
     preview_draw,
 )
+from .service.eligibility import describe, warning_after_save
 from .service.experts import (
     delete_expert,
     expert_delete_refusal,
@@ -87,13 +89,19 @@ def _competitor_form(skill: Skill, competitor: Competitor | None):
             attach_error(form, error)
         else:
             flash(_("Competitor %(code)s saved.", code=saved.code))
+            warning = warning_after_save(saved)  # saved all the same (docs/people.md)
+            if warning:
+                flash(warning)
             return redirect(url_for("registry.competitors",
                                     championship_id=skill.championship_id, skill=skill.id))
     refusal = competitor_delete_refusal(competitor) if competitor else None
     return render_template("registry/people/competitor_form.html", form=form, skill=skill,
                            competitor=competitor, refusal=refusal,
                            organizations=all_organizations(),
-                           code_form=FlaskForm(), sanctions_url=url_for(
+                           code_form=FlaskForm(),
+                           eligibility=describe(verdict(competitor))
+                           if competitor and not skill.is_team else None,
+                           sanctions_url=url_for(
                                "judging.sanctions", ref=skill_ref(skill),
                                competitor=competitor.code) if competitor else None)
 
@@ -158,7 +166,7 @@ def _expert_form(championship: Championship, expert: Expert | None):
     if form.validate_on_submit():
         try:
             saved = save_expert(championship.id, form.data, form.role_map(),
-                                        expert.id if expert else None)
+                                expert.id if expert else None, teams=form.team_map())
         except Invalid as error:
             attach_error(form, error)
         else:

@@ -15,6 +15,7 @@ from ...errors import Invalid
 from ...models import Championship, Organization, Skill
 from ...models.event import ORGANIZATION_KINDS
 from ...vocabulary import (
+    VISIBILITY_HELP,
     OrganizationKind,
     Visibility,
 )
@@ -42,6 +43,12 @@ from .service.organizations import (
     save_organization,
 )
 
+
+def with_age_rules(form) -> dict:
+    """The form's data with the age rules as stored (docs/people.md, "Eligibility")."""
+    return {**form.data, "age_rules": form.age_rules_value()}
+
+
 # --- championship -------------------------------------------------------------------------------
 
 @bp.route("/championships/new", methods=["GET", "POST"])
@@ -49,7 +56,7 @@ def championship_new():
     form = ChampionshipForm(data=WORLDSKILLS_DEFAULTS)
     if form.validate_on_submit():
         try:
-            championship = save_championship(form.data)
+            championship = save_championship(with_age_rules(form))
         except Invalid as error:
             attach_error(form, error)
         else:
@@ -66,7 +73,8 @@ def championship(championship_id: int):
 
     return render_template("registry/people/championship.html", championship=championship,
                            overview=skill_overview(championship),
-                           visibility_labels=Visibility.labels())
+                           visibility_labels=Visibility.labels(),
+                           visibility_help=VISIBILITY_HELP)
 
 
 @bp.route("/championships/<int:championship_id>/edit", methods=["GET", "POST"])
@@ -77,9 +85,10 @@ def championship_edit(championship_id: int):
         form.categories.data = ", ".join(championship.category_list())
         for field in (form.tie_margin, form.medallion_threshold):
             field.data = plain_decimal(field.data)
+        form.load_age_rules(championship.age_rules)
     if form.validate_on_submit():
         try:
-            save_championship(form.data, championship.id)
+            save_championship(with_age_rules(form), championship.id)
         except Invalid as error:
             attach_error(form, error)
         else:
@@ -99,7 +108,7 @@ def skill_new(championship_id: int):
                                              default=0) + 1)})
     if form.validate_on_submit():
         try:
-            skill = save_skill(championship.id, form.data)
+            skill = save_skill(championship.id, with_age_rules(form))
         except Invalid as error:
             attach_error(form, error)
         else:
@@ -113,9 +122,11 @@ def skill_new(championship_id: int):
 def skill_edit(skill_id: int):
     skill = get_or_404(Skill, skill_id)
     form = SkillForm(obj=skill)
+    if request.method == "GET":
+        form.load_age_rules(skill.age_rules)
     if form.validate_on_submit():
         try:
-            save_skill(skill.championship_id, form.data, skill.id)
+            save_skill(skill.championship_id, with_age_rules(form), skill.id)
         except Invalid as error:
             attach_error(form, error)
         else:

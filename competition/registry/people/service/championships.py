@@ -21,6 +21,8 @@ CHAMPIONSHIP_FIELDS = (
     "code", *NAME_FIELDS, "kind", "starts_on", "ends_on", "venue_ru", "venue_kk", "venue_en",
     "categories", "scale", "judges_per_aspect", "tie_margin", "medallion_threshold",
     "medal_min_gold", "medal_min_silver", "medal_min_bronze", "appeal_minutes",
+    "public_names",  # how public screens name competitors (docs/people.md, "Privacy")
+    "age_rules",  # who may compete by age (docs/people.md, "Eligibility")
 )
 
 # The WorldSkills policy (docs/rules.md section 5: a null margin / threshold is the scale's).
@@ -98,7 +100,7 @@ def save_championship(data: dict, championship_id: int | None = None) -> Champio
 
 # --- skills -------------------------------------------------------------------------------------
 
-SKILL_FIELDS = ("code", *NAME_FIELDS, "team_size", "position")
+SKILL_FIELDS = ("code", *NAME_FIELDS, "team_size", "position", "age_rules")
 
 
 def save_skill(championship_id: int, data: dict, skill_id: int | None = None) -> Skill:
@@ -108,6 +110,8 @@ def save_skill(championship_id: int, data: dict, skill_id: int | None = None) ->
         values = {"code": text_of(data.get("code")),
                   **{f: text_of(data.get(f)) for f in NAME_FIELDS},
                   "team_size": data.get("team_size") or 1, "position": data.get("position") or 0}
+        if "age_rules" in data:  # the skill's own age limits (docs/people.md)
+            values["age_rules"] = data["age_rules"] or None
         taken = session.execute(
             sa.select(Skill).where(Skill.championship_id == championship.id,
                                    Skill.code == values["code"])).scalar_one_or_none()

@@ -17,9 +17,10 @@ from ..fields import disqualification_refusal
 from ..forms import members_from
 from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of, text_or_none
 from .organizations import organization_id_by_code
+from .personal import PERSONAL_FIELDS, masked, personal_values
 
 COMPETITOR_FIELDS = ("code", *NAME_FIELDS, "organization_id", "category", "status",
-                     "workstation")
+                     "workstation", *PERSONAL_FIELDS)
 
 
 def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
@@ -32,6 +33,7 @@ def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
         "category": text_or_none(data.get("category")),
         "status": data.get("status") or "active",
         "workstation": text_or_none(data.get("workstation")),
+        **personal_values(data),  # birth date, IIN, consent, disability, health note
     }
     refusal = disqualification_refusal(existing.status if existing else None, values["status"])
     if refusal:  # disqualified only through a sanction (judging/sanctions.py)
@@ -46,7 +48,7 @@ def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
                         name=taken.name(), skill=skill.code),
                       field="code", code="code_taken")
     competitor = existing or Competitor(skill_id=skill.id, results_code=unique_results_code())
-    changes = audit.diff(competitor, list(COMPETITOR_FIELDS), values)
+    changes = masked(audit.diff(competitor, list(COMPETITOR_FIELDS), values))
     if existing is None:
         session.add(competitor)
     members_changes = _set_members(competitor, members_from(data) if skill.is_team else [])
@@ -131,7 +133,8 @@ def competitor_delete_refusal(competitor: Competitor) -> str | None:
 def delete_competitor(competitor_id: int) -> None:
     delete_audited(Competitor, competitor_id, competitor_delete_refusal, lambda competitor: (
         "competitor", f"{competitor.skill.code}/{competitor.code} {competitor.name()}",
-        audit.removal(competitor, COMPETITOR_FIELDS), competitor.skill.championship_id))
+        masked(audit.removal(competitor, COMPETITOR_FIELDS)),
+        competitor.skill.championship_id))
 
 
 def list_competitors(championship: Championship, q: str | None = None,
@@ -161,6 +164,9 @@ def competitor_form_data(competitor: Competitor) -> dict:
         "organization": competitor.organization.code if competitor.organization else "",
         "category": competitor.category or "", "status": competitor.status,
         "workstation": competitor.workstation or "",
+        "birth_date": competitor.birth_date, "iin": competitor.iin or "",
+        "name_consent": competitor.name_consent, "disability": competitor.disability or "",
+        "health_note": competitor.health_note or "",
         **{f"members_{lang}": "\n".join(m[lang] for m in members if m[lang])
            for lang in ("ru", "kk", "en")},
     }

@@ -91,8 +91,9 @@ def marks_of_judge(expert: Expert, skill_id: int | None = None) -> int:
 
 
 def save_expert(championship_id: int, data: dict, roles: dict[str, str],
-                expert_id: int | None = None) -> Expert:
-    """The expert form: details and the complete map skill code → role (absent: no role)."""
+                expert_id: int | None = None, teams: dict[str, str] | None = None) -> Expert:
+    """The expert form: details and the complete map skill code → role (absent: no role),
+    and, with `teams`, each role's marking team (skill code → criteria, "" for all)."""
     with write_transaction() as session:
         championship = session.get(Championship, championship_id)
         existing = session.get(Expert, expert_id) if expert_id else None
@@ -107,6 +108,10 @@ def save_expert(championship_id: int, data: dict, roles: dict[str, str],
             role = roles.get(skill.code)
             if role:
                 change = _set_role(expert, skill, role)
+                if teams is not None:
+                    team = _set_team(expert, skill, teams.get(skill.code, ""))
+                    if team:
+                        changes.setdefault("marking_team", {})[skill.code] = team
             else:
                 change = _drop_role(expert, skill)
             if change:
@@ -118,6 +123,15 @@ def save_expert(championship_id: int, data: dict, roles: dict[str, str],
                      summary=f"{expert.code} {expert.name()}", changes=changes,
                      championship_id=championship.id)
     return expert
+
+
+def _set_team(expert: Expert, skill: Skill, team: str) -> list | None:
+    """The marking team (criteria) of the expert's role in `skill`. Returns [old, new]."""
+    current = next((r for r in expert.roles if r.skill_id == skill.id), None)
+    if current is None or (current.marking_team or "") == team:
+        return None
+    old, current.marking_team = current.marking_team or "", team
+    return [old, team]
 
 
 def _drop_role(expert: Expert, skill: Skill) -> list | None:
@@ -168,8 +182,9 @@ def list_experts(championship: Championship, q: str | None = None, skill_id: int
 
 
 def expert_form_data(expert: Expert | None, championship: Championship) -> dict:
-    roles = {r.skill_id: r.role for r in expert.roles} if expert else {}
-    data = {"roles": [{"skill": s.code, "role": roles.get(s.id, "")}
+    roles = {r.skill_id: r for r in expert.roles} if expert else {}
+    data = {"roles": [{"skill": s.code, "role": roles[s.id].role if s.id in roles else "",
+                       "team": roles[s.id].marking_team or "" if s.id in roles else ""}
                       for s in championship.skills]}
     if expert is not None:
         data.update(code=expert.code, **{f: getattr(expert, f) for f in NAME_FIELDS},
