@@ -41,7 +41,7 @@ def test_publishing_an_unfinished_skill_shows_what_is_missing(page, live_server)
     log_in(page, live_server, add_organizer(live_server))
     page.goto(live_server.url + "/manage/championships/1")
     page.get_by_label("What the public sees of 10", exact=True).select_option("published")
-    page.get_by_role("button", name="Set 10", exact=True).click()
+    page.get_by_role("button", name="Apply 10", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Skill 10 was not published")
     expect(page.get_by_role("alert")).to_contain_text("not final yet")

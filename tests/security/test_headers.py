@@ -124,7 +124,7 @@ SCRIPTS = ROOT / "static" / "js"
 # Rendered only by WeasyPrint into PDFs, never served as a page: their <style> is not a page's.
 PDF_TEMPLATES = {"auth/badges.html", "documents/certificate.html", "documents/sheets/_print.html",
                  "documents/sheets/forms.html", "documents/sheets/medals.html",
-                 "documents/sheets/results.html"}
+                 "documents/sheets/results.html", "registry/privacy/record.html"}
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)

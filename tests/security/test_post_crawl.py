@@ -84,7 +84,10 @@ NO_FORM = {"registry.import_confirm", "registry.import_cancel", "board.screen_st
            "judging.sanction_withdraw",
            # panels (issue 20): the demo has none, so no panel to remove nor compatriot on one
            "judging.chief_panel_clear", "judging.chief_panel_substitute",
-           "judging.chief_panel_substitute_remove"}
+           "judging.chief_panel_substitute_remove",
+           # the eligibility page shows this form only for an ineligible competitor, and the
+           # demo's competitor 1 is eligible
+           "registry.eligibility_exception"}
 # What a person would type into the empty fields the pages show
 TYPED = {"password": "crawl-password-1", "confirm": "crawl-password-1", "pin": "4321",
          "days": "7", "reason": "The crawl unlocks it.", "points": "1"}
