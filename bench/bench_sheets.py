@@ -25,10 +25,10 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from competition import create_app  # noqa: E402
+from bench.demo_skill import demo_app, top_up  # noqa: E402
 from competition.database import write_transaction  # noqa: E402
 from competition.extensions import db  # noqa: E402
-from competition.models import Competitor, Skill, User  # noqa: E402
+from competition.models import User  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -42,26 +42,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-                          "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
+        app = demo_app(folder)
         with app.app_context():
-            from flask_migrate import upgrade
-
             from competition.auth.service import add_user
-            from competition.registry.demo import load_demo
             from tests.marking import enter_marks
 
-            upgrade()
-            load_demo()
             with write_transaction() as session:
-                skill = session.execute(sa.select(Skill).where(Skill.code == "10")).scalar_one()
-                have = session.execute(sa.select(Competitor).where(
-                    Competitor.skill_id == skill.id)).scalars().all()
-                for number in range(len(have), args.competitors):
-                    session.add(Competitor(
-                        skill_id=skill.id, code=f"9{number:02d}", name_ru=f"Конкурсант {number}",
-                        name_kk=f"Қатысушы {number}", name_en=f"Competitor {number}",
-                        organization_id=have[0].organization_id, status="active"))
+                skill = top_up(session, "10", args.competitors)
                 add_user("bench-organizer", "organizer", "bench-password-123")
             enter_marks("10", seed=3)
             session_id = db.session.execute(sa.select(User).where(
