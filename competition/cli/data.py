@@ -7,12 +7,11 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from flask_migrate.cli import db as db_group
 
 from . import progress
 from .errors import CommandError, one_line, skill_named
 
-__all__ = ["backup_command", "db_group", "demo", "export", "restore_command", "simulate",
+__all__ = ["backup_command", "demo", "export", "restore_command", "simulate",
            "upgrade_database"]
 
 
