@@ -140,19 +140,20 @@ def test_rule_problems():
 
 # --- the organizer's pages ----------------------------------------------------------------------
 
-def _ids(app, code=WS):
+def _ids(app, code=WS, skill_code="10"):
     with app.app_context():
         championship = db.session.execute(
             sa.select(Championship).where(Championship.code == code)).scalar_one()
         skill = db.session.execute(sa.select(Skill).where(
-            Skill.championship_id == championship.id, Skill.code == "10")).scalar_one()
+            Skill.championship_id == championship.id, Skill.code == skill_code)).scalar_one()
         return championship.id, skill.id
 
 
-def _competitor(app, code="108", skill="10") -> Competitor:
+def _competitor(app, code="108", skill="10", championship=WS) -> Competitor:
     with app.app_context():
         found = db.session.execute(sa.select(Competitor).join(Skill).join(Championship).where(
-            Championship.code == WS, Skill.code == skill, Competitor.code == code)).scalar_one()
+            Championship.code == championship, Skill.code == skill, Competitor.code == code)
+        ).scalar_one()
         db.session.expunge(found)
         return found
 
@@ -193,6 +194,69 @@ def test_the_skill_form_sets_own_limits_that_override(demo_app, organizer):
         skill = db.session.get(Skill, skill_id)
         assert skill.age_rules == {"min": 14, "max": 16}
         assert (limits_for(skill, None).min, limits_for(skill, None).max) == (14, 16)
+
+
+AB = "vko-abilympics-2026"
+
+
+def test_the_skill_form_takes_limits_per_category_of_its_championship(demo_app, organizer):
+    championship_id, skill_id = _ids(demo_app, AB, "A01")
+    url = f"/manage/skills/{skill_id}/edit"
+    page = organizer.get(url, headers=EN).get_data(as_text=True)
+    assert 'name="age_categories"' in page and "Age limits per category" in page
+    base = {"code": "A01", "name_ru": "Компьютерная графика", "team_size": "1",
+            "position": "1"}
+    for typed, message in (
+            ("pupils: 14-16", "The championship has no category “pupils”; its categories: "
+                              "schoolchildren, students, specialists."),
+            ("students 16 to 20", "“students 16 to 20” is not “category: youngest-oldest”."),
+            ("students: 20-16", "students: the oldest age cannot be below the youngest."),
+            ("students: 8-20", "students: give an age from 10 to 100.")):
+        bad = submit(organizer, url, {**base, "age_categories": typed})
+        text = bad.get_data(as_text=True)
+        assert bad.status_code == 200 and message in text, (typed, text)
+        assert 'id="age_categories-error"' in text
+    with demo_app.app_context():
+        assert db.session.get(Skill, skill_id).age_rules is None  # nothing saved
+    report = f"/manage/championships/{championship_id}/eligibility"
+    assert "Age 22" not in organizer.get(report, headers=EN).get_data(as_text=True)
+
+    done = submit(organizer, url, {**base, "age_categories": "студенты: 16-20"})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    with demo_app.app_context():
+        skill = db.session.get(Skill, skill_id)
+        assert skill.age_rules == {"categories": {"students": {"min": 16, "max": 20}}}
+        limits = limits_for(skill, "students")  # over the championship's students 15–30
+        assert (limits.on, limits.min, limits.max) == ("first_day", 16, 20)
+        assert limits_for(skill, "specialists").min == 18  # the other categories keep theirs
+    again = organizer.get(url, headers=EN).get_data(as_text=True)
+    assert "students: 16-20</textarea>" in again
+
+    # A01/108, a student born 21.03.2004: 22 on the first day, eligible by the championship's
+    # 15–30, not by the skill's 16–20 — in the report, its sheet and the form's warning
+    text = organizer.get(report, headers=EN).get_data(as_text=True)
+    assert "Age 22 on 20.10.2026: older than 20 (limits 16–20)." in text
+    sheet = organizer.get(f"/manage/championships/{championship_id}/eligibility.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.data)).worksheets[0].values)
+    assert any(r[0] == "A01" and r[1] == "108" and r[6] == 22 for r in rows)
+    student = _competitor(demo_app, "108", "A01", AB)
+    saved = submit(organizer, f"/manage/competitors/{student.id}/edit", {
+        "code": "108", "name_ru": student.name_ru, "organization": "", "category": "students",
+        "status": "active", "birth_date": "21.03.2004"})
+    assert saved.status_code == 302
+    listing = organizer.get(saved.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "108 is not eligible by age" in listing and "older than 20" in listing
+
+
+def test_a_skill_of_a_championship_without_categories_has_no_category_limits(
+        demo_app, organizer):
+    _championship_id, skill_id = _ids(demo_app)
+    url = f"/manage/skills/{skill_id}/edit"
+    assert 'name="age_categories"' not in organizer.get(url, headers=EN).get_data(as_text=True)
+    bad = submit(organizer, url, {"code": "10", "name_ru": "Сварка", "team_size": "1",
+                                  "position": "1", "age_categories": "students: 16-20"})
+    assert "The championship has no category “students”; its categories: —." in \
+        bad.get_data(as_text=True)
 
 
 def test_the_competitor_form_takes_personal_data_and_warns_after_saving(demo_app, organizer):

@@ -4,7 +4,9 @@ categories, each category's limits typed one per line ("students: 15-30").
 
 Empty fields mean the defaults of the championship's kind (on the skill form: the
 championship's rules). `age_rules_value()` gives the JSON stored in `age_rules`, or None;
-`load_age_rules(rules)` fills the fields from it.
+`load_age_rules(rules)` fills the fields from it. Which categories a line may name is the
+form's own business (`known_categories()`): the championship form's are typed on it, the skill
+form's are its championship's.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectChoice, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from ...models.event import ABILYMPICS_CATEGORIES
 from .eligibility import AGE_LIMITS, FIRST_DAY, YEAR_END, rule_problems
 from .fields import BaseForm, ChoiceField, normalize_choice, strip
 
@@ -78,24 +79,22 @@ class AgeLimitFields(BaseForm):
         self.age_min.data, self.age_max.data = rules.get("min"), rules.get("max")
 
 
-class AgeCategoryFields(AgeLimitFields):
-    """A mixin for the championship form: the limits per category too."""
+def age_categories_field(description) -> TextAreaField:
+    return TextAreaField(_l("Age limits per category"), filters=[strip],
+                         description=description)
 
-    age_categories = TextAreaField(
-        _l("Age limits per category"), filters=[strip],
-        description=_l("One category a line, e.g. “students: 15-30”, “specialists: 18-”. "
-                       "Empty: the defaults of the kind (Abilympics: schoolchildren 14–18, "
-                       "students 15–30, specialists 18 and over)."))
+
+class AgeCategoryFields(AgeLimitFields):
+    """A mixin: the limits per category too. The form says which categories there are."""
+
+    age_categories = age_categories_field(
+        _l("One category a line, e.g. “students: 15-30”, “specialists: 18-”. Empty: the "
+           "defaults of the kind (Abilympics: schoolchildren 14–18, students 15–30, "
+           "specialists 18 and over)."))
 
     def known_categories(self) -> list[str]:
-        """The categories typed on the same form (the championship's `categories` field)."""
-        parts = (normalize_choice(p, ABILYMPICS_CATEGORIES)
-                 for p in (self.categories.data or "").split(","))
-        known = [p for p in parts if p]
-        if not known and getattr(self, "kind", None) is not None \
-                and self.kind.data == "abilympics":  # a new one gets the three (championships.py)
-            return list(ABILYMPICS_CATEGORIES)
-        return known
+        """The category keys a line may name."""
+        raise NotImplementedError
 
     def category_limits(self) -> dict[str, dict]:
         known = self.known_categories()

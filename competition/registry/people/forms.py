@@ -53,7 +53,7 @@ from ...vocabulary import (
     PublicNames,
     Scale,
 )
-from .age_fields import AgeCategoryFields, AgeLimitFields
+from .age_fields import AgeCategoryFields, age_categories_field
 from .fields import (
     BaseForm,
     ChoiceField,
@@ -357,13 +357,24 @@ class ChampionshipForm(AgeCategoryFields, NamesForm):
         if len(set(keys)) != len(keys):
             raise ValidationError(_("A category is listed twice."))
 
+    def known_categories(self) -> list[str]:
+        """The categories typed on this form; a new Abilympics one gets the three
+        (service/championships.py)."""
+        known = category_keys(self.categories.data)
+        if not known and self.kind.data == "abilympics":
+            return list(ABILYMPICS_CATEGORIES)
+        return known
+
 
 def category_keys(text: str | None) -> list[str]:
     parts = [normalize_choice(p, ABILYMPICS_CATEGORIES) for p in (text or "").split(",")]
     return [p for p in parts if p]
 
 
-class SkillForm(AgeLimitFields, NamesForm):
+class SkillForm(AgeCategoryFields, NamesForm):
+    """A skill of `championship` (keyword argument: its categories are the ones the age limits
+    per category may name)."""
+
     code = code_field(_l("Code"))
     name_ru, name_kk, name_en = name_fields(_l("Name (Russian)"), _l("Name (Kazakh)"),
                                             _l("Name (English)"))
@@ -378,9 +389,19 @@ class SkillForm(AgeLimitFields, NamesForm):
         validators=[InputRequired(message=_l("Give a whole number.")),
                     NumberRange(min=0, max=10000, message=_l("Give a whole number from 0 to "
                                                              "10000."))])
+    age_categories = age_categories_field(
+        _l("One category a line, e.g. “students: 16-20”, “specialists: 18-”: over the "
+           "championship's limits for that category. Empty: the championship's."))
+
+    def __init__(self, *args, championship=None, **kwargs):
+        self.championship = championship
+        super().__init__(*args, **kwargs)
 
     def validate_code(self, field):
         validate_code_text(field.data)
+
+    def known_categories(self) -> list[str]:
+        return self.championship.category_list() if self.championship is not None else []
 
 
 class DrawForm(BaseForm):

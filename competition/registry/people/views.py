@@ -105,7 +105,7 @@ def championship_edit(championship_id: int):
 def skill_new(championship_id: int):
     championship = get_or_404(Championship, championship_id)
     form = SkillForm(data={"position": (max((s.position for s in championship.skills),
-                                             default=0) + 1)})
+                                             default=0) + 1)}, championship=championship)
     if form.validate_on_submit():
         try:
             skill = save_skill(championship.id, with_age_rules(form))
@@ -121,7 +121,7 @@ def skill_new(championship_id: int):
 @bp.route("/skills/<int:skill_id>/edit", methods=["GET", "POST"])
 def skill_edit(skill_id: int):
     skill = get_or_404(Skill, skill_id)
-    form = SkillForm(obj=skill)
+    form = SkillForm(obj=skill, championship=skill.championship)
     if request.method == "GET":
         form.load_age_rules(skill.age_rules)
     if form.validate_on_submit():
