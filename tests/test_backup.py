@@ -184,6 +184,10 @@ def test_sqlite_json_round_trip_keeps_types(demo_app, tmp_path):
     first = dict(zip(championships["columns"], championships["rows"][0], strict=True))
     assert first["starts_on"] == {"$date": "2026-04-14"}
     assert Decimal(first["tie_margin"]["$decimal"]) == Decimal("0.0125")
+    members = document["data"]["competitor_member"]  # a team's members' personal data
+    members = [dict(zip(members["columns"], row, strict=True)) for row in members["rows"]]
+    assert {"$date": "2009-06-05"} in [m["birth_date"] for m in members]  # the demo's 04/104
+    assert sorted({m["name_consent"] for m in members}) == [False, True]
 
     change(demo_app)
     restored = run_cli(demo_app, "restore", "--yes", str(target))

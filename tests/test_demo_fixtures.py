@@ -354,7 +354,11 @@ def test_competitors(championship, path):
         if team_size > 1:
             assert len(c["members"]) == team_size, f"{where}: {len(c['members'])} members"
             for m in c["members"]:
-                assert set(m) == {"name"}, where
+                assert set(m) - {"birth_date", "name_consent"} == {"name"}, where
+                if "birth_date" in m:
+                    assert date(1900, 1, 1) <= date.fromisoformat(m["birth_date"]) \
+                        < date(2020, 1, 1), where
+                assert isinstance(m.get("name_consent", False), bool), where
                 assert_text(m["name"], f"{where} member")
 
     if ch["categories"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import statistics
 from decimal import Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -198,13 +199,49 @@ def participant_appeal(code: str):
     return redirect(url_for("board.participant", code=competitor.results_code) + "#appeal")
 
 
+def _sees_full_names(competitor: Competitor) -> bool:
+    """Staff and the competitor's own account read full names; others the public's."""
+    own = getattr(current_user, "competitor_id", None) == competitor.id
+    return own or is_staff(current_user, competitor.skill_id)
+
+
 def _display_name(competitor: Competitor) -> str:
     """The full name for staff and the competitor's own account; others read the name the
     public sees (competition/names.py)."""
-    own = getattr(current_user, "competitor_id", None) == competitor.id
-    if own or is_staff(current_user, competitor.skill_id):
+    if _sees_full_names(competitor):
         return competitor.name()
     return pick_translation(public_names(competitor, competitor.skill.championship))
+
+
+def member_public_names(member, competitor: Competitor) -> dict[str, str]:
+    """A team member's {ru, kk, en} names as the public sees them: public_names over the
+    member as a person of their own — their birth date and consent decide (a minor without
+    consent: "Surname N."), and the setting "code" gives the team's code."""
+    person = SimpleNamespace(birth_date=member.birth_date, name_consent=member.name_consent,
+                             members=(), code=competitor.code, names=member.names)
+    return public_names(person, competitor.skill.championship)
+
+
+def _certificate_names(competitor: Competitor, certificates, display_name: str
+                       ) -> dict[int, str]:
+    """The name each certificate is listed under: as printed (its recipient) for a viewer who
+    reads full names, else the holder's public name — a team member's their own."""
+    full = _sees_full_names(competitor)
+    members = {member.id: member for member in competitor.members}
+    shown = {}
+    for document in certificates:
+        recipient = (document.details or {}).get("recipient")
+        printed = (pick_translation(recipient) if isinstance(recipient, dict)
+                   else str(recipient or ""))
+        member = members.get(document.member_id)
+        if full:
+            shown[document.id] = printed
+        elif member is not None:
+            public = pick_translation(member_public_names(member, competitor))
+            shown[document.id] = printed if public == member.name() else public
+        else:
+            shown[document.id] = printed if display_name == competitor.name() else display_name
+    return shown
 
 
 def participant_page(competitor: Competitor, appeal: dict | None = None) -> str:
@@ -217,13 +254,16 @@ def participant_page(competitor: Competitor, appeal: dict | None = None) -> str:
     chart = lines = None
     if row is not None and standings.criteria:
         chart, lines = competitor_chart(standings, row, chart_id="my-criteria")
+    display_name = _display_name(competitor)
+    certificates = certificates_of(competitor.id)
     return render_template(
         "board/participant.html", competitor=competitor, skill=skill, standings=standings,
-        display_name=_display_name(competitor),
+        display_name=display_name,
         group=group, row=row, chart=chart, lines=lines,
         organization=competitor.organization.name() if competitor.organization else "",
         category=category_label(competitor.category),
         results_url=url_for("board.results_skill", ref=skill_ref(skill)),
-        certificates=certificates_of(competitor.id), certificate_kinds=DocumentKind.labels(),
+        certificates=certificates, certificate_kinds=DocumentKind.labels(),
+        certificate_names=_certificate_names(competitor, certificates, display_name),
         sanctions=competitor_sanctions(competitor.id),
         **(appeal or appeal_context(competitor)))

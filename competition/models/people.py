@@ -90,6 +90,10 @@ class CompetitorMember(Named, db.Model):
         ForeignKey("competitor.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Personal data, as a competitor's (docs/people.md): each member is checked against the age
+    # rules, and a minor's name is shortened on public screens unless consent is recorded.
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    name_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     competitor: Mapped[Competitor] = relationship(back_populates="members")
 

@@ -177,7 +177,10 @@ def _load_competitors(skill: Skill, data: dict, file: str, loader: _Loader,
         )
         competitor.set_names(_names(entry, "name", where))
         for m_index, member_data in enumerate(entry.get("members") or []):
-            member = CompetitorMember(position=m_index)
+            born = member_data.get("birth_date")
+            member = CompetitorMember(position=m_index,
+                                      birth_date=date.fromisoformat(born) if born else None,
+                                      name_consent=bool(member_data.get("name_consent")))
             member.set_names(_names(member_data, "name", f"{where}.members[{m_index}]"))
             competitor.members.append(member)
         if skill.team_size > 1 and len(competitor.members) != skill.team_size:

@@ -142,8 +142,10 @@ def test_team_needs_exactly_team_size_members(ctx):
         "members_en": "Ivan Petrov;Pyotr Ivanov"}, skill=team)
     assert ok, errors
     assert form.members() == [
-        {"ru": "Иван Петров", "kk": "", "en": "Ivan Petrov"},
-        {"ru": "Пётр Иванов", "kk": "", "en": "Pyotr Ivanov"}]
+        {"ru": "Иван Петров", "kk": "", "en": "Ivan Petrov", "birth_date": None,
+         "name_consent": False},
+        {"ru": "Пётр Иванов", "kk": "", "en": "Pyotr Ivanov", "birth_date": None,
+         "name_consent": False}]
     ok, errors, _ = row_form(CompetitorForm, {"code": "T1", "name_ru": "Команда",
                                               "members_ru": "Иван Петров"}, skill=team)
     assert not ok

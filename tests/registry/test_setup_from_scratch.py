@@ -150,7 +150,7 @@ def count(app, model) -> int:
 ORGANIZATION_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "kind", "region"]
 COMPETITOR_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "organization", "category",
                       "status", "workstation", "members_ru", "members_kk", "members_en",
-                      "birth_date"]
+                      "members_birth_dates", "members_consent", "birth_date"]
 EXPERT_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "organization", "skill", "role"]
 SCHEME_COLUMNS = [
     "criterion", *(f"criterion_name_{lang}" for lang in LOCALES),
@@ -197,7 +197,11 @@ def competitor_rows(skill: dict) -> list[dict]:
                      "workstation": c.get("workstation") or "",
                      "birth_date": c.get("birth_date") or "",
                      **{f"members_{lang}": "; ".join(m["name"][lang] for m in members)
-                        for lang in LOCALES}})
+                        for lang in LOCALES},
+                     "members_birth_dates": "; ".join(m.get("birth_date") or "-"
+                                                      for m in members),
+                     "members_consent": "; ".join("да" if m.get("name_consent") else "нет"
+                                                  for m in members)})
     return rows
 
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Competitor, Organization
-from ..people.forms import CompetitorForm, OrganizationForm, members_from
+from ..people.forms import CompetitorForm, OrganizationForm
+from ..people.member_fields import members_from
 from ..people.service.common import natural_key
 from ..people.service.competitors import apply_competitor, competitor_form_data
 from ..people.service.organizations import apply_organization
@@ -34,6 +35,8 @@ from .checking import (
     write_row,
 )
 from .personal import (
+    MEMBER_COLUMNS,
+    MEMBER_KEYS,
     NAME_COLUMN,
     ORGANIZATION_COLUMN,
     PERSONAL_COLUMNS,
@@ -129,11 +132,12 @@ class CompetitorImporter:
                help=_l("Team skills only: the members' names in Kazakh, separated by “;”.")),
         Column("members_en", ru="Члены команды (англ)", kk="Команда мүшелері (ағылш)",
                help=_l("Team skills only: the members' names in English, separated by “;”.")),
+        *MEMBER_COLUMNS,
         *PERSONAL_COLUMNS,
         NAME_COLUMN,
     )
     FIELDS = ("code", *NAMES, "organization", "category", "status", "workstation",
-              "members_ru", "members_kk", "members_en", *PERSONAL_KEYS)
+              "members_ru", "members_kk", "members_en", *MEMBER_KEYS, *PERSONAL_KEYS)
 
     @staticmethod
     def stored(competitor: Competitor) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """What the competitor and expert imports add for lists as organizers have them (docs/imports.md,
 docs/people.md): the organization by code or name, a `name` column, the competitor's personal
-data (birth date, IIN, consent, disability, health note) and the eligibility warnings of the
-preview.
+data (birth date, IIN, consent, disability, health note), a team's members' (birth dates,
+consent) and the eligibility warnings of the preview.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..people.eligibility import judge, limits_for, reference_date
+from ..people.member_fields import entries_text, member_name, member_problem, members_from
 from ..people.personal_fields import consent_text
 from .tabular import Column, Plan, RowError
 
@@ -49,31 +50,63 @@ PERSONAL_COLUMNS = (
 )
 PERSONAL_KEYS = tuple(c.key for c in PERSONAL_COLUMNS)
 
+# A team's members' personal data, one entry per member in the order of their names
+# (member_fields.py; docs/imports.md).
+MEMBER_COLUMNS = (
+    Column("members_birth_dates", ru="Даты рождения членов команды",
+           kk="Команда мүшелерінің туған күндері",
+           aliases=("Даты рождения участников команды",),
+           help=_l("Team skills only: each member's birth date in the order of their names, "
+                   "separated by “;”, as for birth_date (31.12.2007, 2007-12-31…); “-” for a "
+                   "member whose date is not known.")),
+    Column("members_consent", ru="Согласие членов команды", kk="Команда мүшелерінің келісімі",
+           help=_l("Team skills only: each member's consent to show the full name, yes or no "
+                   "in the order of their names, separated by “;”; empty: no for every "
+                   "member.")),
+)
+MEMBER_KEYS = tuple(c.key for c in MEMBER_COLUMNS)
+
 
 def personal_cells(values: dict) -> dict:
-    """The personal values as a file's cells: the birth date as YYYY-MM-DD, consent yes/no."""
+    """The personal values as a file's cells: the birth date as YYYY-MM-DD, consent yes/no; a
+    team's members' as "2007-12-31; -" and "yes; no" ("" when none has one)."""
     born = values.get("birth_date")
     values["birth_date"] = born.isoformat() if isinstance(born, date) else (born or "")
     consent = values.get("name_consent")
     values["name_consent"] = consent if isinstance(consent, str) else consent_text(bool(consent))
+    dates = values.get("members_birth_dates")
+    if not isinstance(dates, str):
+        values["members_birth_dates"] = entries_text(dates or [], date.isoformat)
+    consents = values.get("members_consent")
+    if not isinstance(consents, str):
+        values["members_consent"] = entries_text([bool(c) for c in consents or []],
+                                                 consent_text)
     return values
 
 
 def eligibility_warnings(plan: Plan, skill, existing: dict) -> list[RowError]:
-    """One warning per planned competitor the age rules exclude (they are imported all the
-    same); one with an exception accepted already is not warned about."""
-    if skill.is_team:
-        return []
+    """One warning per planned competitor, or team member, the age rules exclude (they are
+    imported all the same); a competitor with an exception accepted already is not warned
+    about."""
     warnings = []
     for item in plan.items:
         data, _current_id = item.payload
         current = existing.get(item.code)
-        if current is not None and current.eligibility_exception:
+        if (current is not None and current.eligibility_exception) or item.row is None:
             continue
         limits = limits_for(skill, data.get("category") or None)
         day = reference_date(limits.on, skill.championship)
+        if skill.is_team:
+            for n, member in enumerate(members_from(data), start=1):
+                verdict = judge(member["birth_date"], limits, day)
+                if verdict.status in ("too_young", "too_old"):
+                    warnings.append(item.row.error(
+                        "members_birth_dates",
+                        member_problem(n, member_name(member), not_eligible_text(verdict)),
+                        value=member["birth_date"].strftime("%d.%m.%Y")))
+            continue
         verdict = judge(data.get("birth_date"), limits, day)
-        if verdict.status in ("too_young", "too_old") and item.row is not None:
+        if verdict.status in ("too_young", "too_old"):
             warnings.append(item.row.error("birth_date", not_eligible_text(verdict),
                                            value=item.row.values.get("birth_date")
                                            or data["birth_date"].isoformat()))

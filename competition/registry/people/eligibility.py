@@ -8,8 +8,9 @@ A rule set (Championship.age_rules, Skill.age_rules, or the kind's default below
      "categories": {"students": {"min": 15, "max": 30}, …}}   # per category, optional
 
 A skill's rules override the championship's key by key (a skill of juniors: {"min": 14,
-"max": 16}); a category's limits override the general ones. Nothing here writes: the verdict
-is a warning for the organizer, who may accept an exception with a reason (service/eligibility).
+"max": 16}); a category's limits override the general ones. A team's members are each held to
+the team's limits. Nothing here writes: the verdict is a warning for the organizer, who may
+accept an exception with a reason (service/eligibility).
 """
 
 from __future__ import annotations
@@ -106,12 +107,28 @@ class Verdict:
     def eligible(self) -> bool:
         return self.status == "eligible"
 
+    @property
+    def excluded(self) -> bool:
+        """The age rules exclude the person (not merely unknown: no birth date)."""
+        return self.status in ("too_young", "too_old")
 
-def verdict(competitor, today: date | None = None) -> Verdict:
+
+def _limits_and_day(competitor, today: date | None) -> tuple[Limits, date]:
     skill = competitor.skill
     limits = limits_for(skill, competitor.category)
-    day = reference_date(limits.on, skill.championship, today)
+    return limits, reference_date(limits.on, skill.championship, today)
+
+
+def verdict(competitor, today: date | None = None) -> Verdict:
+    limits, day = _limits_and_day(competitor, today)
     return judge(competitor.birth_date, limits, day)
+
+
+def member_verdicts(competitor, today: date | None = None) -> list[tuple[object, Verdict]]:
+    """Each member of a team, in order, with their verdict: a member is held to the team's
+    limits (its skill and category) on the same day."""
+    limits, day = _limits_and_day(competitor, today)
+    return [(member, judge(member.birth_date, limits, day)) for member in competitor.members]
 
 
 def judge(born: date | None, limits: Limits, day: date) -> Verdict:

@@ -1,6 +1,7 @@
 """Routes of the eligibility report (registered on competition.registry.bp; organizers and
-admins, as every /manage page): the championship's list of competitors the age rules exclude or
-who have no birth date, the same as a sheet, and accepting or clearing an exception."""
+admins, as every /manage page): the championship's list of competitors — and teams' members —
+the age rules exclude or who have no birth date, the same as a sheet, and accepting or clearing
+an exception."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ SHEET_COLUMNS = (
     Column("limits", ru="Ограничения", kk="Шектеулер"),
     Column("reason", ru="Причина", kk="Себебі"),
     Column("exception", ru="Исключение", kk="Ерекшелік"),
+    Column("team", ru="Команда", kk="Команда"),  # a team's member: the team's name
 )
 
 

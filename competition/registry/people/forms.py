@@ -61,19 +61,14 @@ from .fields import (
     StatusField,
     code_field,
     name_fields,
-    nfc,
-    no_bidi_controls,
-    no_control_characters,
     normalize_choice,
     strip,
     validate_code_text,
 )
+from .member_fields import TeamMemberFields, members_from
 from .orgnames import resolve_organization
 from .personal_fields import PersonalFields
 from .teams import team_text, teams_valid
-
-MEMBER_SEPARATOR = re.compile(r"[;\n]")
-
 
 # The choices' keys and labels are competition/vocabulary.py's; the words people type in
 # spreadsheets for them are fields.ALIASES.
@@ -102,11 +97,7 @@ class OrganizationForm(NamesForm):
 
 # --- competitors --------------------------------------------------------------------------------
 
-def split_members(text: str | None) -> list[str]:
-    return [part.strip() for part in MEMBER_SEPARATOR.split(text or "") if part.strip()]
-
-
-class CompetitorForm(PersonalFields, NamesForm):
+class CompetitorForm(PersonalFields, TeamMemberFields, NamesForm):
     """A competitor of `skill` (keyword argument; the categories and team size come from it)."""
 
     code = code_field(_l("Code"))
@@ -120,12 +111,6 @@ class CompetitorForm(PersonalFields, NamesForm):
     workstation = StringField(_l("Workstation"), filters=[strip],
                               validators=[Length(max=32, message=_l("At most %(max)d characters.",
                                                                     max=32))])
-    members_ru = TextAreaField(_l("Team members (Russian)"), filters=[strip, nfc],
-                               validators=[no_control_characters, no_bidi_controls])
-    members_kk = TextAreaField(_l("Team members (Kazakh)"), filters=[strip, nfc],
-                               validators=[no_control_characters, no_bidi_controls])
-    members_en = TextAreaField(_l("Team members (English)"), filters=[strip, nfc],
-                               validators=[no_control_characters, no_bidi_controls])
 
     def __init__(self, *args, skill: Skill | None = None, **kwargs):
         self.skill = skill
@@ -155,44 +140,15 @@ class CompetitorForm(PersonalFields, NamesForm):
             raise ValidationError(_("This championship has no categories; leave the category "
                                      "empty (or add categories to the championship first)."))
 
-    def _check_members(self) -> bool:
-        ok = True
-        lists = {lang: split_members(getattr(self, f"members_{lang}").data)
-                 for lang in ("ru", "kk", "en")}
-        size = self.team_size
-        for lang, members in lists.items():
-            field = getattr(self, f"members_{lang}")
-            if size <= 1 and members:
-                field.errors = [*field.errors, _(
-                    "This skill is for individual competitors; leave the team members empty.")]
-                ok = False
-            elif size > 1 and members and len(members) != size:
-                field.errors = [*field.errors, _(
-                    "Team members in this skill: %(size)d; given: %(count)d (separate the names "
-                    "with “;”).", size=size, count=len(members))]
-                ok = False
-        if size > 1 and not any(lists.values()):
-            self.members_ru.errors = [*self.members_ru.errors, _(
-                "Team members in this skill: %(size)d; give their names in at least one "
-                "language, separated by “;”.", size=size)]
-            ok = False
-        return ok
-
     def check_form(self) -> bool:
         names = self._check_names()
         members = self._check_members()
         return names and members
 
-    def members(self) -> list[dict[str, str]]:
-        """The team members as [{"ru": …, "kk": …, "en": …}, …] in order."""
+    def members(self) -> list[dict]:
+        """The team members as [{"ru": …, "kk": …, "en": …, "birth_date": …,
+        "name_consent": …}, …] in order."""
         return members_from(self.data)
-
-
-def members_from(data: dict) -> list[dict[str, str]]:
-    lists = {lang: split_members(data.get(f"members_{lang}")) for lang in ("ru", "kk", "en")}
-    count = max((len(v) for v in lists.values()), default=0)
-    return [{lang: (lists[lang][i] if i < len(lists[lang]) else "") for lang in lists}
-            for i in range(count)]
 
 
 # --- experts ------------------------------------------------------------------------------------

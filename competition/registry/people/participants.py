@@ -18,7 +18,6 @@ from ...vocabulary import (
     ExpertRole,
 )
 from ..blueprint import bp
-from .eligibility import verdict
 from .forms import (
     CompetitorForm,
     DrawForm,
@@ -43,7 +42,7 @@ from .service.draw import (
     new_seed,
     preview_draw,
 )
-from .service.eligibility import describe, warning_after_save
+from .service.eligibility import line_of, warning_after_save
 from .service.experts import (
     delete_expert,
     expert_delete_refusal,
@@ -99,8 +98,7 @@ def _competitor_form(skill: Skill, competitor: Competitor | None):
                            competitor=competitor, refusal=refusal,
                            organizations=all_organizations(),
                            code_form=FlaskForm(),
-                           eligibility=describe(verdict(competitor))
-                           if competitor and not skill.is_team else None,
+                           eligibility=line_of(competitor).reason if competitor else None,
                            sanctions_url=url_for(
                                "judging.sanctions", ref=skill_ref(skill),
                                competitor=competitor.code) if competitor else None)

@@ -68,8 +68,37 @@ class BirthDateField(StringField):
 
     def pre_validate(self, form):
         if getattr(self, "parse_error", None):
-            raise ValidationError(_("A date such as 31.12.2007, 31/12/2007 or 2007-12-31; "
-                                    "“%(value)s” is not one.", value=self.parse_error))
+            raise ValidationError(not_a_date_text(self.parse_error))
+
+
+def not_a_date_text(value: str) -> str:
+    return _("A date such as 31.12.2007, 31/12/2007 or 2007-12-31; “%(value)s” is not one.",
+             value=value)
+
+
+def birth_date_problem(born: date | None) -> str | None:
+    """What is wrong with a birth date (in the future, before 1900), or None."""
+    if born is None:
+        return None
+    if born > date.today():
+        return _("The birth date %(date)s is in the future.", date=born.strftime("%d.%m.%Y"))
+    if born < EARLIEST_BIRTH:
+        return _("The birth date %(date)s is before 1900.", date=born.strftime("%d.%m.%Y"))
+    return None
+
+
+def parse_consent(text) -> bool:
+    """yes/no, да/нет, иә/жоқ (empty: no); ValueError for any other word."""
+    word = str(text or "").strip().casefold()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise ValueError(text)
+
+
+def not_a_consent_text(value: str) -> str:
+    return _("yes or no (also да/нет, иә/жоқ); “%(value)s” is neither.", value=value)
 
 
 class ConsentField(BooleanField):
@@ -80,18 +109,14 @@ class ConsentField(BooleanField):
         if not valuelist:
             self.data = False
             return
-        word = str(valuelist[0]).strip().casefold()
-        if word in YES:
-            self.data = True
-        elif word in NO:
-            self.data = False
-        else:
+        try:
+            self.data = parse_consent(valuelist[0])
+        except ValueError:
             self.data, self.unknown = False, str(valuelist[0])
 
     def pre_validate(self, form):
         if getattr(self, "unknown", None):
-            raise ValidationError(_("yes or no (also да/нет, иә/жоқ); “%(value)s” is neither.",
-                                    value=self.unknown))
+            raise ValidationError(not_a_consent_text(self.unknown))
 
 
 def consent_text(value: bool) -> str:
@@ -136,15 +161,9 @@ class PersonalFields(BaseForm):
                     no_control_characters])
 
     def validate_birth_date(self, field):
-        born = field.data
-        if born is None:
-            return
-        if born > date.today():
-            raise ValidationError(_("The birth date %(date)s is in the future.",
-                                    date=born.strftime("%d.%m.%Y")))
-        if born < EARLIEST_BIRTH:
-            raise ValidationError(_("The birth date %(date)s is before 1900.",
-                                    date=born.strftime("%d.%m.%Y")))
+        problem = birth_date_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def validate_iin(self, field):
         if not field.data:

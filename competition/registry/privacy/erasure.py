@@ -4,7 +4,8 @@ What it does, in one write transaction with its audit entry:
 
 - the names become a neutral label in the three languages ("Competitor 101", "Участник 101",
   "Қатысушы 101"; "Expert E07", "Эксперт E07", "Сарапшы E07"), a team's members "… member 2";
-- the birth date, IIN, disability, health note, consent and eligibility exception are cleared,
+- the birth date, IIN, disability, health note, consent and eligibility exception are cleared
+  (a team's members' birth dates and consent too),
   the personal results code is replaced (old links to /me/<code> stop working);
 - the person's login accounts are disabled, renamed, their password, PIN, login codes and API
   tokens made useless, and their open connections end;
@@ -47,7 +48,8 @@ LABELS = {
                "en": "{label}, member {n}"},
 }
 PERSONAL = {"name_ru", "name_kk", "name_en", "birth_date", "iin", "disability", "health_note",
-            "name_consent", "eligibility_exception", "results_code", "login", "recipient"}
+            "name_consent", "eligibility_exception", "results_code", "login", "recipient",
+            "members"}  # a team's members: their names, birth dates and consent
 ERASED = "[erased]"
 REASON = "personal data erased"
 
@@ -130,6 +132,7 @@ def erase_competitor(competitor_id: int, typed: str) -> Competitor:
         for n, member in enumerate(competitor.members, start=1):
             member.set_names({locale: LABELS["member"][locale].format(label=text, n=n)
                               for locale, text in names.items()})
+            member.birth_date, member.name_consent = None, False
         competitor.birth_date = competitor.iin = competitor.disability = None
         competitor.health_note, competitor.name_consent = "", False
         competitor.eligibility_exception = None

@@ -4,6 +4,8 @@ the personal results code."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -14,7 +16,7 @@ from ....extensions import db
 from ....models import Championship, Competitor, CompetitorMember, Mark, Skill
 from ....models.people import new_results_code
 from ..fields import disqualification_refusal
-from ..forms import members_from
+from ..member_fields import members_from
 from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of, text_or_none
 from .organizations import organization_id_by_code
 from .personal import PERSONAL_FIELDS, masked, personal_values
@@ -58,23 +60,37 @@ def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
     return competitor, changes
 
 
-def _set_members(competitor: Competitor, members: list[dict[str, str]]) -> list | None:
+MEMBER_FIELDS = ("birth_date", "name_consent")  # besides the names (member_fields.py)
+
+
+def member_values(member: CompetitorMember) -> dict:
+    """A member as members_from() gives one: the names, the birth date and the consent."""
+    return {**member.names(), **{f: getattr(member, f) for f in MEMBER_FIELDS}}
+
+
+def _audited(members: list[dict]) -> list[dict]:
+    return [{key: value.isoformat() if isinstance(value, date) else value
+             for key, value in member.items()} for member in members]
+
+
+def _set_members(competitor: Competitor, members: list[dict]) -> list | None:
     """Update the team's members in place (their ids stay: certificates refer to them)."""
-    old = [m.names() for m in competitor.members]
+    old = [member_values(m) for m in competitor.members]
     if old == members:
         return None
     current = list(competitor.members)
-    for position, names in enumerate(members):
+    for position, values in enumerate(members):
         if position < len(current):
             member = current[position]
         else:
             member = CompetitorMember(position=position)
             competitor.members.append(member)
         member.position = position
-        member.set_names(names)
+        member.set_names(values)
+        member.birth_date, member.name_consent = values["birth_date"], values["name_consent"]
     for member in current[len(members):]:
         competitor.members.remove(member)
-    return [old, members]
+    return [_audited(old), _audited(members)]
 
 
 def apply_competitor(skill: Skill, data: dict, existing: Competitor | None) -> Competitor:
@@ -169,4 +185,6 @@ def competitor_form_data(competitor: Competitor) -> dict:
         "health_note": competitor.health_note or "",
         **{f"members_{lang}": "\n".join(m[lang] for m in members if m[lang])
            for lang in ("ru", "kk", "en")},
+        "members_birth_dates": [m.birth_date for m in competitor.members],
+        "members_consent": [m.name_consent for m in competitor.members],
     }
