@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,11 +28,11 @@ def snapshot(ref: str):
     skill = skill_or_404(ref)
     # ?view=public: what the hall may see, even on an organizer's logged-in laptop.
     viewer = None if request.args.get("view") == "public" else current_user
-    found = standings.hub().snapshot_for(skill.id, viewer)
+    found = standings.hub().snapshot_json(skill.id, viewer)
     if found is None:
         return jsonify(error="unavailable",
                        message=_("The standings of this skill cannot be computed yet.")), 503
-    response = jsonify(found)
+    response = current_app.response_class(found, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -37,6 +37,7 @@ from ..rooms import board_room, panel_room
 from ..rules.model import MEASUREMENT
 from .document import progress_counts, skill_document
 from .meta import public_competitors, skill_meta
+from .served import ServedSnapshots
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class Hub:
         self._refresh: set[int] = set()
         self._sent_public: dict[int, tuple] = {}
         self._sent_meta: dict[tuple[int, str], int] = {}
+        self.served = ServedSnapshots()  # snapshot.json's bytes per (skill, audience)
         self.broadcasts = 0  # rounds sent (for benchmarks and tests)
 
     # --- the listeners' work, after the commit (competition/signals.py) ------------------
@@ -330,6 +332,12 @@ class Hub:
         staff, public = both
         return staff if is_staff(user, skill_id) else public
 
+    def snapshot_json(self, skill_id: int, user) -> bytes | None:
+        """snapshot_for as the JSON bytes GET /board/<ref>/snapshot.json sends: kept per
+        (skill, audience) until the skill moves (served.py)."""
+        audience = "staff" if is_staff(user, skill_id) else "public"
+        return self.served.get(skill_id, audience, lambda: self.snapshot(skill_id))
+
     def refresh(self, skill_id: int) -> None:
         """Send every board of the skill a new snapshot (its visibility changed)."""
         with self._lock:
@@ -342,6 +350,7 @@ class Hub:
         """Drop a skill's kept standings (its scheme or competitors changed)."""
         with self._standings_lock:
             self._standings.pop(skill_id, None)
+        self.served.forget(skill_id)
 
 
 def hub(app: Flask | None = None) -> Hub:
