@@ -169,7 +169,7 @@ def test_the_medal_table_names_minors_short(minor):
         competitors = db.session.execute(sa.select(Competitor).join(Skill).where(
             Skill.code == "10")).scalars().all()
         full = [c.name_en for c in competitors if len(c.name_en.split()) > 1]
-        short = [short_name(c.name_en) for c in competitors]
+        short = [short_name(c.name_en, "en") for c in competitors]
         championship = db.session.get(Championship, competitors[0].skill.championship_id)
         assert championship.public_names == "full"
     html = anonymous(minor).get("/medals").get_data(as_text=True)

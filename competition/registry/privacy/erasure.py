@@ -13,6 +13,8 @@ What it does, in one write transaction with its audit entry:
   details replaced by the label): a certificate names a person, and a withdrawn one says so on
   its verification page;
 - the audit entries about the person keep what happened, with the personal values replaced;
+- where the name was typed as text — awards given by name, the competitor's appeals and
+  penalties, audit entries naming the person, printed certificate batches — mentions.py;
 - `erased_at` is set.
 
 Marks, results, ranks, medals and the medal table stay as they were: only the names change.
@@ -40,6 +42,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...models.people import new_results_code
+from . import mentions
 
 LABELS = {
     "competitor": {"ru": "Участник {code}", "kk": "Қатысушы {code}", "en": "Competitor {code}"},
@@ -128,6 +131,10 @@ def erase_competitor(competitor_id: int, typed: str) -> Competitor:
             raise NotFound(_("No such competitor."))
         _check(competitor, "competitor", typed, [competitor.skill])
         names = label("competitor", competitor.code)
+        awards, files = mentions.clear(
+            session, competitor.skill.championship_id,
+            [competitor.names(), *(member.names() for member in competitor.members)], names,
+            skill_ids=[competitor.skill_id], competitor_id=competitor.id)
         competitor.set_names(names)
         for n, member in enumerate(competitor.members, start=1):
             member.set_names({locale: LABELS["member"][locale].format(label=text, n=n)
@@ -142,12 +149,15 @@ def erase_competitor(competitor_id: int, typed: str) -> Competitor:
         condition = Document.competitor_id == competitor.id
         if member_ids:
             condition = sa.or_(condition, Document.member_id.in_(member_ids))
+        if awards:  # awards given to the person by name (mentions.py)
+            condition = sa.or_(condition, Document.award_id.in_(awards))
         closed = _finish(session, "competitor", competitor.id, names,
                          f"{competitor.skill.code}/{competitor.code} {names['en']}",
                          _withdraw(session, condition, names),
                          User.competitor_id == competitor.id,
                          competitor.skill.championship_id)
     _end_sessions(closed)
+    mentions.delete_files(files)
     return competitor
 
 
@@ -158,12 +168,18 @@ def erase_expert(expert_id: int, typed: str) -> Expert:
             raise NotFound(_("No such expert."))
         _check(expert, "expert", typed, [role.skill for role in expert.roles])
         names = label("expert", expert.code)
+        awards, files = mentions.clear(session, expert.championship_id, [expert.names()], names,
+                                       skill_ids=[role.skill_id for role in expert.roles])
         expert.set_names(names)
         expert.erased_at = utcnow()
+        condition = Document.expert_id == expert.id
+        if awards:  # awards given to the person by name (mentions.py)
+            condition = sa.or_(condition, Document.award_id.in_(awards))
         closed = _finish(session, "expert", expert.id, names, f"{expert.code} {names['en']}",
-                         _withdraw(session, Document.expert_id == expert.id, names),
+                         _withdraw(session, condition, names),
                          User.expert_id == expert.id, expert.championship_id)
     _end_sessions(closed)
+    mentions.delete_files(files)
     return expert
 
 
