@@ -8,6 +8,7 @@ import io
 import os
 import re
 import stat
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -173,6 +174,8 @@ def test_teams_are_imported_with_their_members(demo_app, organizer):
     team = competitor(demo_app, "04", "201")
     assert [m.name_ru for m in team.members] == ["Иван Петров", "Асхат Омаров"]
     assert [m.name_en for m in team.members] == ["Ivan Petrov", "Askhat Omarov"]
+    assert [(m.birth_date, m.name_consent) for m in team.members] == [
+        (date(2007, 12, 31), False), (date(2006, 4, 15), True)]
 
 
 def test_organizations_import_with_kinds_in_russian(demo_app, organizer):
@@ -243,6 +246,14 @@ def test_a_team_without_its_members_is_refused(demo_app, organizer):
     assert_refused(upload(organizer, "competitors", "t.xlsx",
                           sample("bad-team-without-members.xlsx"), skill="04"),
                    demo_app, before, "<td>members_ru</td>", '<td class="num">2</td>')
+
+
+def test_a_member_born_in_the_future_is_refused_by_name(demo_app, organizer):
+    before = counts(demo_app)
+    assert_refused(upload(organizer, "competitors", "t.xlsx",
+                          sample("bad-member-birth-date.xlsx"), skill="04"),
+                   demo_app, before, "<td>members_birth_dates</td>",
+                   "Member 2 (Асхат Омаров): The birth date 01.09.2099 is in the future.")
 
 
 def test_a_5_mb_file_is_refused(demo_app, organizer):
