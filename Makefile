@@ -78,8 +78,8 @@ test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	@$(MAKE) --no-print-directory test-js
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
-	COMPETITION_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_PROCESSES)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=25
+	COMPETITION_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=25
 
 # For the edit loop: ruff and the tests not marked slow, on SQLite only (8 minutes on 2 cores).
 test-fast: install-dev

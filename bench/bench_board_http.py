@@ -206,7 +206,7 @@ def measure(label: str, server: Server, path: str, args, workdir: Path) -> Row:
     seconds = time.monotonic() - began
     cpu = cpu_seconds(server.process.pid) - cpu_before
     others = machine_busy_seconds() - busy_before - cpu - wrk_cpu
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", text, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", text, re.MULTILINE))
     total = re.search(r"^\s+(\d+) requests in ", text, re.MULTILINE)
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.MULTILINE)
     if not (latency.get("50") and latency.get("99") and total and rps):

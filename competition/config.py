@@ -107,6 +107,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # (competition/documents/render_pool.py); 0: a new child per document.
         "WARM_RENDERERS": _whole_number("COMPETITION_WARM_RENDERERS", 0) or 0
         if os.environ.get("COMPETITION_WARM_RENDERERS") else 2,
+        # Whether `run`/`serve` start them as the server starts ("1") or when first needed
+        # ("0": the test suite, which starts hundreds of servers that never print a sheet).
+        "WARM_AT_START": os.environ.get("COMPETITION_WARM_AT_START", "1") != "0",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **_pool(database_url)},
     }
     config.update(overrides)

@@ -36,6 +36,9 @@ from competition.models import people
 # the suite signs off hundreds of times (tests/documents/test_signed.py tests the background
 # printing on its own app).
 os.environ.setdefault("COMPETITION_SIGNED_FORMS_PRINT", "on_download")
+# The servers the tests start (hundreds) start their render children when a test first prints,
+# not each two WeasyPrint processes at start (tests/documents/test_render_pool.py warms its own).
+os.environ.setdefault("COMPETITION_WARM_AT_START", "0")
 
 pytest.register_assert_rewrite("tests.helpers")
 

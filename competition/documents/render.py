@@ -206,10 +206,14 @@ def warm_pool() -> None:
 
 def warm_in_background(app) -> None:
     """The server, as it starts: warm the render children without waiting for them, so the
-    first sheet printed is as fast as the next."""
+    first sheet printed is as fast as the next (unless WARM_AT_START is off: then the first
+    document starts them)."""
     import logging
 
     from ..extensions import socketio
+
+    if not app.config.get("WARM_AT_START", True):
+        return
 
     def warm() -> None:
         with app.test_request_context("/"):
