@@ -11,6 +11,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..judging.finality import NotFinal
 from ..lookup import skill_or_404
+from ..standings.served import stamp_of_ref
 from ..vocabulary import Visibility
 from .blueprint import bp
 from .service import championships_overview, set_visibility
@@ -25,10 +26,13 @@ def home():
 def snapshot(ref: str):
     """The skill's snapshot as this viewer may see it (docs/api.md): what a board shows, and
     what it fetches after a reconnect."""
-    skill = skill_or_404(ref)
+    # The skill and its stamp in one query (a hall of phones polls this); the lookup's
+    # own error when the ref names no single skill.
+    known = stamp_of_ref(ref)
+    skill_id, stamp = known if known is not None else (skill_or_404(ref).id, None)
     # ?view=public: what the hall may see, even on an organizer's logged-in laptop.
     viewer = None if request.args.get("view") == "public" else current_user
-    found = standings.hub().snapshot_json(skill.id, viewer)
+    found = standings.hub().snapshot_json(skill_id, viewer, stamp)
     if found is None:
         return jsonify(error="unavailable",
                        message=_("The standings of this skill cannot be computed yet.")), 503

@@ -332,11 +332,11 @@ class Hub:
         staff, public = both
         return staff if is_staff(user, skill_id) else public
 
-    def snapshot_json(self, skill_id: int, user) -> bytes | None:
+    def snapshot_json(self, skill_id: int, user, stamp: tuple | None = None) -> bytes | None:
         """snapshot_for as the JSON bytes GET /board/<ref>/snapshot.json sends: kept per
-        (skill, audience) until the skill moves (served.py)."""
+        (skill, audience) until the skill moves (served.py; `stamp` if already read)."""
         audience = "staff" if is_staff(user, skill_id) else "public"
-        return self.served.get(skill_id, audience, lambda: self.snapshot(skill_id))
+        return self.served.get(skill_id, audience, lambda: self.snapshot(skill_id), stamp)
 
     def refresh(self, skill_id: int) -> None:
         """Send every board of the skill a new snapshot (its visibility changed)."""

@@ -21,19 +21,48 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Skill
+from ..models import Championship, Skill
 from ..models.results import Appeal
 
 AUDIENCES = ("staff", "public")
 
 
+def _stamp_query(where):
+    """The stamp's columns (after the skill's id) with `where`: built once, as Core statements
+    with bound parameters, since building a statement costs more than running it."""
+    skill, appeal = Skill.__table__.c, Appeal.__table__.c
+    appeal_open = sa.exists().where(appeal.skill_id == skill.id, appeal.state == "open")
+    columns = (skill.id, skill.version, skill.scheme_version, skill.visibility,
+               skill.frozen_version, appeal_open)
+    return sa.select(*columns).where(*where)
+
+
+_BY_ID = _stamp_query([Skill.__table__.c.id == sa.bindparam("skill_id")])
+_BY_CODE = _stamp_query([Skill.__table__.c.code == sa.bindparam("code")])
+_BY_REF = _stamp_query([
+    Skill.__table__.c.code == sa.bindparam("code"),
+    Skill.__table__.c.championship_id == sa.select(Championship.__table__.c.id).where(
+        Championship.__table__.c.code == sa.bindparam("championship")).scalar_subquery()])
+
+
 def skill_stamp(skill_id: int) -> tuple | None:
     """What a skill's snapshots depend on, read in one query; None when the skill is gone."""
-    appeal_open = sa.exists().where(Appeal.skill_id == Skill.id, Appeal.state == "open")
-    row = db.session.execute(
-        sa.select(Skill.version, Skill.scheme_version, Skill.visibility, Skill.frozen_version,
-                  appeal_open).where(Skill.id == skill_id)).first()
-    return None if row is None else tuple(row)
+    row = db.session.connection().execute(_BY_ID, {"skill_id": skill_id}).first()
+    return None if row is None else tuple(row[1:])
+
+
+def stamp_of_ref(ref: str) -> tuple[int, tuple] | None:
+    """(skill id, stamp) of the skill a page names (its code, or CHAMPIONSHIP/CODE) in the same
+    one query; None when that is not exactly one skill (the caller's lookup then says why)."""
+    championship, _slash, code = ref.strip().rpartition("/")
+    if championship:
+        rows = db.session.connection().execute(
+            _BY_REF, {"code": code, "championship": championship}).all()
+    else:
+        rows = db.session.connection().execute(_BY_CODE, {"code": code}).all()
+    if len(rows) != 1:
+        return None
+    return rows[0][0], tuple(rows[0][1:])
 
 
 def encode(snapshot: dict) -> bytes:
@@ -50,11 +79,12 @@ class ServedSnapshots:
         self.computed = 0  # snapshots serialized (for tests and benchmarks)
 
     def get(self, skill_id: int, audience: str,
-            compute: Callable[[], tuple[dict, dict] | None]) -> bytes | None:
+            compute: Callable[[], tuple[dict, dict] | None],
+            stamp: tuple | None = None) -> bytes | None:
         """The snapshot of `skill_id` for `audience` ("staff" or "public") as bytes; `compute`
         gives the hub's (staff, public) pair when the kept bytes are stale. None when the
-        skill is gone or its standings cannot be computed."""
-        stamp = skill_stamp(skill_id)
+        skill is gone or its standings cannot be computed. `stamp`: when the caller read it."""
+        stamp = stamp or skill_stamp(skill_id)
         if stamp is None:
             return None
         key = (skill_id, audience)

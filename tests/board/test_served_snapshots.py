@@ -133,3 +133,16 @@ def test_a_forgotten_skill_is_computed_again(live_skill):
     again, _ = _get(app.test_client())
     assert _computed(app) == computed + 1
     assert json.loads(again)["version"] == json.loads(first)["version"]
+
+
+def test_the_skill_named_either_way_and_an_unknown_one(live_skill):
+    app, _ids = live_skill
+    with app.app_context():
+        championship = db.session.execute(sa.select(Skill).where(
+            Skill.code == "10")).scalar_one().championship.code
+    by_code, _ = _get(app.test_client())
+    response = app.test_client().get(f"/board/{championship}/10/snapshot.json")
+    assert response.status_code == 200 and response.data == by_code
+    for unknown in ("99", f"{championship}/99", "no-such-championship/10"):
+        response = app.test_client().get(f"/board/{unknown}/snapshot.json")
+        assert response.status_code == 404, unknown
