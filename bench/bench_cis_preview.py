@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from processes import percentile
 
 from competition import create_app
 from competition.database import write_transaction
@@ -88,10 +89,6 @@ def setup(folder: Path):
             session.add(skill)
     return app
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,14 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.demo_skill import demo_app, top_up  # noqa: E402
+from bench.processes import percentile  # noqa: E402
 from competition.database import write_transaction  # noqa: E402
 from competition.extensions import db  # noqa: E402
 from competition.models import User  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> None:

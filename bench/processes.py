@@ -1,4 +1,5 @@
-"""The benchmarks' servers: started, awaited and stopped; free ports and CPU time (/proc)."""
+"""The benchmarks' servers: started, awaited and stopped; free ports and CPU time (/proc);
+percentiles."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` (0–1) of `values` lie: the nearest rank, no interpolation."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def free_port() -> int:
