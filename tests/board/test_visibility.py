@@ -190,7 +190,7 @@ def test_socket_payloads_follow_the_visibility_and_its_changes(demo_template_db,
     import socketio
 
     from ..fixtures.databases import make_app
-    from ..fixtures.servers import start_server, stop_server
+    from ..fixtures.servers import disconnect_all, start_server, stop_server
     from ..helpers import csrf
 
     database = tmp_path / "competition.db"
@@ -281,6 +281,5 @@ def test_socket_payloads_follow_the_visibility_and_its_changes(demo_template_db,
         assert requests.get(f"{server.url}/board/10/snapshot.json", timeout=10).json()[
             "version"] == frozen["version"]
     finally:
-        for client in clients:
-            client.disconnect()
+        disconnect_all(clients)
         stop_server(server)

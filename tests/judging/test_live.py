@@ -21,6 +21,7 @@ from competition.extensions import db
 from competition.models import Aspect, Competitor, Expert, ExpertRole, Mark, MarkRevision, Skill
 
 from ..fixtures.databases import make_app
+from ..fixtures.servers import disconnect_all
 from ..helpers import csrf
 from .panel import make_panel
 
@@ -253,8 +254,7 @@ def test_a_thousand_marks_sent_twice_by_twenty_clients_count_once(live_server, s
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(repr(error))
         finally:
-            for client in clients.values():
-                client.disconnect()
+            disconnect_all(clients.values())
 
     threads = [threading.Thread(target=tablet, args=(share,)) for share in shares if share]
     for thread in threads:
