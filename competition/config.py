@@ -57,9 +57,10 @@ def _pool(database_url: str) -> dict:
     PostgreSQL"): COMPETITION_DB_POOL_SIZE connections kept open (SQLAlchemy's default 5) and
     COMPETITION_DB_MAX_OVERFLOW more under load (default 10)."""
     if not database_url.startswith("postgresql"):
-        return {}  # SQLite: one writer at a time whatever the pool
+        return {"pool_pre_ping": True}  # SQLite: one writer at a time whatever the pool
     sizes = {"pool_size": _whole_number("COMPETITION_DB_POOL_SIZE", 1),
              "max_overflow": _whole_number("COMPETITION_DB_MAX_OVERFLOW", 0)}
+    # No pool_pre_ping: competition/database.py pings a connection only after it sat idle.
     return {option: size for option, size in sizes.items() if size is not None}
 
 
@@ -110,7 +111,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # Whether `run`/`serve` start them as the server starts ("1") or when first needed
         # ("0": the test suite, which starts hundreds of servers that never print a sheet).
         "WARM_AT_START": os.environ.get("COMPETITION_WARM_AT_START", "1") != "0",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **_pool(database_url)},
+        "SQLALCHEMY_ENGINE_OPTIONS": _pool(database_url),
     }
     config.update(overrides)
     return config

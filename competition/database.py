@@ -14,11 +14,12 @@ refused, so a forgotten write path fails loudly in tests instead of under load a
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from . import signals
@@ -54,12 +55,51 @@ def _sqlite_on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+# A pooled PostgreSQL connection back in use within this many seconds is not pinged first.
+PING_AFTER_IDLE = 5.0
+_CHECKED_IN = "competition_checked_in"
+
+
+def _record_checkin(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _pinging_idle(engine: Engine):
+    """A checkout listener pinging the connection only if it sat idle.
+
+    SQLAlchemy's pool_pre_ping pings at every checkout: a round trip of its own (a transaction
+    in pg_stat_database) before each mark, broadcast and request. A connection checked in
+    moments ago is alive unless the server died meanwhile, which the statement then run finds
+    out (SQLAlchemy invalidates the pool on a disconnect error, and a tablet sends its mark
+    again). One idle for longer (a database restarted overnight, a proxy's idle timeout) is
+    pinged first, and replaced if it does not answer."""
+    dialect = engine.dialect
+
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        last = record.info.get(_CHECKED_IN)
+        if last is not None and time.monotonic() - last < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001  (whatever failed: take a new connection)
+            raise exc.DisconnectionError(f"a pooled connection did not answer: {error}") \
+                from error
+
+    return ping_if_idle
+
+
 def configure_engine(engine: Engine) -> None:
-    """Install the SQLite recipe on an engine (idempotent; other databases are left alone)."""
-    if engine.dialect.name != "sqlite" or getattr(engine, "_competition_configured", False):
+    """Install the SQLite recipe on an engine, or PostgreSQL's ping of idle connections
+    (idempotent)."""
+    if getattr(engine, "_competition_configured", False):
         return
-    event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        event.listen(engine, "checkin", _record_checkin)
+        event.listen(engine, "checkout", _pinging_idle(engine))
     engine._competition_configured = True
 
 
@@ -79,18 +119,25 @@ def write_transaction() -> Iterator:
     """Run a unit of work in one write transaction (BEGIN IMMEDIATE on SQLite), then commit.
 
     A read transaction already open in this session (a request that looked things up first) is
-    ended before: its snapshot may be stale, and SQLite cannot upgrade it to a writer safely.
-    Code inside must re-read what it modifies. The signals it queued (competition/signals.py)
+    ended before on SQLite: its snapshot may be stale, and SQLite cannot upgrade it to a writer
+    safely. PostgreSQL goes on in it (READ COMMITTED: each statement sees what was committed
+    before it, and writers lock what they change), its objects expired as a commit would, which
+    saves a commit and a new transaction per mark. Either way, code inside must re-read what it
+    modifies. The signals it queued (competition/signals.py)
     are sent after the commit.
     """
     session = db.session()  # this thread's (or request's) session
+    sqlite = session.get_bind().dialect.name == "sqlite"
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise WriteOutsideTransaction("changes were made before write_transaction() began")
-        session.commit()
-    sqlite = session.get_bind().dialect.name == "sqlite"
+        if sqlite:
+            session.commit()
+        else:
+            session.expire_all()  # read again inside, as after a commit
     with _sqlite_writer if sqlite else nullcontext():
-        session.connection(execution_options={WRITE_OPTION: True})
+        if sqlite:
+            session.connection(execution_options={WRITE_OPTION: True})
         session.info[signals.OPEN] = True
         try:
             yield session
@@ -108,6 +155,4 @@ def write_transaction() -> Iterator:
 def in_write_transaction() -> bool:
     """Whether this thread's session is inside write_transaction() (no I/O may happen there)."""
     session = db.session()
-    if not session.in_transaction():
-        return False
-    return bool(session.connection().get_execution_options().get(WRITE_OPTION))
+    return session.in_transaction() and bool(session.info.get(signals.OPEN))

@@ -248,10 +248,10 @@ class Hub:
         """(for staff, for the public) snapshots of the skill now (docs/api.md, "Boards and
         their snapshots"); None when the skill is gone or its standings cannot be computed.
         Applies `marks` (sorted by version) to the kept standings first."""
-        skill = db.session.get(Skill, skill_id)
+        # its version and visibility now, not as first read (one SELECT)
+        skill = db.session.get(Skill, skill_id, populate_existing=True)
         if skill is None:
             return None
-        db.session.refresh(skill)  # its version and visibility now, not as first read
         with self._standings_lock:
             state = self._standings.get(skill_id)
             if state is not None:
