@@ -16,6 +16,8 @@ time on one clock. In the same invocation:
 - competition serve: the product on SQLite with the demo loaded, one skill set to "live", its
   experts' API tokens; judges send `mark:submit` to cells of that skill (no compatriots), viewers
   `board:join` it; the server may coalesce marks into fewer `board:snapshot` broadcasts;
+- competition serve, whole results: the same, the viewers joining without `changes: true`, so
+  every broadcast carries the whole results (the bytes a broadcast saves are the difference);
 - competition serve, no viewers: 50 judges over every skill send 200 marks/s.
 
 Figures: ack p50/p99 (mark:submit → ack, at the judge), last viewer p50/p99 (the ack of a mark →
@@ -336,7 +338,12 @@ def print_table(rows: list[Row], python_base: Row | None, node_base: Row | None)
                 extra.append(f"{key} {r[key]}")
         if r.get("first_error"):
             extra.append(f"first error: {r['first_error']}")
-        extra.append(f"snapshot {r['snapshot_bytes']} B" if r["snapshot_bytes"] else "")
+        if r.get("join_bytes"):
+            extra.append(f"snapshot at join {r['join_bytes']} B")
+        sizes = r.get("broadcast_bytes")
+        if sizes:
+            extra.append(f"broadcasts (first viewer, {sizes['n']}): p50 {sizes['p50']:.0f} B, "
+                         f"max {sizes['max']:.0f} B")
         if r.get("viewer_loop_busy") is not None and row.viewers:
             extra.append(f"the viewers' thread was busy {100 * r['viewer_loop_busy']:.0f}% "
                          "of the time")
@@ -427,7 +434,8 @@ def main() -> None:
     parser.add_argument("--quiet-judges", type=int, default=50,
                         help="judge connections of the run without viewers")
     parser.add_argument("--rows", default="",
-                        help="comma-separated subset: node,gevent,deflate,threading,serve,quiet")
+                        help="comma-separated subset: "
+                        "node,gevent,deflate,threading,serve,whole,quiet")
     parser.add_argument("--py-spy", metavar="PATH",
                         help="record the product's rows with this py-spy (collapsed stacks "
                              "written beside the table's output, in --profile-dir)")
@@ -438,8 +446,8 @@ def main() -> None:
     viewers = args.viewers or (200 if args.quick else 1000)
     duration = args.duration or (10 if args.quick else 30)
     wanted = set(filter(None, args.rows.split(","))) or (
-        {"node", "gevent", "serve", "quiet"} if args.quick
-        else {"node", "gevent", "deflate", "threading", "serve", "quiet"})
+        {"node", "gevent", "serve", "whole", "quiet"} if args.quick
+        else {"node", "gevent", "deflate", "threading", "serve", "whole", "quiet"})
 
     if shutil.which("node") is None:
         raise SystemExit("needs Node.js (`node`): apt-get install nodejs npm")
@@ -489,13 +497,13 @@ def main() -> None:
                 node_base = row
 
         reason = product_ready()
-        if reason and wanted & {"serve", "quiet"}:
+        if reason and wanted & {"serve", "whole", "quiet"}:
             print(f"competition serve: skipped ({reason})")
-        elif wanted & {"serve", "quiet"}:
+        elif wanted & {"serve", "whole", "quiet"}:
             print("competition serve: preparing the demo instance", flush=True)
             template = prepare_instance(workdir)
             judges_by_skill = json.loads((template / "tokens.json").read_text())
-            for key in ("serve", "quiet"):
+            for key in ("serve", "whole", "quiet"):
                 if key not in wanted:
                     continue
                 instance = workdir / f"instance-{key}"
@@ -507,17 +515,23 @@ def main() -> None:
                     PYTHON, "-m", "competition", "serve", "--port", str(port)],
                     port, instance, env)
                 try:
-                    if key == "serve":
+                    if key in ("serve", "whole"):
+                        # serve: the viewers take `results_changes`, as the projector does;
+                        # whole: they ask for whole results (a board that does not apply them)
                         skill = pick_skill(judges_by_skill)
                         specs = judge_specs(server.url, judges_by_skill, [skill],
                                             len(judges_by_skill[skill]))
-                        print(f"competition serve: {viewers} viewers of {skill}, "
-                              f"{len(specs)} judges, {args.rate:g} marks/s, {duration:g} s",
-                              flush=True)
-                        ours = measure(server, dict(base, skill=skill, rate=args.rate,
-                                                    judges=specs), workdir, profiled("serve"))
-                        ours.label = "competition serve"
-                        rows.append(ours)
+                        label = "competition serve" + (", whole results" if key == "whole"
+                                                       else "")
+                        print(f"{label}: {viewers} viewers of {skill}, {len(specs)} judges, "
+                              f"{args.rate:g} marks/s, {duration:g} s", flush=True)
+                        row = measure(server, dict(base, skill=skill, rate=args.rate,
+                                                   judges=specs, changes=key == "serve"),
+                                      workdir, profiled(key))
+                        row.label = label
+                        rows.append(row)
+                        if key == "serve":
+                            ours = row
                     else:
                         skills = sorted(judges_by_skill)
                         specs = judge_specs(server.url, judges_by_skill, skills,

@@ -18,8 +18,9 @@ def panel_room(skill_id: int) -> str:
     return f"panel:{skill_id}"
 
 
-def board_room(skill_id: int, staff: bool) -> str:
-    return f"board:{skill_id}:{'staff' if staff else 'public'}"
+def board_room(skill_id: int, staff: bool, changes: bool = False) -> str:
+    """A skill's boards of one audience; `changes`: those that take `results_changes`."""
+    return f"board:{skill_id}:{'staff' if staff else 'public'}{':changes' if changes else ''}"
 
 
 # Blind judgement (docs/api.md): a panel member is also in exactly one of these, so a J score

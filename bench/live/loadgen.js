@@ -176,7 +176,8 @@ async function main() {
 
   let phase = "connecting";
   let runStart = 0;
-  let snapshotBytes = 0;
+  let joinBytes = 0;
+  const broadcastBytes = []; // the first viewer's broadcasts while marks are sent
   const viewers = [];
 
   function connectViewer(index) {
@@ -188,10 +189,11 @@ async function main() {
       socket.on("board:snapshot", (snapshot) => {
         viewer.times.push(now());
         viewer.versions.push(Number(snapshot && snapshot.version) || 0);
-        if (!snapshotBytes) snapshotBytes = Buffer.byteLength(JSON.stringify(snapshot));
+        if (!joinBytes) joinBytes = Buffer.byteLength(JSON.stringify(snapshot));
+        else if (index === 0 && phase === "running") broadcastBytes.push(Buffer.byteLength(JSON.stringify(snapshot)));
       });
       socket.on("connect", () => {
-        socket.timeout(30000).emit("board:join", { skill: config.skill }, (error, answer) => {
+        socket.timeout(30000).emit("board:join", { skill: config.skill, changes: config.changes !== false }, (error, answer) => {
           if (error || !answer || !answer.ok) {
             viewer.error = error ? "join timeout" : JSON.stringify(answer);
             done(false);
@@ -289,7 +291,8 @@ async function main() {
     undelivered,
     broadcasts_max: broadcasts.length ? Math.max(...broadcasts) : 0,
     broadcasts_min: broadcasts.length ? Math.min(...broadcasts) : 0,
-    snapshot_bytes: snapshotBytes,
+    join_bytes: joinBytes,
+    broadcast_bytes: broadcastBytes.length ? summary(broadcastBytes) : null,
     viewer_loop_busy: Math.round(utilization * 100) / 100,
     first_error: firstError || null,
   });

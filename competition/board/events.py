@@ -16,7 +16,7 @@ from ..rooms import board_room
 
 def on_board_join(data) -> dict:
     """Watch a skill's standings: `board:snapshot` now and after every change, as this viewer
-    may see them."""
+    may see them (with `changes: true`, later ones may carry `results_changes`)."""
     try:
         skill = find_skill(skill_of(data))
     except Refused as refusal:
@@ -28,7 +28,9 @@ def on_board_join(data) -> dict:
     if snapshot is None:
         return {"ok": False, "error": "unavailable",
                 "message": _("The standings of this skill cannot be computed yet.")}
-    join_room(board_room(skill.id, staff=staff))
+    # A board that can apply `results_changes` (docs/api.md) asks for them: fewer bytes.
+    changes = isinstance(data, dict) and data.get("changes") is True
+    join_room(board_room(skill.id, staff=staff, changes=changes))
     emit("board:snapshot", snapshot[0] if staff else snapshot[1])
     return {"ok": True}
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from decimal import Decimal
 
 from flask import Flask, current_app
 
@@ -34,93 +33,14 @@ from ..marks import marks_since, panel_events
 from ..models import Skill
 from ..models.base import iso, utcnow
 from ..rooms import board_room, panel_room
-from ..rules.model import MEASUREMENT
-from .document import progress_counts, skill_document
-from .meta import public_competitors, skill_meta
+from .changes import results_changes
+from .document import progress_counts
 from .served import ServedSnapshots
+from .state import KeptStandings, frozen_standings, public_results
 
 log = logging.getLogger(__name__)
 
 COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
-
-
-def _expected(parsed) -> int:
-    n_m = n_j = 0
-    for criterion in parsed.criteria:
-        for aspect in criterion.aspects:
-            if aspect.kind == MEASUREMENT:
-                n_m += 1
-            else:
-                n_j += 1
-    markable = sum(1 for c in parsed.competitors if c.status != "withdrawn")
-    return markable * (n_m + parsed.policy.judges_per_aspect * n_j)
-
-
-def _marked(document: dict, withdrawn: set[str]) -> int:
-    return sum(1 for mark in document["marks"] if mark["competitor"] not in withdrawn)
-
-
-class _Standings:
-    """One skill's standings at a version, the count of its marked cells, and its names."""
-
-    def __init__(self, skill: Skill):
-        document = skill_document(skill)
-        parsed = rules.parse_skill(document)
-        self.version = skill.version
-        self.meta = skill_meta(skill)
-        # What the public sees of the names (competition/names.py): once per load.
-        self.public_people = public_competitors(skill, self.meta["competitors"])
-        self.meta_version = skill.scheme_version  # names and scheme change with it
-        self.code = self.meta["skill"]
-        self.standings = rules.SkillStandings(parsed)
-        self.withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
-        self.filled = {(m["aspect"], m["competitor"], m.get("judge"))
-                       for m in document["marks"]}
-        self.expected = _expected(parsed)
-        self._snapshot: dict | None = None
-
-    def apply(self, mark: dict) -> None:
-        """One change of a mark (a mark of the API, value None = withdrawn)."""
-        judge = mark["judge"]
-        cell = (mark["aspect"], mark["competitor"], judge)
-        if mark["value"] is None:
-            self.standings.remove(mark["aspect"], mark["competitor"], judge)
-            self.filled.discard(cell)
-        else:
-            value = mark["value"] if judge is not None else Decimal(mark["value"])
-            self.standings.apply(rules.Mark(mark["aspect"], mark["competitor"], judge, value))
-            self.filled.add(cell)
-        self.version = mark["version"]
-        self._snapshot = None
-
-    def marked(self) -> int:
-        return sum(1 for cell in self.filled if cell[1] not in self.withdrawn)
-
-    def results(self) -> dict:
-        if self._snapshot is None:
-            self._snapshot = rules.skill_result_to_json(self.standings.result())
-        return self._snapshot
-
-
-def _frozen(skill: Skill, version: int) -> tuple[dict, dict]:
-    """(results, progress) of the skill as it stood at `version`."""
-    document = skill_document(skill, as_of=version, sanctions_at=skill.frozen_at)
-    parsed = rules.parse_skill(document)
-    withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
-    results = rules.skill_result_to_json(rules.evaluate_skill(parsed))
-    return results, progress_counts(_marked(document, withdrawn), _expected(parsed))
-
-
-def _public_results(results: dict, medals: bool, under_appeal: bool = False) -> dict:
-    """Results for the public: no disputes; medals only once published and not under appeal
-    (then no group is final either: docs/appeals.md)."""
-    groups = []
-    for group in results["groups"]:
-        rows = group["results"] if medals else [
-            {**row, "medal": None} for row in group["results"]]
-        groups.append({**group, "results": rows} | ({"final": False} if under_appeal else {}))
-    return {key: value for key, value in results.items() if key != "disputes"} | {
-        "groups": groups}
 
 
 def is_staff(user, skill_id: int) -> bool:
@@ -140,11 +60,12 @@ class Hub:
         self._pending: dict[int, list[dict]] = {}
         self._disputes: dict[int, list[dict]] = {}
         self._running: set[int] = set()
-        self._standings: dict[int, _Standings] = {}
+        self._standings: dict[int, KeptStandings] = {}
         self._frozen: dict[tuple[int, int], tuple[dict, dict]] = {}
         self._refresh: set[int] = set()
         self._sent_public: dict[int, tuple] = {}
         self._sent_meta: dict[tuple[int, str], int] = {}
+        self._sent_results: dict[tuple[int, str], tuple] = {}  # (version, state, results)
         self.served = ServedSnapshots()  # snapshot.json's bytes per (skill, audience)
         self.broadcasts = 0  # rounds sent (for benchmarks and tests)
 
@@ -201,15 +122,43 @@ class Hub:
             return
         staff, public = snapshot
         self.broadcasts += 1
-        socketio.emit("board:snapshot", self._slim(skill_id, "staff", staff),
-                      to=board_room(skill_id, staff=True))
+        self._send(skill_id, "staff", staff)
         # A hidden or frozen skill's public snapshot does not move with marks: sent on change.
         seen = (public["visibility"], public.get("version"))
         if refresh or self._sent_public.get(skill_id) != seen \
                 or public["visibility"] not in ("hidden", "frozen"):
             self._sent_public[skill_id] = seen
-            socketio.emit("board:snapshot", self._slim(skill_id, "public", public),
-                          to=board_room(skill_id, staff=False))
+            self._send(skill_id, "public", public)
+
+    def _send(self, skill_id: int, audience: str, snapshot: dict) -> None:
+        """One audience's broadcast: to the boards that take changes (`board:join {changes:
+        true}`) the results as changed rows, to the others whole."""
+        staff = audience == "staff"
+        slim = self._slim(skill_id, audience, snapshot)
+        rooms = [board_room(skill_id, staff), board_room(skill_id, staff, changes=True)]
+        changed = self._changes(skill_id, audience, slim)
+        if changed is slim:
+            socketio.emit("board:snapshot", slim, to=rooms)
+            return
+        socketio.emit("board:snapshot", slim, to=rooms[0])
+        socketio.emit("board:snapshot", changed, to=rooms[1])
+
+    def _changes(self, skill_id: int, audience: str, slim: dict) -> dict:
+        """`slim` with `results_changes` against the results this audience was sent last (its
+        `base` version), or `slim` itself when they cannot be said so: the first broadcast,
+        a change of visibility or appeal, or several server processes, whose broadcasts of
+        one skill interleave (each knows only its own)."""
+        key = (skill_id, audience)
+        held = self._sent_results.get(key)
+        state = (slim.get("visibility"), slim.get("under_appeal"))
+        self._sent_results[key] = (slim.get("version"), state, slim.get("results"))
+        if held is None or held[1] != state or self.app.config.get("MESSAGE_QUEUE"):
+            return slim
+        changes = results_changes(held[2], slim.get("results"))
+        if changes is None:
+            return slim
+        return {name: value for name, value in slim.items() if name != "results"} | {
+            "results_changes": changes | {"base": held[0]}}
 
     def _slim(self, skill_id: int, audience: str, snapshot: dict) -> dict:
         """A broadcast leaves out the competitors' and criteria's names once a room was sent
@@ -227,7 +176,7 @@ class Hub:
     # --- standings -----------------------------------------------------------------------
 
     @staticmethod
-    def _catch_up(state: _Standings, skill: Skill) -> _Standings | None:
+    def _catch_up(state: KeptStandings, skill: Skill) -> KeptStandings | None:
         """Apply the marks another process wrote since the kept version (several server
         processes share the database): only those rows are read, not the whole skill. With
         the scheme unchanged, every version since is a mark's; None when that cannot be
@@ -272,7 +221,7 @@ class Hub:
             # Behind (or a scheme change, which bumps both versions): read the skill again.
             if state is None or state.version < skill.version:
                 try:
-                    state = _Standings(skill)
+                    state = KeptStandings(skill)
                 except rules.RulesInputError as error:
                     log.warning("standings of skill %s cannot be computed: %s", skill_id, error)
                     self._standings.pop(skill_id, None)
@@ -311,14 +260,14 @@ class Hub:
             key = (skill.id, skill.frozen_version)
             frozen = self._frozen.get(key)
             if frozen is None:
-                frozen = self._frozen[key] = _frozen(skill, skill.frozen_version)
+                frozen = self._frozen[key] = frozen_standings(skill, skill.frozen_version)
             results, progress = frozen
             return staff | {"version": skill.frozen_version, "updated_at": staff["frozen_at"],
                             "progress": progress,
-                            "results": _public_results(results, medals=False)}
+                            "results": public_results(results, medals=False)}
         if visibility in ("live", "published", "frozen"):
             appeal = staff["under_appeal"]
-            return staff | {"results": _public_results(
+            return staff | {"results": public_results(
                 staff["results"], medals=visibility == "published" and not appeal,
                 under_appeal=appeal)}
         return staff | {"results": None}  # progress

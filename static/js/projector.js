@@ -3,12 +3,14 @@
 // Everything shown comes from snapshots (docs/api.md, "Boards and their snapshots"):
 // `board:join {skill}` over Socket.IO, then `board:snapshot` events; and, because Socket.IO does
 // not replay missed events, `GET /board/<ref>/snapshot.json` after every (re)connect and now
-// and then. A snapshot replaces what is shown as a whole (the new tables are built, then
-// swapped in), and only if it is not older than the one shown.
+// and then. A broadcast may carry only the rows that changed (`results_changes`), applied to
+// the snapshot held. A snapshot replaces what is shown as a whole (the new tables are built,
+// then swapped in), and only if it is not older than the one shown.
 //
 // A projector is a public screen even when an organizer is logged in on its laptop, so it asks
 // for the public view and, whatever it is sent, shows no more than the visibility allows.
 
+import { applyChanges } from "./standings-changes.js";
 import { format, pickName } from "./text.js";
 const SOCKET_MODULE = "../vendor/socket.io/socket.io.esm.min.js";
 const RESYNC_EVERY = 60000; // ms between two reads of the snapshots over HTTP (a safety net)
@@ -288,6 +290,19 @@ function accept(ref, snapshot) {
   const entry = byRef.get(snapshot.skill || ref);
   if (!entry) return;
   const shown = snapshots.get(entry.ref);
+  if ("results_changes" in snapshot) {
+    // The rows that changed since the version we hold (`base`): applied to ours, or, if we
+    // hold another version, the whole snapshot is read (unless ours is already newer).
+    const changes = snapshot.results_changes;
+    delete snapshot.results_changes;
+    if (shown && shown.version >= snapshot.version && shown.visibility === snapshot.visibility) return;
+    const results = shown && shown.version === changes.base ? applyChanges(shown.results, changes) : null;
+    if (!results) {
+      fetchSnapshot(entry);
+      return;
+    }
+    snapshot.results = results;
+  }
   if (!("competitors" in snapshot) && snapshot.visibility !== "hidden") {
     // A broadcast leaves out the names it sent before (same `meta`): keep ours, or read all.
     if (!shown || !shown.competitors || shown.meta !== snapshot.meta) {
@@ -488,7 +503,7 @@ function setConnected(connected) {
 function join(entry) {
   // The snapshot follows as a `board:snapshot` event; a lost answer is caught up by the read
   // over HTTP that goes with every connect, and by the periodic one.
-  socket.emit("board:join", { skill: entry.ref, view: "public" });
+  socket.emit("board:join", { skill: entry.ref, view: "public", changes: true });
 }
 
 async function connect() {

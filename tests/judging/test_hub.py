@@ -14,7 +14,7 @@ from competition.errors import Refused
 from competition.extensions import db
 from competition.judging import queries, service
 from competition.models import Aspect, Skill
-from competition.standings import live, skill_standings
+from competition.standings import live, skill_standings, state
 from competition.standings.document import progress_counts
 
 from .panel import key, make_panel
@@ -82,18 +82,18 @@ def test_marks_of_another_process_are_caught_up_without_reading_the_whole_skill(
     first, _ = hub.snapshot(skill_id)
     mark_at_random(panel, 120, seed=5)  # the hub is not told: "another process"
     reloads = []
-    original = live._Standings.__init__
+    original = state.KeptStandings.__init__
 
     def counting(self, skill):
         reloads.append(skill.id)
         original(self, skill)
 
-    monkeypatch.setattr(live._Standings, "__init__", counting)
+    monkeypatch.setattr(state.KeptStandings, "__init__", counting)
     staff, _public = hub.snapshot(skill_id)
     assert reloads == []
     assert staff["version"] == skill_10().version > first["version"]
     assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
-    fresh = live._Standings(skill_10())
+    fresh = state.KeptStandings(skill_10())
     assert staff["progress"] == progress_counts(fresh.marked(), fresh.expected)
 
 
@@ -109,3 +109,43 @@ def test_a_scheme_change_bumps_the_version_and_the_standings_reload(ctx):
         aspect.max = aspect.max + 1
     after, _ = hub.snapshot(skill.id)
     assert after["version"] == before["version"] + 1 == skill_10().version
+
+
+def _broadcasts_until(sio, version: int) -> list[dict]:
+    """The board:snapshot events the test client receives until one of `version`."""
+    import time
+
+    events: list[dict] = []
+    deadline = time.monotonic() + 10
+    while not events or events[-1]["version"] < version:
+        assert time.monotonic() < deadline, f"no snapshot of version {version}: {events}"
+        events += [r["args"][0] for r in sio.get_received() if r["name"] == "board:snapshot"]
+        time.sleep(0.02)
+    return events
+
+
+@pytest.mark.parametrize("queue", [None, "redis://127.0.0.1:6379/0"])
+def test_boards_asking_for_changes_get_them_from_a_single_process_only(ctx, queue):
+    """With several processes (a message queue), each sends its own marks' broadcasts of a
+    skill: none knows what a board holds, so the results go whole to every board."""
+    from competition.extensions import socketio
+
+    app, panel = ctx
+    app.config["MESSAGE_QUEUE"] = queue  # what the hub reads; this test's emits stay local
+    with write_transaction() as session:
+        session.execute(sa.update(Skill).where(Skill.code == "10").values(visibility="live"))
+    sio = socketio.test_client(app)
+    try:
+        assert sio.emit("board:join", {"skill": "10", "changes": True}, callback=True)["ok"]
+        seen = _broadcasts_until(sio, skill_10().version)
+        for seed in (1, 2, 3):
+            recorded = mark_at_random(panel, 10, seed=seed)
+            seen += _broadcasts_until(sio, max(m["version"] for m in recorded))
+    finally:
+        sio.disconnect()
+    later = seen[1:]
+    assert later and all("results" in e or "results_changes" in e for e in later)
+    if queue:
+        assert not any("results_changes" in e for e in later)
+    else:
+        assert any("results_changes" in e for e in later)

@@ -6,6 +6,7 @@ HTTP; marks sent twice (the same key, as a tablet does after a lost ack) count o
 
 from __future__ import annotations
 
+import json
 import queue
 import random
 import threading
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from competition.auth.service import create_token
 from competition.extensions import db
 from competition.models import Aspect, Competitor, Expert, ExpertRole, Mark, MarkRevision, Skill
+from competition.standings.changes import apply_changes
 
 from ..fixtures.databases import make_app
 from ..fixtures.servers import disconnect_all
@@ -171,6 +173,49 @@ def test_a_client_that_was_away_resyncs_over_http(live_server, sio_client, judge
                            params={"since": missed["version"]}, headers=headers,
                            timeout=10).json()
     assert nothing["marks"] == []
+
+
+def test_boards_that_ask_for_changes_are_sent_the_changed_rows(live_server, sio_client, judges):
+    """`board:join {changes: true}`: after the first snapshot, broadcasts carry the rows that
+    changed since the version the board holds; applied, they give what a board sent whole
+    results holds, in fewer bytes."""
+    panel, found = judges
+    changing, whole = sio_client(), sio_client()
+    changes_box, whole_box = _events(changing, "board:snapshot"), _events(whole, "board:snapshot")
+    assert changing.call("board:join", {"skill": "10", "changes": True}, timeout=10)["ok"]
+    assert whole.call("board:join", {"skill": "10"}, timeout=10)["ok"]
+    held = changes_box.get(timeout=10)
+    assert held["results"] is not None and "results_changes" not in held
+    tablet = sio_client(auth={"token": found[0].token})
+    competitors = sorted(held["competitors"])
+    last = held["version"]
+    for n, competitor in enumerate(competitors[:8]):
+        answer = tablet.call("mark:submit", {
+            "id": str(uuid.uuid4()), "skill": "10", "aspect": panel.m_aspect,
+            "competitor": competitor, "value": panel.m_values[n % len(panel.m_values)]},
+            timeout=10)
+        if answer["ok"]:  # (a compatriot of this judge is refused)
+            last = answer["mark"]["version"]
+    assert last > held["version"]
+    applied, sizes = 0, []
+    while held["version"] < last:
+        event = changes_box.get(timeout=10)
+        changes = event.pop("results_changes", None)
+        if changes is None:
+            held = event | {"competitors": held["competitors"]}
+            continue
+        if held["version"] != changes["base"]:  # joined between two broadcasts: read it all
+            held = requests.get(f"{live_server.url}/board/10/snapshot.json", timeout=10).json()
+            continue
+        held = event | {"results": apply_changes(held["results"], changes),
+                        "competitors": held["competitors"]}
+        applied += 1
+        sizes.append(len(json.dumps(changes)))
+    sent_whole = _wait(whole_box, lambda e: e["version"] >= last)
+    assert held["version"] == sent_whole["version"] == last
+    assert held["results"] == sent_whole["results"]
+    assert applied >= 1
+    assert max(sizes) < len(json.dumps(sent_whole["results"]))
 
 
 def _cells(app, limit: int) -> list[tuple[str, str, str, str, object]]:
