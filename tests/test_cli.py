@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from competition.extensions import db
-from competition.models import Championship
+from competition.models import Championship, people
 
 from .fixtures.databases import make_app
 from .helpers import csrf
@@ -23,11 +23,14 @@ from .helpers import csrf
 def cli(tmp_path):
     """Run `python -m competition ARGS` against a fresh instance folder."""
 
-    def run(*args: str, stdin: str = "", database: str | None = None):
+    def run(*args: str, stdin: str = "", database: str | None = None, product_hash=False):
         env = dict(os.environ)
         env.update({
             "COMPETITION_INSTANCE": str(tmp_path),
             "COMPETITION_DATABASE_URL": database or f"sqlite:///{tmp_path / 'competition.db'}",
+            # the suite's light password hash (`demo` hashes 37 passwords and PINs with scrypt
+            # otherwise, a fifth of a second each); product_hash: the product's own
+            "COMPETITION_TEST_PASSWORD_METHOD": "" if product_hash else people.PASSWORD_METHOD,
         })
         env.pop("COMPETITION_SECRET_KEY", None)
         result = subprocess.run(
@@ -111,9 +114,9 @@ def test_demo_loads_once_and_refuses_a_full_database(cli, tmp_path):
 def test_user_add_and_token_create(demo_cli, tmp_path):
     added = demo_cli("user", "add", "aigul", "--role", "expert", "--expert", "E02",
                      "--championship", "vko-ws-2026", "--password-stdin",
-                     stdin="correct horse battery\n")
+                     stdin="correct horse battery\n", product_hash=True)
     assert added.returncode == 0, added.stderr
-    # the command (a process of its own, unlike the tests' accounts) hashes with scrypt
+    # the product (a process without the suite's setting) hashes with scrypt
     with sqlite3.connect(tmp_path / "competition.db") as connection:
         stored = connection.execute(
             "SELECT password_hash FROM user_account WHERE login = 'aigul'").fetchone()[0]
@@ -125,6 +128,16 @@ def test_user_add_and_token_create(demo_cli, tmp_path):
     token = demo_cli("token", "create", "aigul")
     assert token.returncode == 0
     assert token.stdout.strip().startswith("cmp_") and len(token.stdout.strip()) > 30
+
+
+def test_the_product_hashes_passwords_and_pins_with_scrypt():
+    """Unless the suite's setting is given (tests/conftest.py; PINs hash as passwords do:
+    tests/auth/test_pin_login.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "COMPETITION_TEST_PASSWORD_METHOD"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from competition.models import people; "
+         "print(people.PASSWORD_METHOD)"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.stdout.strip() == "scrypt", result.stderr
 
 
 @pytest.mark.parametrize(

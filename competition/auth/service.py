@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import write_transaction
 from ..errors import DomainError, Invalid
 from ..extensions import db, login_manager
-from ..models import ApiToken, Competitor, Expert, LoginCode, User
+from ..models import ApiToken, Competitor, Expert, LoginCode, User, people
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
 from . import devices, limits
@@ -163,7 +163,7 @@ def set_pin(user: User, pin: str | None) -> None:
         raise AccountError("a PIN has 4 to 6 digits")
     if user.role not in PIN_ROLES:
         raise AccountError("only expert and chief expert accounts can have a PIN")
-    user.pin_hash = generate_password_hash(pin, method="scrypt")
+    user.pin_hash = generate_password_hash(pin, method=people.PASSWORD_METHOD)
 
 
 def find_pin_user(identifier: str, championship_id: int | None) -> User | None:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from competition.extensions import db
-from competition.models import Championship, Expert, User
+from competition.models import Championship, Expert, User, people
 
 from ..access import client_as, make_role_users
 from ..helpers import csrf
@@ -36,10 +36,13 @@ def pin_login(client, info, pin, expert=None):
         "championship": info["championship_id"], "expert": expert or info["code"], "pin": pin})
 
 
-def test_pin_is_stored_hashed_with_scrypt(pin_setup):
+def test_pin_is_stored_hashed_as_passwords_are(pin_setup):
+    """With the product's method (scrypt: tests/test_cli.py checks it in a process of its
+    own), or the suite's lighter one (tests/conftest.py)."""
     app, _ids, info = pin_setup
     stored = user_row(app, info["login"]).pin_hash
-    assert stored.startswith("scrypt:")
+    assert stored.startswith(people.PASSWORD_METHOD.split(":")[0] + ":")
+    assert stored.split("$")[0] == people.PASSWORD_METHOD
     assert "4821" not in stored
 
 
