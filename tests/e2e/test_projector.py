@@ -121,6 +121,15 @@ def test_a_judges_mark_reaches_the_projector_within_two_seconds(browser, live_se
         cell.submit(judge, cell.other_value())
         expect(mine.locator(".score")).not_to_have_text(before, timeout=2_000)
         assert time.monotonic() - sent < 2.0
+        # The next broadcast carries only the rows that changed (`results_changes`): the
+        # projector applies them to what it holds, without reading the snapshot over HTTP.
+        reads: list[str] = []
+        page.on("request", lambda request: reads.append(request.url)
+                if "snapshot.json" in request.url else None)
+        between = mine.locator(".score").inner_text()
+        cell.submit(judge, cell.other_value())
+        expect(mine.locator(".score")).not_to_have_text(between, timeout=2_000)
+        assert reads == []
         # Said to screen readers (politely, and at most every 30 s).
         expect(page.locator("#announcer")).to_have_text("Standings updated")
         expect(page.locator("#connection")).to_have_text("")
