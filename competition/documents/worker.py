@@ -4,25 +4,25 @@ process that serves sockets.
     python -m competition.workers batch BATCH_ID [--locale ru]
     python -m competition.workers preview CHAMPIONSHIP_ID KIND   (JSON on stdin)
 
-The server starts it (`launch`) with its own database and instance folder. A batch issues the
-documents (one write transaction), prints them in chunks, keeps each person's page in the
-database, writes the batch's PDF or ZIP under <instance>/documents/ and records the outcome on
-the batch row; it prints one JSON line per progress step on stdout. In the server, a relay
-(a greenlet under gevent, a thread otherwise) reads those lines and pushes them to the page
-over Socket.IO (`progress` events, the same as imports), and marks the batch failed if the
-worker died without saying so. The command line (`competition certificates`) runs the same
-batch in its own process with a progress bar.
+The server starts it (`launch`, through competition/tasks.py, which imports share) with its
+own database and instance folder. A batch issues the documents (one write transaction), prints
+them in chunks, keeps each person's page in the database, writes the batch's PDF or ZIP under
+<instance>/documents/ and records the outcome on the batch row; it prints one JSON line per
+progress step on stdout. In the server, tasks.py's relay pushes them to the page over
+Socket.IO (`progress` events with `batch`), and `_ended` marks the batch failed if the worker
+died without saying so. The command line (`competition certificates`) runs the same batch in
+its own process with a progress bar.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from .. import tasks
 from ..database import write_transaction
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -133,17 +134,6 @@ def run_batch(batch_id: int, progress: Progress) -> DocumentBatch:
 
 # --- the server's side ----------------------------------------------------------------------------
 
-def worker_env(app) -> dict:
-    env = dict(os.environ)
-    env.update({
-        "COMPETITION_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "COMPETITION_INSTANCE": app.config["INSTANCE_PATH"],
-        "COMPETITION_SECRET_KEY": str(app.config["SECRET_KEY"]),
-        "COMPETITION_ASYNC_MODE": "threading",
-    })
-    return env
-
-
 def running_batch(championship_id: int) -> DocumentBatch | None:
     """A batch of the championship still printing (one at a time: serials are sequential)."""
     since = utcnow() - STALE
@@ -155,52 +145,27 @@ def running_batch(championship_id: int) -> DocumentBatch | None:
 
 def launch(batch: DocumentBatch, locale: str) -> None:
     """Start the worker for the batch and relay its progress to the batch's task room."""
-    from ..extensions import socketio
-
-    app = current_app._get_current_object()
-    log = (batch_folder() / f"batch-{batch.id}.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "competition.workers", "batch", str(batch.id),
-         "--locale", locale],
-        stdout=subprocess.PIPE, stderr=log, env=worker_env(app), close_fds=True)
-    log.close()
-    socketio.start_background_task(_relay, app, socketio, process, batch.id, batch.task)
+    tasks.launch(["batch", str(batch.id), "--locale", locale],
+                 batch_folder() / f"batch-{batch.id}.log", batch.task, {"batch": batch.id},
+                 partial(_ended, batch.id))
 
 
-def _relay(app, socketio, process, batch_id: int, task: str) -> None:
-    """Relay the worker's steps to the page; with a message queue the worker sends them
-    itself, and this only reports a worker that died without saying so."""
-    from ..progress import room
-
-    relays = not app.config.get("MESSAGE_QUEUE")  # with a queue the worker emits itself
-    last = {"task": task, "done": 0, "total": 0, "label": ""}
-    for line in process.stdout:
-        try:
-            step = json.loads(line)
-        except ValueError:
-            continue
-        last = {"task": task, "batch": batch_id, "done": step["done"], "total": step["total"],
-                "label": step["label"]}
-        if relays and task:
-            socketio.emit("progress", last, to=room(task))
-    code = process.wait()
-    died = False
-    with app.app_context():
-        batch = db.session.get(DocumentBatch, batch_id)
-        if batch is not None and batch.status in ("queued", "running"):
-            died = True
-            with write_transaction():
-                batch.status = "failed"
-                log = f"documents/batch-{batch_id}.log"
-                batch.error = str(_l(
-                    "The certificate worker stopped unexpectedly (exit code %(code)s). Start "
-                    "the batch again; if it stops again, the server's administrator finds why "
-                    "in %(log)s.", code=code, log=log))
-                batch.finished_at = utcnow()
-        status = batch.status if batch is not None else "failed"
-        db.session.remove()
-    if task and (relays or died):
-        socketio.emit("progress", {**last, "finished": status}, to=room(task))
+def _ended(batch_id: int, code: int | None) -> tuple[str, bool]:
+    """The worker exited: a batch it left queued or running failed (it died)."""
+    batch = db.session.get(DocumentBatch, batch_id)
+    if batch is None:
+        return "failed", False
+    if batch.status not in ("queued", "running"):
+        return batch.status, False
+    with write_transaction():
+        batch.status = "failed"
+        log = f"documents/batch-{batch_id}.log"
+        batch.error = str(_l(
+            "The certificate worker stopped unexpectedly (exit code %(code)s). Start "
+            "the batch again; if it stops again, the server's administrator finds why "
+            "in %(log)s.", code="?" if code is None else code, log=log))
+        batch.finished_at = utcnow()
+    return "failed", True
 
 
 def preview(championship_id: int, kind: str, html: str, css: str) -> bytes:
@@ -220,7 +185,7 @@ def preview_in_worker(championship_id: int, kind: str, html: str, css: str,
     done = subprocess.run(
         [sys.executable, "-m", "competition.workers", "preview", str(championship_id),
          kind], input=json.dumps({"html": html, "css": css}).encode(), capture_output=True,
-        env=worker_env(current_app), timeout=timeout)
+        env=tasks.child_env(current_app), timeout=timeout)
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
         raise RenderFailed(lines[-1])
@@ -229,45 +194,6 @@ def preview_in_worker(championship_id: int, kind: str, html: str, css: str,
 
 # --- the process ----------------------------------------------------------------------------------
 
-_STDOUT_GONE = False
-
-
-def _print_step(done: int, total: int, label: str) -> None:
-    """One JSON line per step for the server's relay. If that server is gone (killed, or
-    restarted), the batch goes on: the page polls its state, or hears the queue."""
-    global _STDOUT_GONE
-    if _STDOUT_GONE:
-        return
-    try:
-        sys.stdout.write(json.dumps({"done": done, "total": total, "label": label}) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        _STDOUT_GONE = True
-
-
-class QueueProgress:
-    """With a message queue (several server processes), the worker is an external process of
-    Flask-SocketIO: it sends the batch's progress through the queue itself, to whichever
-    process holds the watching page's socket, and prints the steps as well."""
-
-    def __init__(self, queue: str, channel: str, batch_id: int, task: str):
-        from flask_socketio import SocketIO
-
-        from ..progress import room
-
-        self.socketio = SocketIO(message_queue=queue, channel=channel)
-        self.room, self.batch_id, self.task = room(task), batch_id, task
-        self.last = {"task": task, "batch": batch_id, "done": 0, "total": 0, "label": ""}
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        _print_step(done, total, label)
-        self.last = {**self.last, "done": done, "total": total, "label": label}
-        self.socketio.emit("progress", self.last, to=self.room)
-
-    def finish(self, status: str) -> None:
-        self.socketio.emit("progress", {**self.last, "finished": status}, to=self.room)
-
-
 def main(app, argv: list[str]) -> int:
     """The child process's work on `app` (made by competition/workers.py, the
     process's entry point: the documents never import the app factory themselves)."""
@@ -275,16 +201,12 @@ def main(app, argv: list[str]) -> int:
     with app.test_request_context("/"):
         if command == "batch":
             locale = rest[2] if len(rest) > 2 and rest[1] == "--locale" else "ru"
-            progress = _print_step
-            queue = app.config.get("MESSAGE_QUEUE")
             batch = db.session.get(DocumentBatch, int(rest[0]))
-            if queue and batch is not None and batch.task:
-                progress = QueueProgress(queue, app.config["MESSAGE_QUEUE_CHANNEL"], batch.id,
-                                         batch.task)
+            progress = tasks.step_sender(app, batch.task if batch else None,
+                                         {"batch": int(rest[0])})
             with force_locale(locale):
                 batch = run_batch(int(rest[0]), progress)
-            if isinstance(progress, QueueProgress):
-                progress.finish(batch.status)
+            tasks.finish(progress, batch.status)
             return 0 if batch.status == "done" else 1
         if command == "preview":
             data = json.loads(sys.stdin.buffer.read())
