@@ -1,4 +1,5 @@
-"""Progress of long tasks (imports now; certificates later), pushed to the page over Socket.IO.
+"""Progress of long tasks (an import's preview in the request; an import's confirmation and a
+certificate batch in a child process, competition/tasks.py), pushed to the page over Socket.IO.
 
 The page that starts a task gets a task id with its form (`new_task`): random, and signed for
 the user who rendered the page, so only that user can watch it. Its script connects, sends
@@ -12,6 +13,9 @@ ten times a second, and once more at the end. So a write transaction does no net
 and the bar moves during the transaction too; under gevent it is a greenlet that runs only
 when the worker yields, which the reporter does (`socketio.sleep(0)`) only outside write
 transactions — there the bar moves while checking and jumps to the end after the commit.
+A task in a child process counts through `Steps`, which hands each step to the child's
+relay (printed, or sent through the message queue) in the same rhythm, never inside a write
+transaction.
 """
 
 from __future__ import annotations
@@ -124,6 +128,44 @@ class Reporter:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+class Steps:
+    """The `progress` callable of a task in a child process (competition/tasks.py):
+    `for item in steps(items, label): …` counts as a Reporter does and hands the count to
+    `send(done, total, label)` itself, at most ten times a second and at every phase's end —
+    never inside a write transaction: the child's write lock is held for the writes alone, and
+    a step that falls there is sent after the commit (`close`)."""
+
+    def __init__(self, send):
+        self.send = send
+        self.state: tuple[int, int, str] | None = None
+        self.sent: tuple[int, int, str] | None = None
+        self._at = 0.0
+
+    def __call__(self, items: Iterable, label: str) -> Iterator:
+        items = list(items)
+        total, label = len(items), str(label)
+        self._update(0, total, label)
+        for done, item in enumerate(items, start=1):
+            yield item
+            self._update(done, total, label, end=done == total)
+
+    def _update(self, done: int, total: int, label: str, end: bool = False) -> None:
+        self.state = (done, total, label)
+        now = time.monotonic()
+        if (end or now - self._at >= INTERVAL) and not in_write_transaction():
+            self._at = now
+            self._send()
+
+    def _send(self) -> None:
+        if self.state is not None and self.state != self.sent:
+            self.sent = self.state
+            self.send(*self.state)
+
+    def close(self) -> None:
+        """Send the last count, if it is not sent yet (after the commit)."""
+        self._send()
 
 
 class _Silent:

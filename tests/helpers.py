@@ -1,4 +1,5 @@
-"""Helpers the tests share: a form's CSRF token, an organizer's client, waiting on a condition.
+"""Helpers the tests share: a form's CSRF token, an organizer's client, waiting on a condition,
+following an import to its end.
 
 (The fixtures are in tests/fixtures/; tests/access.py logs a client in as any persona.)
 """
@@ -67,3 +68,28 @@ def wait_until(condition: Callable[[], T], timeout: float = 10, what: str = "the
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+def follow_import(client, confirmed, timeout: float = 60):
+    """The answer to an import's confirmation (303 to the import's page, which the import
+    worker's progress fills) followed until the worker has ended: the import page's last
+    answer, a 303 to the result or the errors (422). Any other answer is returned as it is."""
+    from flask import has_app_context
+
+    from competition.extensions import db
+
+    location = confirmed.headers.get("Location", "") if confirmed.status_code == 303 else ""
+    if "/import/jobs/" not in location:
+        return confirmed
+
+    def ended() -> bool:
+        # A test inside an app context of its own shares that context's session with the
+        # requests it makes: end its read transaction, or it sees the job as it was at first.
+        if has_app_context():
+            db.session.rollback()
+        return client.get(location + ".json").get_json()["status"] != "running"
+
+    wait_until(ended, timeout, "the import worker to end", interval=0.1)
+    if has_app_context():
+        db.session.rollback()
+    return client.get(location)

@@ -172,6 +172,8 @@ ACCESS: dict[str, tuple[str, set[str]]] = {
     "registry.import_confirm": ("/manage/import/confirm", STAFF),
     "registry.import_cancel": ("/manage/import/cancel", STAFF),
     "registry.import_result": ("/manage/import/result/1", STAFF),
+    "registry.import_job": ("/manage/import/jobs/1", STAFF),
+    "registry.import_job_state": ("/manage/import/jobs/1.json", STAFF),
     "registry.import_template": ("/manage/import/template?template-kind=competitors"
                                  "&template-lang=kk&template-format=xlsx", STAFF),
     "registry.import_export": ("/manage/import/export?export-kind=experts"

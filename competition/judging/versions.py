@@ -59,6 +59,14 @@ def _bump_versions(session, _context, _instances) -> None:
                 and thing not in session.new \
                 and session.is_modified(thing, include_collections=False):
             organizations.add(thing.id)
+    bump(session, skills=skills, championships=championships, experts=experts,
+         organizations=organizations)
+
+
+def bump(session, skills=(), championships=(), experts=(), organizations=()) -> None:
+    """Bump the versions of the skills these changes concern (the ids of changed skills,
+    championships, experts, organizations) and queue `scheme_changed` for each; for a change
+    the ORM does not see (a bulk insert or update: registry/imports), inside its transaction."""
     if not (skills or championships or experts or organizations):
         return
     bumped = session.execute(

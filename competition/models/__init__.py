@@ -10,6 +10,7 @@ from .documents import (
     DocumentTemplate,
 )
 from .event import Championship, Organization, Skill
+from .imports import ImportJob
 from .marks import Mark, MarkRevision, SignOff
 from .panels import MarkingForm, PanelSeat, PanelSubstitute
 from .people import ApiToken, Competitor, CompetitorMember, Expert, ExpertRole, User
@@ -21,7 +22,8 @@ __all__ = [
     "ApiToken", "Appeal", "Aspect", "AuditEntry", "Award", "Championship", "Competitor",
     "CompetitorMember",
     "Criterion", "Document", "DocumentAsset", "DocumentBatch", "DocumentSettings",
-    "DocumentTemplate", "Expert", "ExpertRole", "LoginAttempt", "LoginCode", "Mark", "MarkingForm",
+    "DocumentTemplate", "Expert", "ExpertRole", "ImportJob", "LoginAttempt", "LoginCode", "Mark",
+    "MarkingForm",
     "MarkRevision", "Organization", "PanelSeat", "PanelSubstitute", "Screen", "WorkstationDraw",
     "Sanction", "SignOff", "Skill", "SubCriterion", "User",
 ]

@@ -1,6 +1,7 @@
-// Import page: a progress bar while a file is checked or imported (pushed over Socket.IO;
-// "working…" if the socket cannot connect), and only the championship / skill fields the
-// chosen kind of list needs. The page works without this.
+// Import pages: a progress bar while a file is checked, and on the import's own page while the
+// import worker imports it (pushed over Socket.IO; "working…" if the socket cannot connect),
+// then that page leaves for the result; only the championship / skill fields the chosen kind
+// of list needs. The pages work without this.
 
 const SCOPES = {
   organizations: { championship: false, skill: false },
@@ -92,7 +93,9 @@ function followProgress(socket, form, status, task) {
   });
 }
 
-function announceWork(form) {
+// `follow`: the answer comes when the work is done (the preview), so the bar follows the task
+// meanwhile; the confirmation answers at once with the import's page, which follows it.
+function announceWork(form, follow = true) {
   const status = document.getElementById("import-status");
   if (!status || !form.dataset.working) return;
   let sending = false;
@@ -104,7 +107,7 @@ function announceWork(form) {
     // Until progress arrives (or without it): "working…" with an indeterminate bar.
     const fallback = window.setTimeout(() => working(form, status), 300);
     const task = form.querySelector('[name="task"]')?.value;
-    if (!task) return;
+    if (!task || !follow) return;
     event.preventDefault();
     sending = true;
     watch(task).then((socket) => {
@@ -124,7 +127,43 @@ if (importForm) {
   announceWork(importForm);
 }
 const confirmForm = document.getElementById("confirm-form");
-if (confirmForm) announceWork(confirmForm);
+if (confirmForm) announceWork(confirmForm, false);
+
+// The import's own page: the bar follows the worker; when it ends (the last event says so, or
+// the job's state, asked every two seconds in case the socket missed it), the page is loaded
+// again, and the server sends on to the result or shows the errors.
+const POLL = 2000;
+
+async function followJob(section) {
+  const status = document.getElementById("import-status");
+  const task = section.dataset.task;
+  let leaving = false;
+  const leave = () => {
+    if (leaving) return;
+    leaving = true;
+    window.location.replace(section.dataset.pageUrl);
+  };
+  if (task) {
+    watch(task).then((socket) => {
+      if (!socket) return;
+      working(section, status);
+      followProgress(socket, section, status, task);
+      socket.on("progress", (event) => { if (event && event.task === task && event.finished) leave(); });
+    });
+  }
+  while (!leaving) {
+    await new Promise((resolve) => { window.setTimeout(resolve, POLL); });
+    try {
+      const response = await fetch(section.dataset.stateUrl, { headers: { Accept: "application/json" } });
+      if (response.ok && (await response.json()).status !== "running") leave();
+    } catch (_error) {
+      // the venue's network: ask again
+    }
+  }
+}
+
+const job = document.getElementById("import-job");
+if (job) followJob(job);
 for (const form of document.querySelectorAll("form.row-form")) {
   if (form.querySelector('[name="export-kind"]')) showScope(form, "export-");
 }

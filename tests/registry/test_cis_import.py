@@ -26,7 +26,7 @@ from competition.registry.scheme.cis import export_cis, read_scheme_file
 from competition.registry.scheme.cis_read import CisTable
 from competition.registry.scheme.importer import SCHEME
 from competition.registry.scheme.parsing import parse_rows
-from tests.helpers import csrf
+from tests.helpers import csrf, follow_import
 
 from ..marking import enter_marks
 
@@ -238,8 +238,8 @@ def test_the_upload_page_previews_and_imports_a_cis_workbook(organizer_ctx):
     assert preview.status_code == 200, html
     assert "100.00" in html and "A1.1" in html
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
-    done = organizer_ctx.post("/manage/import/confirm",
-                              data={"csrf_token": csrf(html), "token": token})
+    done = follow_import(organizer_ctx, organizer_ctx.post(
+        "/manage/import/confirm", data={"csrf_token": csrf(html), "token": token}))
     assert done.status_code == 303
     assert len(aspects_of(skill.id)) == 37
     export = organizer_ctx.get(f"/manage/skills/{skill.id}/scheme/export-cis.xlsx")

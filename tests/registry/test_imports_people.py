@@ -26,7 +26,7 @@ from competition.models import (
     Skill,
 )
 from tests.access import client_as
-from tests.helpers import csrf
+from tests.helpers import csrf, follow_import
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 _spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
@@ -49,7 +49,8 @@ def upload(client, kind: str, filename: str, data: bytes, skill: str | None = No
 def confirm(client, preview):
     html = preview.get_data(as_text=True)
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
-    return client.post("/manage/import/confirm", data={"csrf_token": csrf(html), "token": token})
+    return follow_import(client, client.post("/manage/import/confirm",
+                                             data={"csrf_token": csrf(html), "token": token}))
 
 
 def xlsx(rows) -> bytes:
@@ -348,8 +349,13 @@ def test_an_upload_is_confirmed_once_and_only_by_its_owner(demo_app, organizer):
     page = admin.get("/manage/import").get_data(as_text=True)
     stolen = admin.post("/manage/import/confirm", data={"csrf_token": csrf(page), "token": token})
     assert stolen.status_code == 410
-    assert confirm(organizer, preview).status_code == 303
-    assert confirm(organizer, preview).status_code == 410  # already imported, file removed
+    first = confirm(organizer, preview)
+    assert first.status_code == 303 and "/import/result/" in first.headers["Location"]
+    imported = counts(demo_app)
+    # again (a double click, the form sent again): the same import's result, nothing twice
+    again = confirm(organizer, preview)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert counts(demo_app) == imported
     forged = organizer.post("/manage/import/confirm",
                             data={"csrf_token": csrf(html), "token": "../../secret_key"})
     assert forged.status_code == 410
@@ -476,7 +482,7 @@ def test_uploads_expire_and_are_swept(tmp_path):
     import time
 
     from competition.errors import NotFound
-    from competition.registry.imports.service import UploadStore
+    from competition.registry.imports.uploads import UploadStore
 
     store = UploadStore(tmp_path / "uploads", ttl=3600)
     token = store.save(b"data", {"owner": 7})

@@ -28,7 +28,7 @@ from competition.registry.scheme.importer import (
     preview_scheme,
 )
 from competition.registry.scheme.parsing import COLUMNS
-from tests.helpers import csrf
+from tests.helpers import csrf, follow_import
 
 from ..marking import enter_marks
 from .test_scheme_editor import skill, text
@@ -324,7 +324,7 @@ def test_upload_preview_and_confirm_a_scheme_on_the_import_page(demo_app, organi
         assert "100.00" in preview and "G1.1" in preview  # the total; G1.1 would go
         confirm = {name: value for name, value in re.findall(
             r'<input[^>]*name="(csrf_token|token)"[^>]*value="([^"]+)"', preview)}
-        response = client.post("/manage/import/confirm", data=confirm)
+        response = follow_import(client, client.post("/manage/import/confirm", data=confirm))
         assert response.status_code == 303, text(response)
         assert scheme_of(skill("04")) == scheme_of(skill("10"))
 

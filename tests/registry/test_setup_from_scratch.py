@@ -31,7 +31,7 @@ from competition.registry.imports.service import Target
 from competition.registry.scheme.importer import export_scheme
 from competition.standings import skill_document
 from tests.fixtures.databases import make_app
-from tests.helpers import csrf
+from tests.helpers import csrf, follow_import
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 WORLDSKILLS = json.loads((DEMO / "worldskills.json").read_text(encoding="utf-8"))
@@ -118,8 +118,9 @@ def import_file(client, kind: str, rows: list[dict], columns: list[str],
         creates = [code for _action, code in planned]
     assert planned == [("create", code) for code in creates]
     assert f"create {len(creates)}" in page
-    confirmed = client.post("/manage/import/confirm",
-                            data={"csrf_token": csrf(page), "token": TOKEN.search(page).group(1)})
+    confirmed = follow_import(client, client.post(
+        "/manage/import/confirm",
+        data={"csrf_token": csrf(page), "token": TOKEN.search(page).group(1)}))
     assert confirmed.status_code == 303, text(confirmed)
     result = client.get(confirmed.headers["Location"])
     assert result.status_code == 200
@@ -378,8 +379,9 @@ def changed_since_the_preview(client, app, skill: str, competitors: list[dict]) 
     response = submit(client, f"/manage/organizations/{temp_id}/delete", {})
     assert response.status_code == 302, text(response)
     before = count(app, Competitor)
-    confirmed = client.post("/manage/import/confirm",
-                            data={"csrf_token": csrf(page), "token": TOKEN.search(page).group(1)})
+    confirmed = follow_import(client, client.post(
+        "/manage/import/confirm",
+        data={"csrf_token": csrf(page), "token": TOKEN.search(page).group(1)}))
     answer = text(confirmed)
     assert confirmed.status_code == 422, answer
     assert "The data changed since the preview. Nothing was imported." in answer

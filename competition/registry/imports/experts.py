@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ...extensions import db
-from ...models import Expert, ExpertRole
+from ...models import Expert, ExpertRole, Skill
 from ..people.fields import report_locale
 from ..people.forms import ExpertRoleRowForm
 from ..people.orgnames import resolve_organization
@@ -35,6 +35,7 @@ from .checking import (
     write_row,
 )
 from .personal import NAME_COLUMN, ORGANIZATION_COLUMN
+from .stale import grouped
 from .tabular import Column, Plan, PlannedRow, Row, Table
 
 
@@ -44,6 +45,7 @@ class ExpertImporter:
     kind = "experts"
     entity = "expert"
     scope = "championship"
+    depends_on = _l("the championship's skills or their chief experts")
     columns = (
         Column("code", required=True, ru="Код", kk="Коды", aliases=("Код эксперта",),
                help=_l("The expert's code in this championship, e.g. E01; repeat it on one row "
@@ -159,6 +161,24 @@ class ExpertImporter:
         # chief expert named on a later row
         plan.extra["rows"] = order
         return plan
+
+    def stamps(self, target, codes: list[str]) -> dict:
+        championship_id = target.championship.id
+        of_file = sa.and_(Expert.championship_id == championship_id, Expert.code.in_(codes))
+        roles = grouped(db.session.execute(
+            sa.select(ExpertRole.__table__).join(Expert).where(of_file)
+            .order_by(ExpertRole.expert_id, ExpertRole.skill_id)), "expert_id")
+        stamps = {row.code: (tuple(row), roles.get(row.id, ())) for row in db.session.execute(
+            sa.select(Expert.__table__).where(of_file))}
+        # what every row is checked against: the skills and who is the chief expert of each
+        stamps[None] = (
+            tuple(db.session.execute(sa.select(Skill.id, Skill.code).where(
+                Skill.championship_id == championship_id).order_by(Skill.id))),
+            tuple(db.session.execute(
+                sa.select(ExpertRole.skill_id, ExpertRole.expert_id).join(Skill)
+                .where(Skill.championship_id == championship_id, ExpertRole.role == "chief")
+                .order_by(ExpertRole.skill_id, ExpertRole.expert_id))))
+        return stamps
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         championship = target.championship

@@ -7,6 +7,13 @@ a code twice in the file.
 
 Updates are by code. A column absent from the file keeps the stored value; a column present
 with an empty cell means "empty" (or the default, e.g. status active).
+
+Both are written in bulk (one INSERT and one UPDATE per table, bulk.py) from the rows
+`prepare` builds before the write transaction, with the people service's own functions
+(`organization_values`, `competitor_values`, `member_rows`): two thousand competitors are a few
+statements, not two thousand flushes, so the import holds the write lock for tens of
+milliseconds. What the service's save checks per row inside its transaction (a code taken by
+another record) the import checks for the whole file there (stale.py).
 """
 
 from __future__ import annotations
@@ -19,21 +26,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ...errors import Invalid
 from ...extensions import db
-from ...models import Competitor, Organization
+from ...models import Championship, Competitor, CompetitorMember, Organization, Skill
+from ...models.people import new_results_code
 from ..people.forms import CompetitorForm, OrganizationForm
 from ..people.member_fields import members_from
 from ..people.service.common import natural_key
-from ..people.service.competitors import apply_competitor, competitor_form_data
-from ..people.service.organizations import apply_organization
-from .checking import (
-    NAMES,
-    each_row,
-    first_language,
-    fold_name_column,
-    plan_by_code,
-    write_row,
-)
+from ..people.service.competitors import competitor_form_data, competitor_values, member_rows
+from ..people.service.organizations import organization_id_by_code, organization_values
+from . import bulk
+from .checking import NAMES, each_row, first_language, fold_name_column, plan_by_code
 from .personal import (
     MEMBER_COLUMNS,
     MEMBER_KEYS,
@@ -44,7 +47,8 @@ from .personal import (
     eligibility_warnings,
     personal_cells,
 )
-from .tabular import Column, Plan, Table
+from .stale import grouped, rows_by_code
+from .tabular import Column, Plan, RowsInvalid, Table
 
 # --- organizations ------------------------------------------------------------------------------
 
@@ -85,13 +89,25 @@ class OrganizationImporter:
                                                               meta={"csrf": False}),
                             compared, None, _("Checking organizations"), progress)
 
-    def apply(self, plan: Plan, target, progress=None) -> None:
+    def stamps(self, target, codes: list[str]) -> dict:
+        return rows_by_code(sa.select(Organization.__table__)
+                            .where(Organization.code.in_(codes)))
+
+    def prepare(self, plan: Plan, target, progress=None) -> None:
+        creates, updates = [], []
         for item in each_row(plan.items, progress, _("Importing organizations")):
             if item.action == "unchanged":
                 continue
             data, current_id = item.payload
-            current = db.session.get(Organization, current_id) if current_id else None
-            write_row(item, lambda d=data, c=current: apply_organization(d, c))
+            values = organization_values(data)
+            if current_id is None:
+                creates.append(values)
+            else:
+                updates.append({"id": current_id, **values})
+        plan.writes = bulk.Writes(creates=creates, updates=updates)
+
+    def apply(self, plan: Plan, target, progress=None) -> None:
+        bulk.write_organizations(plan.writes)
 
     def export_rows(self, target) -> Iterable[dict[str, Any]]:
         for organization in db.session.execute(
@@ -105,6 +121,7 @@ class CompetitorImporter:
     kind = "competitors"
     entity = "competitor"
     scope = "skill"
+    depends_on = _l("the skill's team size or its championship's categories")
     columns = (
         Column("code", required=True, ru="Код", kk="Коды", aliases=("Код участника",),
                help=_l("The competitor's code in this skill, e.g. 10-01 (no spaces).")),
@@ -173,13 +190,63 @@ class CompetitorImporter:
         plan.warnings.extend(eligibility_warnings(plan, skill, existing))
         return plan
 
-    def apply(self, plan: Plan, target, progress=None) -> None:
+    def stamps(self, target, codes: list[str]) -> dict:
+        skill_id = target.skill.id
+        rows = db.session.execute(sa.select(Competitor.__table__).where(
+            Competitor.skill_id == skill_id, Competitor.code.in_(codes))).all()
+        members = grouped(db.session.execute(
+            sa.select(CompetitorMember.__table__)
+            .where(CompetitorMember.competitor_id.in_([row.id for row in rows]))
+            .order_by(CompetitorMember.competitor_id, CompetitorMember.position)),
+            "competitor_id") if rows else {}
+        stamps = {row.code: (tuple(row), members.get(row.id, ())) for row in rows}
+        # what every row is checked against: the team size, the championship's categories
+        stamps[None] = tuple(db.session.execute(
+            sa.select(Skill.team_size, Championship.categories).join(Championship)
+            .where(Skill.id == skill_id)).one())
+        return stamps
+
+    def prepare(self, plan: Plan, target, progress=None) -> None:
+        """Every row as the columns it writes, checked by the service as the form's save is."""
+        skill = target.skill
+        organizations = dict(db.session.execute(
+            sa.select(Organization.code, Organization.id)).all())
+
+        def organization_id(code):
+            return organizations.get(code) if code in organizations else \
+                organization_id_by_code(code)
+
+        current = {c.id: c for c in self._existing(skill).values()}
+        results_codes = set(db.session.execute(sa.select(Competitor.results_code)).scalars())
+        writes = bulk.Writes(skill_id=skill.id)
         for item in each_row(plan.items, progress, _("Importing competitors")):
             if item.action == "unchanged":
                 continue
             data, current_id = item.payload
-            current = db.session.get(Competitor, current_id) if current_id else None
-            write_row(item, lambda d=data, c=current: apply_competitor(target.skill, d, c))
+            competitor = current.get(current_id)
+            try:
+                values = competitor_values(
+                    data, competitor.status if competitor else None, organization_id)
+            except Invalid as invalid:
+                raise RowsInvalid([item.row.error(invalid.field or "", invalid.message)]) \
+                    from None
+            if values["organization_id"] is not None:
+                writes.organizations.setdefault(values["organization_id"], item.row)
+            members = members_from(data) if skill.is_team else []
+            if competitor is None:
+                code = new_results_code()
+                while code in results_codes:
+                    code = new_results_code()
+                results_codes.add(code)
+                writes.creates.append({"skill_id": skill.id, "results_code": code, **values})
+                writes.members.append(member_rows(members))
+            else:
+                writes.updates.append({"id": competitor.id, **values})
+                writes.member_changes(competitor, members)
+        plan.writes = writes
+
+    def apply(self, plan: Plan, target, progress=None) -> None:
+        bulk.write_competitors(plan.writes)
 
     def export_rows(self, target) -> Iterable[dict[str, Any]]:
         for competitor in sorted(self._existing(target.skill).values(),

@@ -5,25 +5,24 @@ The steps, the same for every kind (organizations, competitors, experts, a marki
 1. `preview(importer, target, filename, data)`: read the table (tabular.read_table), let the
    importer check every row against the database and plan creates / updates. Nothing is written.
 2. The web page keeps the uploaded bytes under instance/uploads/<token> (owner-only, expiring
-   after UPLOAD_TTL) between the preview and the confirmation: `UploadStore`.
-3. `run_import(...)` re-reads the same bytes, re-checks every row inside ONE write transaction
-   (the database may have changed since the preview), writes, and records ONE audit entry
-   (action "import", counts in `changes`). Any error: ImportFailed, and nothing is written.
+   after an hour) between the preview and the confirmation: uploads.py.
+3. `run_import(...)` (in the import worker, jobs.py, for the web page) re-reads the same bytes
+   and checks every row again against the database as it is then, and builds what it will
+   write — all before the write transaction, which takes the time and needs no lock. Then ONE
+   short write transaction re-checks only what may have changed meanwhile (stale.py: a code
+   registered, a record changed by someone else), writes (in bulk where the importer can), and
+   records ONE audit entry (action "import", counts in `changes`). Any error: ImportFailed,
+   and nothing is written.
 
 A championship or skill that cannot be found, or is not said, is errors.Invalid (with the
-`field` it is about); an uploaded file that is gone is errors.NotFound ("upload_expired").
+`field` it is about).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,12 +31,13 @@ from flask_babel import gettext as _
 
 from ... import audit
 from ...database import write_transaction
-from ...errors import Invalid, NotFound, Refused
+from ...errors import Invalid, Refused
 from ...extensions import db
 from ...lookup import ambiguous_codes, find_skill
 from ...models import Championship, Skill
 from ...vocabulary import ImportKind
 from .reading import read_table
+from .stale import changed_since, file_codes
 from .tabular import (
     DEFAULT_LIMITS,
     FileRefused,
@@ -48,9 +48,6 @@ from .tabular import (
     RowsInvalid,
     Table,
 )
-
-UPLOAD_TTL = 60 * 60  # seconds an uploaded file waits for its confirmation
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 Progress = Callable[[Iterable, str], Iterable] | None
 
@@ -94,6 +91,9 @@ class Report:
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     audit_id: int | None = None
+    # seconds run_import took to read and check the file and build its rows (no lock), and
+    # inside its write transaction (the write lock held)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -233,30 +233,56 @@ def preview(importer: Importer, target: Target, filename: str, data: bytes,
         db.session.rollback()  # nothing the check touched may leak into a later write
 
 
+Written = Callable[[Any, Report], None] | None
+
+
 def run_import(importer: Importer, target: Target, filename: str, data: bytes,
-               progress: Progress = None) -> Report:
-    """Check and write the whole file in ONE write transaction; ImportFailed on any error."""
+               progress: Progress = None, on_written: Written = None) -> Report:
+    """Check the whole file, then write it in ONE short write transaction; ImportFailed on any
+    error, and then nothing is written. `on_written(session, report)` runs inside that
+    transaction, after the audit entry (the import worker marks its job done in the same
+    commit)."""
     ids = target.ids()
-    report, table = _read(importer, filename, data)  # parsing needs no lock: before the write
+    began = time.perf_counter()
+    report, table = _read(importer, filename, data)
     if table is None:
         raise ImportFailed(report)
+    codes = file_codes(table, getattr(importer, "code_column", "code"))
     try:
-        return _write(importer, target, report, table, ids, progress)
-    except RowsInvalid as invalid:  # rolled back by write_transaction
-        report.errors = invalid.errors
-        raise ImportFailed(report) from None
-
-
-def _write(importer: Importer, target: Target, report: Report, table: Table, ids: dict,
-           progress: Progress) -> Report:
-    with write_transaction() as session:
-        # Re-read the target inside the transaction: the preview's objects may be stale.
-        target = Target(session.get(Championship, ids["championship_id"])
-                        if ids["championship_id"] else None,
-                        session.get(Skill, ids["skill_id"]) if ids["skill_id"] else None)
+        seen = importer.stamps(target, codes)  # before the check reads what it compares
         report = _check(importer, report, table, target, progress)
         if report.errors:
             raise ImportFailed(report)
+        prepare = getattr(importer, "prepare", None)
+        if prepare is not None:
+            prepare(report.plan, target, progress=progress)
+        db.session.rollback()  # the check's reads end here; the write reads afresh
+        report.timings["checked"] = time.perf_counter() - began
+        return _write(importer, report, table, ids, codes, seen, progress, on_written)
+    except RowsInvalid as invalid:  # nothing written (write_transaction rolled back)
+        report.errors = invalid.errors
+        raise ImportFailed(report) from None
+    finally:
+        db.session.rollback()
+
+
+def _write(importer: Importer, report: Report, table: Table, ids: dict, codes: list[str],
+           seen: dict, progress: Progress, on_written: Written) -> Report:
+    began = time.perf_counter()
+    with write_transaction() as session:
+        target = Target(session.get(Championship, ids["championship_id"])
+                        if ids["championship_id"] else None,
+                        session.get(Skill, ids["skill_id"]) if ids["skill_id"] else None)
+        if (ids["championship_id"] and target.championship is None) or \
+                (ids["skill_id"] and target.skill is None):
+            raise RowsInvalid([RowError(table.sheet, None, "", "", _(
+                "The championship or skill chosen was deleted while the file was being "
+                "imported."))])
+        errors = changed_since(report.plan, seen, importer.stamps(target, codes), table.sheet,
+                               str(getattr(importer, "depends_on", "")),
+                               getattr(importer, "code_column", "code"))
+        if errors:
+            raise RowsInvalid(errors)
         importer.apply(report.plan, target, progress=progress)
         counts, filename = report.counts(), report.filename
         entry = audit.record(
@@ -273,83 +299,7 @@ def _write(importer: Importer, target: Target, report: Report, table: Table, ids
         )
         session.flush()
         report.audit_id = entry.id
+        if on_written is not None:
+            on_written(session, report)
+    report.timings["written"] = time.perf_counter() - began
     return report
-
-
-# --- uploaded files between preview and confirmation --------------------------------------------
-
-@dataclass
-class Upload:
-    token: str
-    data: bytes
-    meta: dict[str, Any]
-
-
-def _expired() -> NotFound:
-    """The uploaded file is gone (expired, already imported, or someone else's)."""
-    return NotFound(code="upload_expired")
-
-
-class UploadStore:
-    """instance/uploads/<token> (+ <token>.json): owner-only files that expire; a file that is
-    gone (expired, already imported, or someone else's) is errors.NotFound("upload_expired")."""
-
-    def __init__(self, folder: Path, ttl: int = UPLOAD_TTL):
-        self.folder = Path(folder)
-        self.ttl = ttl
-
-    @classmethod
-    def for_app(cls) -> UploadStore:
-        return cls(Path(current_app.config["INSTANCE_PATH"]) / "uploads")
-
-    def _paths(self, token: str) -> tuple[Path, Path]:
-        if not TOKEN_PATTERN.fullmatch(token or ""):
-            raise _expired()
-        return self.folder / token, self.folder / f"{token}.json"
-
-    def save(self, data: bytes, meta: dict[str, Any]) -> str:
-        self.sweep()
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.folder, 0o700)
-        token = secrets.token_urlsafe(32)
-        data_path, meta_path = self._paths(token)
-        for path, content in ((data_path, data),
-                              (meta_path, json.dumps({**meta, "saved_at": time.time()},
-                                                     ensure_ascii=False).encode())):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-        return token
-
-    def load(self, token: str, owner: int | None) -> Upload:
-        data_path, meta_path = self._paths(token)
-        try:
-            meta = json.loads(meta_path.read_text())
-            data = data_path.read_bytes()
-        except (OSError, ValueError):
-            raise _expired() from None
-        if meta.get("owner") != owner or time.time() - meta.get("saved_at", 0) > self.ttl:
-            if meta.get("owner") == owner:
-                self.discard(token)
-            raise _expired()
-        return Upload(token, data, meta)
-
-    def discard(self, token: str) -> None:
-        try:
-            paths = self._paths(token)
-        except NotFound:
-            return
-        for path in paths:
-            path.unlink(missing_ok=True)
-
-    def sweep(self) -> None:
-        """Remove expired uploads (called on every save)."""
-        if not self.folder.is_dir():
-            return
-        now = time.time()
-        for path in self.folder.iterdir():
-            try:
-                if now - path.stat().st_mtime > self.ttl:
-                    path.unlink(missing_ok=True)
-            except OSError:
-                continue

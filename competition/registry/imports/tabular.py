@@ -172,8 +172,16 @@ class Importer(Protocol):
     def plan(self, table: Table, target: Any) -> Plan:
         """Validate every row against the database and say what would change (no writes)."""
 
+    def stamps(self, target: Any, codes: list[str]) -> dict:
+        """The records of `codes` (the file's), by code, each with a value that changes whenever
+        the record does (its row); under the key None what the whole plan rests on. Taken
+        before the plan and again inside the write transaction (stale.py): a difference is
+        what changed meanwhile."""
+
     def apply(self, plan: Plan, target: Any) -> None:
-        """Write the plan (inside the caller's write transaction; it adds the audit entry)."""
+        """Write the plan (inside the caller's write transaction; it adds the audit entry).
+        An importer may build what it writes beforehand, outside the transaction, with an
+        optional `prepare(plan, target, progress)` that fills `plan.writes`."""
 
     def export_rows(self, target: Any) -> Iterable[dict[str, Any]]:
         """The current records as rows keyed like `columns` (export re-imports cleanly)."""
@@ -198,6 +206,8 @@ class Plan:
     extra: dict = field(default_factory=dict)      # importer-specific (e.g. the scheme's total)
     # what the file may have wrong without stopping the import (shown by preview and CLI)
     warnings: list[RowError] = field(default_factory=list)
+    # the rows apply() writes, built by the importer's prepare() before the write transaction
+    writes: Any = None
 
     def counts(self) -> dict[str, int]:
         """Planned items per action: create, update, unchanged (and any other, e.g. delete)."""

@@ -1,8 +1,9 @@
 """Routes of the import pages (registered on competition.registry.bp).
 
 /manage/import: choose the kind, the championship or skill and the file → a preview (what will
-be created or updated) or the full error report → confirm → the result. Templates and exports
-are plain downloads.
+be created or updated) or the full error report → confirm → the import's page while the import
+worker runs it (jobs.py) → the result, or the errors. Templates and exports are plain
+downloads.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,8 +21,9 @@ from ...errors import Invalid, NotFound
 from ...extensions import db
 from ...models import AuditEntry, Championship
 from ..blueprint import bp
-from . import service
+from . import jobs, service
 from .forms import ConfirmForm, ExportForm, TemplateForm, UploadForm
+from .uploads import UploadStore
 from .writing import CSV_MIME, XLSX_MIME, instructions_rows, write_csv, write_xlsx
 
 LOCALES = ("ru", "kk", "en")
@@ -98,7 +100,7 @@ def import_upload():
         report = service.preview(importer, target, filename, data, progress=report_progress)
     token = None
     if report.ok:
-        token = service.UploadStore.for_app().save(data, {
+        token = UploadStore.for_app().save(data, {
             "owner": current_user.id, "kind": importer.kind, "filename": filename,
             "championship": target.championship.code if target.championship else None,
             "skill": target.skill.code if target.skill else None,
@@ -113,39 +115,67 @@ def import_upload():
 
 @bp.post("/import/confirm")
 def import_confirm():
+    """Start the import in the worker and answer at once with its page (jobs.py); the same
+    upload confirmed again (a double click) leads to the same job, imported once."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    store = service.UploadStore.for_app()
-    try:
-        upload = store.load(form.token.data, current_user.id)
-    except NotFound:
-        return render_template("registry/imports/expired.html"), 410
-    meta = upload.meta
-    importer = service.importer_for(meta["kind"])
-    try:
-        target = service.resolve_target(importer, meta.get("championship"), meta.get("skill"))
-    except Invalid as error:  # the championship or skill is gone since the preview
-        store.discard(upload.token)
-        return render_template("registry/imports/expired.html", reason=error.message), 410
-    try:
-        with progress.reporter(form.task.data) as report_progress:
-            report = service.run_import(importer, target, meta["filename"], upload.data,
-                                        progress=report_progress)
-    except service.ImportFailed as failed:
-        store.discard(upload.token)
-        return render_template("registry/imports/preview.html", report=failed.report,
-                               target=None, importer=importer, confirm=None, after_confirm=True,
-                               kind_label=service.kind_label(importer.kind)), 422
-    store.discard(upload.token)
-    return redirect(url_for("registry.import_result", entry_id=report.audit_id), code=303)
+    job = jobs.of_upload(form.token.data, current_user.id)
+    if job is None:
+        store = UploadStore.for_app()
+        try:
+            upload = store.load(form.token.data, current_user.id)
+        except NotFound:
+            return render_template("registry/imports/expired.html"), 410
+        meta = upload.meta
+        importer = service.importer_for(meta["kind"])
+        try:
+            service.resolve_target(importer, meta.get("championship"), meta.get("skill"))
+        except Invalid as error:  # the championship or skill is gone since the preview
+            store.discard(upload.token)
+            return render_template("registry/imports/expired.html", reason=error.message), 410
+        job = jobs.start(upload, form.task.data, _locale())
+    return redirect(url_for("registry.import_job", job_id=job.id), code=303)
+
+
+@bp.get("/import/jobs/<int:job_id>")
+def import_job(job_id: int):
+    """The confirmed import: its progress while it runs (202), then the result page (303) or
+    the errors that stopped it (422; 500 if its worker stopped)."""
+    job = jobs.of_owner(job_id, current_user.id)
+    if job is None:
+        abort(404)
+    state = jobs.state(job)
+    if state == "done" and job.audit_id is not None:
+        return redirect(url_for("registry.import_result", entry_id=job.audit_id), code=303)
+    kind_label = service.kind_label(job.kind)
+    if state == "failed":
+        report = jobs.report_of(job)
+        if report is not None:
+            return render_template("registry/imports/preview.html", report=report, target=None,
+                                   importer=None, confirm=None, after_confirm=True,
+                                   kind_label=kind_label), 422
+    task = job.task if state == "running" and progress.owns(job.task, current_user.get_id()) \
+        else ""
+    return render_template("registry/imports/job.html", job=job, state=state, task=task,
+                           kind_label=kind_label), \
+        {"running": 202, "failed": 500}.get(state, 200)
+
+
+@bp.get("/import/jobs/<int:job_id>.json")
+def import_job_state(job_id: int):
+    job = jobs.of_owner(job_id, current_user.id)
+    if job is None:
+        abort(404)
+    return jsonify({"job": job.id, "status": jobs.state(job),
+                    "page": url_for("registry.import_job", job_id=job.id)})
 
 
 @bp.post("/import/cancel")
 def import_cancel():
     form = ConfirmForm()
     if form.validate_on_submit():
-        service.UploadStore.for_app().discard(form.token.data)
+        UploadStore.for_app().discard(form.token.data)
     return redirect(url_for("registry.import_page"), code=303)
 
 

@@ -65,13 +65,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ... import audit
 from ...config import LOCALES
 from ...database import write_transaction
 from ...errors import Conflict, Invalid
-from ...models import Aspect, Skill
+from ...models import Aspect, Criterion, Skill, SubCriterion
 from ...models.base import pick_translation
 from ..imports.tabular import Plan, PlannedRow, RowError, RowsInvalid, Table
 from ..people.fields import report_locale
@@ -281,6 +283,8 @@ class SchemeImporter:
     entity = "scheme"
     scope = "skill"
     columns = COLUMNS
+    code_column = "aspect"
+    depends_on = _l("the skill's marking scheme, its panels or its competitors")
 
     def read(self, filename: str, data: bytes, limits) -> Table:
         """The flat sheet, or a CIS workbook (cis.py) read as flat rows."""
@@ -292,6 +296,21 @@ class SchemeImporter:
         plan = plan_scheme(target.skill, table)
         plan.warnings.extend(getattr(table, "warnings", []))  # a CIS workbook's totals
         return plan
+
+    def stamps(self, target, codes: list[str]) -> dict:
+        """All the skill's aspects by code (a file replaces the whole scheme: those it leaves
+        out are deleted); and its scheme version, which every change of its scheme, panel or
+        competitors bumps (judging/versions.py): any of it changed meanwhile refuses the
+        import."""
+        from ...extensions import db
+        from ..imports.stale import rows_by_code
+
+        skill_id = target.skill.id
+        stamps = rows_by_code(sa.select(Aspect.__table__).join(SubCriterion).join(Criterion)
+                              .where(Criterion.skill_id == skill_id))
+        stamps[None] = db.session.execute(
+            sa.select(Skill.scheme_version).where(Skill.id == skill_id)).scalar_one()
+        return stamps
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         apply_scheme(target.skill, plan)

@@ -10,23 +10,22 @@ Import from the module that owns a function; this package re-exports nothing.
 
 Two layers, so that the Excel/CSV import can reuse the rules of a single row:
 
-* `organizations.apply_organization(data, existing)`,
-  `competitors.apply_competitor(skill, data, existing)` and
-  `experts.apply_expert_role(championship, data, existing_expert)` create or update ONE thing
-  from the `form.data` of the matching form in `..forms` (OrganizationForm, CompetitorForm,
-  ExpertRoleRowForm). They expect to run INSIDE the caller's `write_transaction()`; they open
-  no transaction, write no audit entry and never commit. `existing` is the object the caller
-  found by code (None to create). They check what a form cannot: that a code is not taken by
-  another organization / competitor of the skill / expert of the championship, that an
-  organization code exists, that a skill has one chief expert. A broken rule raises
-  `competition.errors.Invalid` (`.field` is the form field / import column, `.message` the
-  text for people); the caller decides what to do (the import reports the row and rolls
-  everything back). They return the object, added to the session (flushed, so it has an id).
+* `organizations.organization_values(data)` and `competitors.competitor_values(data, status)`
+  (with `competitors.member_rows` for a team's members) turn the `form.data` of the matching
+  form in `..forms` (OrganizationForm, CompetitorForm) into the columns stored, the same for the
+  page's save and an import row; the import writes them in bulk (registry/imports/bulk.py).
+  `competitor_values` refuses a status that may not be set so, and an unknown organization
+  code, with `competition.errors.Invalid`.
 
-  `apply_expert_role` handles one (expert, skill, role) row: it creates the expert when
-  `existing_expert` is None, otherwise updates the names given (an empty name cell keeps the
-  name) and the organization (an empty cell means none), then sets the expert's role in that
-  skill.
+  `experts.apply_expert_role(championship, data, existing_expert)` creates or updates ONE
+  (expert, skill, role) row from ExpertRoleRowForm's data, INSIDE the caller's
+  `write_transaction()` (no transaction of its own, no audit entry, no commit): it creates the
+  expert when `existing_expert` is None, otherwise updates the names given (an empty name cell
+  keeps the name) and the organization (an empty cell means none), then sets the expert's role
+  in that skill. It checks what a form cannot (a code taken by another expert of the
+  championship, one chief expert per skill) and raises `Invalid` (`.field` is the form field /
+  import column, `.message` the text for people); the import reports the row and rolls
+  everything back.
 
 * `save_*`, `delete_*`, `draw_workstations` … are the organizer pages' use cases: each runs in
   its own write transaction and records an audit entry (competition.audit.record). Input that

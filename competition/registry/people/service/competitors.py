@@ -1,6 +1,6 @@
-"""Competitors of a skill (a person or a team with its members): create or update one
-(`apply_competitor`, also for an import row), the organizer's page (save, delete, list), and
-the personal results code."""
+"""Competitors of a skill (a person or a team with its members): a competitor's columns from
+the form (`competitor_values`, also for an import row), the organizer's page (save, delete,
+list), and the personal results code."""
 
 from __future__ import annotations
 
@@ -25,21 +25,38 @@ COMPETITOR_FIELDS = ("code", *NAME_FIELDS, "organization_id", "category", "statu
                      "workstation", *PERSONAL_FIELDS)
 
 
-def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
-                      ) -> tuple[Competitor, dict]:
-    session = db.session
+def competitor_values(data: dict, current_status: str | None = None,
+                      organization_id=organization_id_by_code) -> dict:
+    """A competitor's columns from CompetitorForm.data: what the form's save and an import row
+    (registry/imports/people.py, in bulk) store. Invalid when the status may not be set so;
+    `organization_id(code)` finds the organization (Invalid when none has the code)."""
     values = {
         "code": text_of(data.get("code")),
         **{f: text_of(data.get(f)) for f in NAME_FIELDS},
-        "organization_id": organization_id_by_code(data.get("organization")),
+        "organization_id": organization_id(data.get("organization")),
         "category": text_or_none(data.get("category")),
         "status": data.get("status") or "active",
         "workstation": text_or_none(data.get("workstation")),
         **personal_values(data),  # birth date, IIN, consent, disability, health note
     }
-    refusal = disqualification_refusal(existing.status if existing else None, values["status"])
+    refusal = disqualification_refusal(current_status, values["status"])
     if refusal:  # disqualified only through a sanction (judging/sanctions.py)
         raise Invalid(refusal, field="status", code="status_disqualified")
+    return values
+
+
+def member_rows(members: list[dict]) -> list[dict]:
+    """A team's members (members_from()) as the columns of their rows, in order."""
+    return [{"position": position, **{f"name_{lang}": (member.get(lang) or "").strip()
+                                      for lang in ("ru", "kk", "en")},
+             "birth_date": member["birth_date"], "name_consent": member["name_consent"]}
+            for position, member in enumerate(members)]
+
+
+def _apply_competitor(skill: Skill, data: dict, existing: Competitor | None
+                      ) -> tuple[Competitor, dict]:
+    session = db.session
+    values = competitor_values(data, existing.status if existing else None)
     taken = session.execute(
         sa.select(Competitor).where(Competitor.skill_id == skill.id,
                                     Competitor.code == values["code"])
@@ -79,23 +96,18 @@ def _set_members(competitor: Competitor, members: list[dict]) -> list | None:
     if old == members:
         return None
     current = list(competitor.members)
-    for position, values in enumerate(members):
+    for values in member_rows(members):
+        position = values["position"]
         if position < len(current):
             member = current[position]
         else:
             member = CompetitorMember(position=position)
             competitor.members.append(member)
-        member.position = position
-        member.set_names(values)
-        member.birth_date, member.name_consent = values["birth_date"], values["name_consent"]
+        for key, value in values.items():
+            setattr(member, key, value)
     for member in current[len(members):]:
         competitor.members.remove(member)
     return [_audited(old), _audited(members)]
-
-
-def apply_competitor(skill: Skill, data: dict, existing: Competitor | None) -> Competitor:
-    """Create (existing None) or update a competitor of `skill` from CompetitorForm.data."""
-    return _apply_competitor(skill, data, existing)[0]
 
 
 def unique_results_code() -> str:

@@ -1,5 +1,6 @@
-"""Organizations (colleges, enterprises …): create or update one (`apply_organization`, also
-for an import row), the organizer's page (save, delete, list), and finding one by code."""
+"""Organizations (colleges, enterprises …): an organization's columns from the form
+(`organization_values`, also for an import row), the organizer's page (save, delete, list),
+and finding one by code."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ from .common import NAME_FIELDS, Page, delete_audited, paginate, search, text_of
 ORGANIZATION_FIELDS = ("code", *NAME_FIELDS, "kind", "region")
 
 
-def _organization_values(data: dict) -> dict:
+def organization_values(data: dict) -> dict:
+    """An organization's columns from OrganizationForm.data (the form's save and an import
+    row alike)."""
     return {"code": text_of(data.get("code")), "name_ru": text_of(data.get("name_ru")),
             "name_kk": text_of(data.get("name_kk")), "name_en": text_of(data.get("name_en")),
             "kind": data.get("kind") or "college", "region": text_of(data.get("region"))}
 
 
 def _apply_organization(data: dict, existing: Organization | None) -> tuple[Organization, dict]:
-    values = _organization_values(data)
+    values = organization_values(data)
     session = db.session
     taken = session.execute(
         sa.select(Organization).where(Organization.code == values["code"])
@@ -39,11 +42,6 @@ def _apply_organization(data: dict, existing: Organization | None) -> tuple[Orga
         session.add(organization)
     session.flush()
     return organization, changes
-
-
-def apply_organization(data: dict, existing: Organization | None) -> Organization:
-    """Create (existing None) or update an organization from OrganizationForm.data."""
-    return _apply_organization(data, existing)[0]
 
 
 def save_organization(data: dict, organization_id: int | None = None) -> Organization:
