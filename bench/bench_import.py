@@ -8,8 +8,13 @@ database for every run. In the same run:
 - baseline: merely reading the workbook with openpyxl (read-only, every cell);
 - read_table: the import's reader (content checks, zip-bomb check, headers, formulas);
 - preview: read + every row validated by the competitor form, plan computed, nothing written;
-- import: preview again inside one write transaction + every competitor written + audit entry.
+- import: every row checked again and the rows built (no lock), then one short write
+  transaction: the re-check of what changed meanwhile, every competitor written in bulk, the
+  audit entry;
+- of which the write transaction: how long the import holds the database's write lock (what
+  judges' marks wait behind; issue 24's target: tens of milliseconds).
 Target (issue 4): preview + import of 2,000 competitors under 10 s. Not a timed test.
+The same import confirmed on a running server while a judge marks: bench_import_live.py.
 """
 
 from __future__ import annotations
@@ -87,8 +92,20 @@ def main(argv: list[str] | None = None) -> None:
     rows: dict[str, list[float]] = {"baseline: openpyxl reads the workbook": [],
                                     "read_table (the import's reader)": [],
                                     "preview (read + check every row)": [],
-                                    "import (check again + write, 1 transaction)": [],
+                                    "import (check again, build, write)": [],
+                                    "  of which the write transaction": [],
                                     "preview + import": []}
+    held: list[float] = []
+    write = service._write
+
+    def timed_write(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return write(*args, **kwargs)
+        finally:
+            held.append(time.perf_counter() - start)
+
+    service._write = timed_write
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         template = demo_database(folder)
@@ -113,14 +130,15 @@ def main(argv: list[str] | None = None) -> None:
                 db.engine.dispose()
             if run == 0:
                 continue
-            for label, value in zip(rows, (baseline, reader, preview, imported,
+            for label, value in zip(rows, (baseline, reader, preview, imported, held[-1],
                                            preview + imported), strict=True):
                 rows[label].append(value)
     base = statistics.median(rows["baseline: openpyxl reads the workbook"])
     print(f"  {'':46} {'p50':>7} {'max':>7} {'p50/baseline':>13}")
     for label, times in rows.items():
         p50 = statistics.median(times)
-        print(f"  {label:46} {p50:7.2f} {max(times):7.2f} {p50 / base:12.1f}×")
+        digits = 3 if p50 < 0.1 else 2
+        print(f"  {label:46} {p50:7.{digits}f} {max(times):7.{digits}f} {p50 / base:12.1f}×")
     total = statistics.median(rows["preview + import"])
     verdict = "within" if total < 10 else "OVER"
     print(f"\npreview + import of {args.competitors} competitors: p50 {total:.2f} s "
