@@ -141,6 +141,9 @@ def test_simulate_marks_a_skill_completely_and_the_board_moves(live_server, sio_
     assert result.returncode == 0, result.stderr
     assert "Shown live on the boards: 10" in result.stdout
     assert "Done: " in result.stdout and "error" not in result.stderr
+    # The summary says the rate the marks went at beside the rate asked, and how fast the server
+    # acknowledged them (the figures themselves are bench/bench_simulate.py's).
+    assert "/s of the 200/s asked (acknowledged in " in result.stdout
     assert time.monotonic() - began < 45
 
     seen = skill_marks(live_server.instance, "10")

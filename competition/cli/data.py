@@ -161,9 +161,19 @@ def simulate(url: str, rate: float, skills: str, championship_code: str | None,
                                  until_complete, show, seed, progress.bar, click.echo)
     except SimulationError as error:
         raise CommandError(str(error)) from None
-    rate_done = summary.marks / summary.seconds if summary.seconds else 0
-    done = (f"{summary.marks} marks entered in {summary.seconds:.1f} s ({rate_done:.1f}/s); "
-            f"disputes: {summary.disputes}, re-marked: {summary.remarks}")
+    done = f"{summary.marks} marks entered in {summary.seconds:.1f} s"
+    achieved = summary.achieved
+    if achieved:
+        done += f", at {achieved:.1f}/s of the {rate:g}/s asked"
+    if summary.acks:
+        done += (f" (acknowledged in {summary.ack_ms(0.5):.0f} ms at p50, "
+                 f"{summary.ack_ms(0.99):.0f} ms at p99)")
+    done += f"; disputes: {summary.disputes}, re-marked: {summary.remarks}"
+    if achieved < 0.95 * rate and summary.marks >= 2 * rate:  # two seconds' worth at least
+        click.echo(f"warning: the server took {achieved:.1f} marks a second, short of the "
+                   f"{rate:g} asked: it acknowledged them in {summary.ack_ms(0.99):.0f} ms "
+                   f"(p99), and at most {summary.window} marks await an answer at once",
+                   err=True)
     if summary.taken:
         done += f"; {summary.taken} cells were marked by others meanwhile"
     if summary.refused:

@@ -25,7 +25,8 @@ never for a real championship.
   credentials.py   the skills asked for, the judges' accounts and API tokens (in the database)
   plan.py          which judge marks what, with which value
   server.py        the running server over HTTP and one Socket.IO client per judge
-  driver.py        the run: marks sent at the rate asked, acknowledgements, re-marks, the summary
+  pacing.py        the schedule the marks go by, and the rate the server took them at
+  driver.py        the run: marks sent by that schedule, acknowledgements, re-marks, the summary
 """
 
 from __future__ import annotations

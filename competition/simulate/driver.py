@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import queue
 import random
 import time
@@ -16,13 +17,15 @@ from dataclasses import dataclass, field
 
 from . import SimulationError
 from .credentials import chosen_skills, issue_credentials, revoke, show_live
+from .pacing import Pacer
 from .plan import REASON, Submission, interleave, plan_skill, settling_remark
 from .server import Server
 
 DISPUTE_DELAY = 3.0  # seconds between a dispute and its re-mark
 ACK_TIMEOUT = 15.0  # a mark without an acknowledgement by then is sent again (same id)
 SILENCE_LIMIT = 60.0  # no acknowledgement at all for this long: the server is gone
-MAX_IN_FLIGHT = 64
+MIN_IN_FLIGHT = 64
+IN_FLIGHT_SECONDS = 1.0
 RETRIES = 5
 
 
@@ -39,6 +42,14 @@ class Summary:
     seconds: float = 0.0
     interrupted: bool = False
     created: list[str] = field(default_factory=list)
+    achieved: float = 0.0  # marks answered per second while the run had marks to send
+    window: int = 0  # marks in flight at most
+    acks: list[float] = field(default_factory=list)  # seconds from each mark sent to its answer
+
+    def ack_ms(self, share: float) -> float:
+        """The acknowledgement time below which `share` (0–1) of the answers came, in ms."""
+        ordered = sorted(self.acks)
+        return 1000 * ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
     def refuse(self, code: str, message: str) -> None:
         self.refused[code] = self.refused.get(code, 0) + 1
@@ -54,18 +65,22 @@ class Simulation:
         self.judges = judges  # skill ref -> expert code -> login
         # (skill, aspect, competitor, judge) -> the J mark's revision, for corrections
         self.revisions: dict[tuple[str, str, str, str], int] = {}
-        self.interval = 1.0 / rate
+        self.pacer = Pacer(rate)
+        # Marks in flight at most: a second's worth, so that the pace holds while the server
+        # takes up to a second to acknowledge (and never fewer than MIN_IN_FLIGHT).
+        self.window = summary.window = max(MIN_IN_FLIGHT, math.ceil(rate * IN_FLIGHT_SECONDS))
         self.progress = progress
         self.summary = summary
         self.acks: queue.Queue = queue.Queue()
-        self.ready: deque[Submission] = deque()
+        self.ready: deque[Submission] = deque()  # the plan's marks, in order
+        self.due: deque[Submission] = deque()  # delayed ones whose time has come: sent first
         self.later: list[tuple[float, int, Submission]] = []  # a heap: (due, seq, submission)
         self.sequence = itertools.count()
         self.in_flight: dict[str, tuple[float, Submission]] = {}
         self.last_ack = time.monotonic()
 
     def on_ack(self, submission: Submission, answer) -> None:  # on a socket's thread
-        self.acks.put((submission, answer))
+        self.acks.put((submission, answer, time.monotonic()))
 
     def add(self, submissions: list[Submission], delay: float | None = None) -> None:
         if delay is None:
@@ -76,36 +91,42 @@ class Simulation:
                                             submission))
 
     def pending(self) -> bool:
-        return bool(self.ready or self.later or self.in_flight)
+        return bool(self.ready or self.due or self.later or self.in_flight)
 
     def run(self) -> None:
         """Until every queued mark (and every re-mark they lead to) is answered."""
-        next_slot = time.monotonic()
         while self.pending():
             now = time.monotonic()
             self._expire(now)
-            due = self.later and self.later[0][0] <= now
-            if (due or self.ready) and len(self.in_flight) < MAX_IN_FLIGHT and now >= next_slot:
-                submission = heapq.heappop(self.later)[2] if due else self.ready.popleft()
-                self._send(submission, now)
-                next_slot = max(next_slot + self.interval, now - 1.0)  # no burst after a stall
-                continue
-            if not (due or self.ready):
-                next_slot = max(next_slot, now)
-            wake = [next_slot] if (due or self.ready) and len(self.in_flight) < MAX_IN_FLIGHT \
-                else []
+            while self.later and self.later[0][0] <= now:
+                self.due.append(heapq.heappop(self.later)[2])  # re-marks, resends: first
+            waiting = len(self.due) + len(self.ready)
+            if not (waiting or self.in_flight):
+                self.pacer.pause(now)
+            room = self.window - len(self.in_flight)
+            for _ in range(self.pacer.release(now, min(waiting, room))):
+                self._send((self.due or self.ready).popleft(), now)
+            wake = now + 0.5
             if self.later:
-                wake.append(self.later[0][0])
-            timeout = min([*wake, now + 0.5]) - now
+                wake = min(wake, self.later[0][0])
+            next_slot = self.pacer.next_slot()
+            if (self.due or self.ready) and len(self.in_flight) < self.window \
+                    and next_slot is not None:
+                wake = min(wake, next_slot)
+            self._take_acks(wake - time.monotonic())
+        self.pacer.pause(time.monotonic())
+
+    def _take_acks(self, timeout: float) -> None:
+        """The acknowledgements that came, waiting up to `timeout` seconds for the first."""
+        try:
+            self._answered(*self.acks.get(timeout=max(0.0, timeout)))
+        except queue.Empty:
+            return
+        while True:
             try:
-                self._answered(*self.acks.get(timeout=max(0.0, timeout)))
+                self._answered(*self.acks.get_nowait())
             except queue.Empty:
-                pass
-            while True:
-                try:
-                    self._answered(*self.acks.get_nowait())
-                except queue.Empty:
-                    break
+                return
 
     def _send(self, submission: Submission, now: float) -> None:
         submission.attempts += 1
@@ -120,9 +141,10 @@ class Simulation:
                                   f"({len(self.in_flight)} marks unanswered for "
                                   f"{SILENCE_LIMIT:.0f} s)")
         for key, (sent, submission) in list(self.in_flight.items()):
-            if now - sent > ACK_TIMEOUT:
-                del self.in_flight[key]
-                self._retry(submission, "no acknowledgement")
+            if now - sent <= ACK_TIMEOUT:
+                break  # in the order they were sent: the rest are younger
+            del self.in_flight[key]
+            self._retry(submission, "no acknowledgement")
 
     def _retry(self, submission: Submission, why: str) -> None:
         if submission.attempts >= RETRIES:
@@ -131,10 +153,13 @@ class Simulation:
         else:
             self.add([submission], delay=1.0)  # the same id: the server writes it once
 
-    def _answered(self, submission: Submission, answer) -> None:
-        if self.in_flight.pop(submission.key, None) is None:
+    def _answered(self, submission: Submission, answer, arrived: float) -> None:
+        sent = self.in_flight.pop(submission.key, None)
+        if sent is None:
             return  # answered after it was given up and sent again: the resend counts
-        self.last_ack = time.monotonic()
+        self.last_ack = arrived
+        self.summary.acks.append(arrived - sent[0])
+        self.pacer.answered()
         if not isinstance(answer, dict):
             self._retry(submission, f"unexpected answer {answer!r}")
             return
@@ -197,6 +222,7 @@ def simulate(url: str, rate: float, requested: list[str], championship: str | No
     summary = Summary(created=credentials.created)
     rng = random.Random(seed)  # noqa: S311 (plausible marks, not secrets)
     began = time.monotonic()
+    simulation = None
     try:
         if credentials.created:
             echo(f"Accounts made for experts without one (no password): "
@@ -249,6 +275,8 @@ def simulate(url: str, rate: float, requested: list[str], championship: str | No
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
+        if simulation is not None:  # over the marking only: not the set-up, nor the close
+            summary.achieved = simulation.pacer.achieved(time.monotonic())
         server.close()
         revoke(credentials.tokens.values())
         summary.seconds = time.monotonic() - began
