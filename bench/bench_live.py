@@ -398,16 +398,6 @@ def check_targets(ours: Row | None, quiet: Row | None, python_base: Row | None,
 
 # --- main -----------------------------------------------------------------------------------
 
-def product_ready() -> str | None:
-    """None when the server has the judging events; else why the product rows are skipped."""
-    events = ROOT / "competition" / "judging" / "events.py"
-    if not events.exists():
-        return "competition/judging/events.py does not exist yet"
-    text = events.read_text()
-    missing = [name for name in ("mark:submit", "board:join") if name not in text]
-    return f"the server has no {', '.join(missing)} yet" if missing else None
-
-
 def versions() -> str:
     from importlib.metadata import version
 
@@ -496,10 +486,7 @@ def main() -> None:
             if key == "node":
                 node_base = row
 
-        reason = product_ready()
-        if reason and wanted & {"serve", "whole", "quiet"}:
-            print(f"competition serve: skipped ({reason})")
-        elif wanted & {"serve", "whole", "quiet"}:
+        if wanted & {"serve", "whole", "quiet"}:
             print("competition serve: preparing the demo instance", flush=True)
             template = prepare_instance(workdir)
             judges_by_skill = json.loads((template / "tokens.json").read_text())

@@ -324,6 +324,7 @@ class Outcome:
     timeouts: int
     viewers_lost: int
     notes: list[str] = field(default_factory=list)
+    transactions: float | None = None  # PostgreSQL transactions per mark
 
     @property
     def rate(self) -> float:
@@ -586,10 +587,11 @@ def measure(case: Case, running: Running, specs: list[dict], skills: list[str], 
     if undelivered:
         notes.append(f"{undelivered} (mark, viewer) pairs never delivered")
     marks = len(result["marks"])
+    transactions = None
     if statistics and marks:
-        transactions = statistics["xact_commit"] + statistics["xact_rollback"]
+        transactions = (statistics["xact_commit"] + statistics["xact_rollback"]) / marks
         notes.append(
-            f"PostgreSQL per mark: {transactions / marks:.1f} transactions, rows fetched "
+            f"PostgreSQL per mark: {transactions:.1f} transactions, rows fetched "
             f"{statistics['tup_fetched'] / marks:.0f}, inserted "
             f"{statistics['tup_inserted'] / marks:.1f}, updated "
             f"{statistics['tup_updated'] / marks:.1f} (pg_stat_database over the measured "
@@ -603,7 +605,106 @@ def measure(case: Case, running: Running, specs: list[dict], skills: list[str], 
         judges_per_process=[judge_process.count(p) for p in running.serving],
         viewers_per_process=[viewer_process.count(p) for p in running.serving],
         errors=result["errors"], skipped=result["skipped"], timeouts=result["timeouts"],
-        viewers_lost=sum(v["lost"] for v in result["viewers"]), notes=notes)
+        viewers_lost=sum(v["lost"] for v in result["viewers"]), notes=notes,
+        transactions=transactions)
+
+
+# --- the baseline: bare PostgreSQL INSERTs ----------------------------------------------------
+
+BARE_TABLES = """
+CREATE TABLE mark (id bigserial PRIMARY KEY, cell integer NOT NULL, judge integer NOT NULL,
+                   value numeric(6, 2) NOT NULL, at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE mark_revision (id bigserial PRIMARY KEY, mark bigint NOT NULL REFERENCES mark,
+                            value numeric(6, 2) NOT NULL,
+                            at timestamptz NOT NULL DEFAULT now())
+"""
+
+
+@dataclass
+class Bare:
+    """What PostgreSQL costs with nothing of the product around it: at the same rate, one
+    transaction per mark that inserts a mark row and its revision row (psycopg, one
+    connection, a scratch database)."""
+    rate: float
+    latency_ms: list[float]
+    cpu_client: float
+    cpu_database: float | None
+    transactions: float | None
+
+    def per_insert_ms(self) -> float | None:
+        if not self.latency_ms or self.cpu_database is None:
+            return None
+        return 1000 * (self.cpu_client + self.cpu_database) / len(self.latency_ms)
+
+
+def bare_postgres(postgres: str, rate: float, seconds: float, warmup: float) -> Bare:
+    import psycopg
+
+    name = f"bench_bare_{os.getpid()}"
+    server_url = postgres.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(f"{server_url}/{name}") as connection:
+            connection.execute(BARE_TABLES)
+            connection.commit()
+            server = postmaster(postgres, name)
+
+            def insert(number: int) -> float:
+                began = time.perf_counter()
+                mark = connection.execute(
+                    "INSERT INTO mark (cell, judge, value) VALUES (%s, %s, %s) RETURNING id",
+                    (number % 500, number % 50, 2.5)).fetchone()[0]
+                connection.execute("INSERT INTO mark_revision (mark, value) VALUES (%s, %s)",
+                                   (mark, 2.5))
+                connection.commit()
+                return 1000 * (time.perf_counter() - began)
+
+            def paced(count: int, first: int) -> list[float]:
+                start, times = time.perf_counter(), []
+                for number in range(count):
+                    delay = start + number / rate - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
+                    times.append(insert(first + number))
+                return times
+
+            paced(int(warmup * rate), 0)
+            statistics = database_statistics(postgres, name)
+            database_before = server_tree_seconds(server) if server else 0.0
+            client_before = time.process_time()
+            latency = paced(int(seconds * rate), int(warmup * rate))
+            cpu_client = time.process_time() - client_before
+            cpu_database = server_tree_seconds(server) - database_before if server else None
+            time.sleep(1.5)  # the backend reports its counters when idle
+            after = database_statistics(postgres, name)
+            transactions = (after["xact_commit"] + after["xact_rollback"]
+                            - statistics["xact_commit"] - statistics["xact_rollback"])
+    finally:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return Bare(rate=len(latency) / seconds, latency_ms=latency, cpu_client=cpu_client,
+                cpu_database=cpu_database, transactions=transactions / len(latency))
+
+
+def print_bare(bare: Bare, outcomes: list[Outcome]) -> None:
+    p50, p99 = percentile(bare.latency_ms, 0.5), percentile(bare.latency_ms, 0.99)
+    per_insert = bare.per_insert_ms()
+    print(f"\nbaseline, bare PostgreSQL INSERT (a mark row and its revision row in one "
+          f"transaction, psycopg, one connection, {bare.rate:.1f}/s): latency p50 {fmt(p50, 2)} "
+          f"ms, p99 {fmt(p99, 2)} ms; CPU ms per insert, client + database "
+          f"{fmt(per_insert, 2)}; transactions per insert {fmt(bare.transactions)}")
+    for o in outcomes:
+        if o.case.database != "postgresql":
+            continue
+        cpu = o.per_mark_ms(o.cpu_server, o.cpu_database or 0.0, o.cpu_queue or 0.0)
+        ratios = [f"ack p99 {fmt(percentile(o.ack_ms, 0.99) / p99, 2)}x" if o.ack_ms and p99
+                  else "ack p99 -"]
+        if cpu is not None and per_insert:
+            ratios.append(f"CPU per mark {cpu / per_insert:.2f}x")
+        if o.transactions is not None and bare.transactions:
+            ratios.append(f"transactions per mark {o.transactions / bare.transactions:.2f}x")
+        print(f"  {o.case.label} over the bare INSERT: {', '.join(ratios)}")
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -758,8 +859,15 @@ def main() -> None:
                       f"{args.rate:g} marks/s, {args.seconds:g} s", flush=True)
                 outcomes.append(measure(case, running, specs, skills, args, workdir,
                                         args.postgres))
+        bare = None
+        if any(case.database == "postgresql" for case in cases):
+            print(f"baseline: bare PostgreSQL INSERTs, {args.rate:g}/s, {args.seconds:g} s",
+                  flush=True)
+            bare = bare_postgres(args.postgres, args.rate, args.seconds, args.warmup)
     print()
     print_table(outcomes, args.rate)
+    if bare is not None:
+        print_bare(bare, outcomes)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
