@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import segno
 from flask import current_app, has_request_context, request, url_for
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
+
+# WeasyPrint (with Pango, fontTools and Pillow: about a second of start-up) is imported by what
+# renders, not with the module: every server, worker and command imports this one.
 
 PDF_ORIGIN = "https://competition.invalid"
 PDF_BASE_URL = PDF_ORIGIN + "/"
@@ -37,39 +39,53 @@ def _origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
-class StaticFilesOnly(URLFetcher):
-    """A WeasyPrint URL fetcher that serves the static folder and refuses the rest."""
+@cache
+def fetcher_class() -> type:
+    """StaticFilesOnly, a WeasyPrint URL fetcher that serves the static folder and refuses the
+    rest (a subclass of WeasyPrint's, made when first asked for)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self, static_folder: str | Path, static_path: str,
-                 origins: tuple[str, ...] = (PDF_ORIGIN,)):
-        super().__init__(allowed_protocols=("http", "https", "data"))
-        self.static_folder = str(static_folder)
-        self.static_path = "/" + static_path.strip("/") + "/"
-        self.origins = frozenset(_origin(o) for o in origins)
+    class StaticFilesOnly(URLFetcher):
+        def __init__(self, static_folder: str | Path, static_path: str,
+                     origins: tuple[str, ...] = (PDF_ORIGIN,)):
+            super().__init__(allowed_protocols=("http", "https", "data"))
+            self.static_folder = str(static_folder)
+            self.static_path = "/" + static_path.strip("/") + "/"
+            self.origins = frozenset(_origin(o) for o in origins)
 
-    def fetch(self, url, headers=None):
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme not in ("http", "https") or _origin(url) not in self.origins:
-            raise RefusedURL(f"documents may only use the app's static files, not {url[:200]}")
-        path = unquote(parts.path)
-        if not path.startswith(self.static_path):
-            raise RefusedURL(f"not a static file of the app: {url[:200]}")
-        found = safe_join(self.static_folder, path[len(self.static_path):])
-        if found is None or not Path(found).is_file():
-            raise RefusedURL(f"no such static file: {url[:200]}")
-        content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, Path(found).read_bytes(), {"Content-Type": content_type})
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme not in ("http", "https") or _origin(url) not in self.origins:
+                raise RefusedURL(
+                    f"documents may only use the app's static files, not {url[:200]}")
+            path = unquote(parts.path)
+            if not path.startswith(self.static_path):
+                raise RefusedURL(f"not a static file of the app: {url[:200]}")
+            found = safe_join(self.static_folder, path[len(self.static_path):])
+            if found is None or not Path(found).is_file():
+                raise RefusedURL(f"no such static file: {url[:200]}")
+            content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, Path(found).read_bytes(),
+                                      {"Content-Type": content_type})
+
+    return StaticFilesOnly
 
 
-def static_fetcher() -> StaticFilesOnly:
+def __getattr__(name: str):
+    if name == "StaticFilesOnly":
+        return fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def static_fetcher():
     """The fetcher for the current app; in a request, its own address counts as internal too."""
     origins = [PDF_ORIGIN]
     if has_request_context():
         origins.append(request.host_url)
-    return StaticFilesOnly(current_app.static_folder, url_for("static", filename=""),
+    return fetcher_class()(current_app.static_folder, url_for("static", filename=""),
                            tuple(origins))
 
 
@@ -95,6 +111,8 @@ class RenderedPdf:
 
 def render_pdf(html: str) -> RenderedPdf:
     """Render one HTML document (many pages) to one PDF."""
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_fetcher()).render()
     return RenderedPdf(document.write_pdf(), len(document.pages))
 
@@ -225,7 +243,9 @@ def warm_in_background(app) -> None:
     socketio.start_background_task(warm)
 
 
-def _render_bytes(html: str, fetcher: StaticFilesOnly) -> tuple[bytes, int]:
+def _render_bytes(html: str, fetcher) -> tuple[bytes, int]:
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
     return document.write_pdf(), len(document.pages)
 
@@ -239,7 +259,7 @@ def main(argv: list[str]) -> int:
     if argv and argv[-1] == "--serve":
         return serve(argv[:-1])
     static_folder, static_path, *origins = argv
-    fetcher = StaticFilesOnly(static_folder, static_path, (PDF_ORIGIN, *origins))
+    fetcher = fetcher_class()(static_folder, static_path, (PDF_ORIGIN, *origins))
     data, pages = _render_bytes(sys.stdin.buffer.read().decode(), fetcher)
     sys.stdout.buffer.write(f"{pages}\n".encode() + data)
     return 0
@@ -260,7 +280,7 @@ def serve(argv: list[str]) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     static_folder, static_path = argv
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    _render_bytes(WARM_UP, StaticFilesOnly(static_folder, static_path))
+    _render_bytes(WARM_UP, fetcher_class()(static_folder, static_path))
     stdout.write(b'{"ready": true}\n')
     stdout.flush()
     while True:
@@ -270,7 +290,7 @@ def serve(argv: list[str]) -> int:
         request_ = json.loads(line)
         html = stdin.read(request_["size"]).decode()
         try:
-            fetcher = StaticFilesOnly(static_folder, static_path,
+            fetcher = fetcher_class()(static_folder, static_path,
                                       (PDF_ORIGIN, *request_.get("origins", ())))
             data, pages = _render_bytes(html, fetcher)
             answer = {"ok": True, "pages": pages, "size": len(data)}

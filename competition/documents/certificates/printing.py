@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +22,7 @@ from ...errors import Invalid
 from ...extensions import db
 from ...models import Championship, Document, DocumentAsset, DocumentSettings
 from ...vocabulary import DocumentKind
-from ..render import PDF_BASE_URL, PDF_ORIGIN, StaticFilesOnly, qr_image
+from ..render import PDF_BASE_URL, PDF_ORIGIN, fetcher_class, qr_image
 from .pages import page_context, settings_of
 from .templates import SANDBOX, Template, template_for
 from .verification import verify_url
@@ -29,29 +30,34 @@ from .verification import verify_url
 CHUNK = 50  # certificates per WeasyPrint document
 
 
-class AssetsAndStatic(StaticFilesOnly):
-    """The static files, and the championship's uploaded images at /documents/assets/<id>
-    (given as {id: (content type, bytes)}: a render process needs no database)."""
+@cache
+def assets_fetcher_class() -> type:
+    """AssetsAndStatic: the static files, and the championship's uploaded images at
+    /documents/assets/<id> (given as {id: (content type, bytes)}: a render process needs no
+    database). Made when first asked for, like the fetcher it extends (render.py)."""
+    from weasyprint.urls import URLFetcherResponse
 
-    PATH = re.compile(r"^/documents/assets/(\d+)(?:/[^/]*)?$")
+    class AssetsAndStatic(fetcher_class()):
+        PATH = re.compile(r"^/documents/assets/(\d+)(?:/[^/]*)?$")
 
-    def __init__(self, static_folder, static_path, assets: dict[int, tuple[str, bytes]],
-                 origins=(PDF_ORIGIN,)):
-        super().__init__(static_folder, static_path, origins)
-        self.assets = assets
+        def __init__(self, static_folder, static_path, assets: dict[int, tuple[str, bytes]],
+                     origins=(PDF_ORIGIN,)):
+            super().__init__(static_folder, static_path, origins)
+            self.assets = assets
 
-    def fetch(self, url, headers=None):
-        from urllib.parse import unquote, urlsplit
+        def fetch(self, url, headers=None):
+            from urllib.parse import unquote, urlsplit
 
-        from weasyprint.urls import URLFetcherResponse
+            parts = urlsplit(url)
+            found = (self.PATH.match(unquote(parts.path))
+                     if parts.scheme in ("http", "https") else None)
+            if found and f"{parts.scheme}://{parts.netloc}".lower() in self.origins:
+                asset = self.assets.get(int(found.group(1)))
+                if asset is not None:
+                    return URLFetcherResponse(url, asset[1], {"Content-Type": asset[0]})
+            return super().fetch(url, headers)
 
-        parts = urlsplit(url)
-        found = self.PATH.match(unquote(parts.path)) if parts.scheme in ("http", "https") else None
-        if found and f"{parts.scheme}://{parts.netloc}".lower() in self.origins:
-            asset = self.assets.get(int(found.group(1)))
-            if asset is not None:
-                return URLFetcherResponse(url, asset[1], {"Content-Type": asset[0]})
-        return super().fetch(url, headers)
+    return AssetsAndStatic
 
 
 def assets_of(championship_id: int) -> dict[int, tuple[str, bytes]]:
@@ -96,7 +102,7 @@ class Job:
     def render(self) -> bytes:
         from weasyprint import HTML
 
-        fetcher = AssetsAndStatic(self.static_folder, self.static_path, self.assets)
+        fetcher = assets_fetcher_class()(self.static_folder, self.static_path, self.assets)
         return HTML(string=self.document(), base_url=PDF_BASE_URL,
                     url_fetcher=fetcher).write_pdf()
 
