@@ -69,25 +69,23 @@ e2e-packages:
 	fi
 
 # Two test processes per core (pytest-xdist): the tests spend much of their time waiting on the
-# servers and browsers they start. On 2 cores (shared with other work) the SQLite pass took 627 s
-# with 4 processes (1.4 cores busy on average), 873 s with 2, 819 s with 6.
-# TEST_PROCESSES=1 for a serial run.
+# servers and browsers they start. TEST_PROCESSES=1 for a serial run.
 TEST_PROCESSES ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$((2 * n)))
 
-# The suite on SQLite, then again on PostgreSQL: the tests that run the app in the test
-# process on a database of their own (tests/conftest.py says which). Without a PostgreSQL server
-# the second pass skips, saying what it needs (with CI=true it fails instead).
+# Every test once: those that run the app in the test process on PostgreSQL when its server
+# answers (always with CI=true), the live servers, browsers and the tests about SQLite on SQLite
+# (tests/conftest.py). Without a PostgreSQL server, all on SQLite, and the tests written for
+# PostgreSQL or Redis skip, saying what they need (with CI=true they fail instead).
 test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	@$(MAKE) --no-print-directory test-js
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=25
-	COMPETITION_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=25
 
-# For the edit loop: ruff and the tests not marked slow, on SQLite only (8 minutes on 2 cores).
+# For the edit loop: ruff and the tests not marked slow, on SQLite only.
 test-fast: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -m "not slow"
+	COMPETITION_TEST_DATABASE=sqlite $(BIN)/python -m pytest -n $(TEST_PROCESSES) -m "not slow"
 
 # The tablet's sync protocol and state under Node's own test runner (tests/js/*.test.mjs: node:test,
 # no npm packages, no browser). Node.js 20.19, 22.7 or later: older ones do not load static/js's

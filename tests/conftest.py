@@ -16,11 +16,11 @@ With CI=true, tests that need PostgreSQL, Redis or Chromium fail instead of skip
 pytest-xdist each test process has a PostgreSQL database of its own (`test_gw0`, `test_gw1`…,
 created beside `test` on first use).
 
-COMPETITION_TEST_DATABASE=postgres runs the same tests on PostgreSQL: `app` and `demo_app` then
-get a PostgreSQL database put back to a migrated (and demo-loaded) state for each test, and only
-the tests that use one of them are collected (`make test` runs this pass after the SQLite one).
-COMPETITION_TEST_DATABASE=postgres-full (`make test-postgres`) adds the tests of `live_server`
-and the slow ones.
+`make test` runs every test once: those that run the app in the test process on a database of
+their own (`app`, `demo_app`: `on_postgres` below) on PostgreSQL when it is there (always with
+CI=true), the rest on SQLite. COMPETITION_TEST_DATABASE=sqlite runs them all on SQLite;
+=postgres only those tests, on PostgreSQL; =postgres-full (`make test-postgres`) adds the tests
+of `live_server` and the slow ones (tests/fixtures/databases.py).
 """
 
 from __future__ import annotations
@@ -76,19 +76,19 @@ def __getattr__(name: str):
 # check them as made; what the product itself uses is pinned by tests/test_cli.py.
 people.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
-# The fixtures whose database the PostgreSQL pass switches; tests that build their own (from
-# `template_db`, or on `pg_app`, which the SQLite pass already runs) are left out of it, and so
-# are the tests about SQLite itself and the browser tests (the pages they drive are the same
-# whatever the database, and they would double the time of `make test`).
+# The fixtures whose database PostgreSQL takes; tests that build their own (from `template_db`,
+# or on `pg_app`, PostgreSQL already) are left on theirs, and the tests about SQLite itself and
+# the browser tests on SQLite (the pages they drive are the same whatever the database; the
+# database the demo runs on, `make run`'s, keeps the live servers and the browsers).
 SWITCHED = {"app", "demo_app", "live_server"}
 OWN_DATABASE = {"template_db", "demo_template_db", "pg_app", "db_app"}
 NOT_ON_POSTGRES = ("sqlite", "browser")
-# `make test` keeps its PostgreSQL pass to the tests that run the app in the test process;
-# COMPETITION_TEST_DATABASE=postgres-full (`make test-postgres`) adds the live servers'.
+# PostgreSQL takes the tests that run the app in the test process; COMPETITION_TEST_DATABASE=
+# postgres-full (`make test-postgres`) adds the live servers'.
 FULL = os.environ.get("COMPETITION_TEST_DATABASE") == "postgres-full"
 
 
-def _on_postgres_too(item) -> bool:
+def _on_postgres(item) -> bool:
     names = set(getattr(item, "fixturenames", ()))
     if not FULL and ("live_server" in names or item.get_closest_marker("slow")):
         return False
@@ -96,14 +96,31 @@ def _on_postgres_too(item) -> bool:
         and not any(item.get_closest_marker(name) for name in NOT_ON_POSTGRES)
 
 
-def pytest_collection_modifyitems(config, items):
-    from tests.fixtures.databases import ON_POSTGRES
+def pytest_report_header(config):
+    from tests.fixtures.databases import MIXED, MODE
 
+    if MIXED:
+        return ("databases: the tests of the app in the test process on PostgreSQL, the others "
+                "on SQLite")
+    if not MODE:
+        return ("databases: SQLite alone (no PostgreSQL on 127.0.0.1:5432: the tests of the app "
+                "in the test process run on SQLite too)")
+    return f"databases: COMPETITION_TEST_DATABASE={MODE}"
+
+
+def pytest_collection_modifyitems(config, items):
+    from tests.fixtures.databases import MIXED, ON_POSTGRES
+
+    if MIXED:
+        for item in items:
+            if _on_postgres(item):
+                item.add_marker("on_postgres")
+        return
     if not ON_POSTGRES:
         return
     kept, left = [], []
     for item in items:
-        (kept if _on_postgres_too(item) else left).append(item)
+        (kept if _on_postgres(item) else left).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
