@@ -80,7 +80,7 @@ test: install-dev system-packages e2e-packages
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	@$(MAKE) --no-print-directory test-js
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=25
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal --durations=25
 
 # For the edit loop: ruff and the tests not marked slow, on SQLite only.
 test-fast: install-dev

@@ -6,7 +6,11 @@ following an import to its end.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,3 +97,31 @@ def follow_import(client, confirmed, timeout: float = 60):
     if has_app_context():
         db.session.rollback()
     return client.get(location)
+
+
+def command_line(args: list[str], env: dict[str, str], cwd: Path | None = None
+                 ) -> subprocess.CompletedProcess:
+    """`competition ARGS` in this process, through the command line's own entry
+    (competition.cli.main: its parsing, its one-line errors, its exit status) with `env` added
+    to the environment and in `cwd`: what `python -m competition` does, without a second of
+    start-up per command (the tests that run it as a child process say so)."""
+    from competition.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            try:
+                main(args)
+                code = 0
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else int(done.code is not None)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())

@@ -22,7 +22,7 @@ from competition.extensions import db
 from competition.models import Championship, DocumentAsset, Organization
 
 from .fixtures.databases import make_app
-from .helpers import wait_until
+from .helpers import command_line, wait_until
 from .marking import enter_marks
 
 # A real PNG's first bytes: not valid UTF-8, NUL bytes, high bytes.
@@ -35,16 +35,22 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"5\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-def run_cli(app, *args: str):
-    """`python -m competition ARGS` against the app's database, as a user runs it."""
-    env = dict(os.environ)
-    env.update({
+def run_cli(app, *args: str, process: bool = False):
+    """`competition ARGS` against the app's database: in this process through the command
+    line's own entry (competition.cli.main: its parsing, its one-line errors), or with
+    `process` as `python -m competition` in a child, as a user runs it (a second of start-up
+    each: the tests of concurrent writers and the round trip keep that)."""
+    env = {
         "COMPETITION_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "COMPETITION_INSTANCE": app.instance_path,
         "COMPETITION_SECRET_KEY": "test-secret-key",
-    })
-    result = subprocess.run([sys.executable, "-m", "competition", *args], capture_output=True,
-                            text=True, env=env, cwd=app.instance_path, timeout=180)
+    }
+    if process:
+        result = subprocess.run([sys.executable, "-m", "competition", *args],
+                                capture_output=True, text=True, env=os.environ | env,
+                                cwd=app.instance_path, timeout=180)
+    else:
+        result = command_line(list(args), env)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -153,7 +159,7 @@ def test_sqlite_backup_and_restore_round_trip(demo_app, tmp_path):
     refused = run_cli(demo_app, "restore", str(target))
     assert "not empty" in error_line(refused) and "--yes" in error_line(refused)
 
-    restored = run_cli(demo_app, "restore", "--yes", str(target))
+    restored = run_cli(demo_app, "restore", "--yes", str(target), process=True)
     assert restored.returncode == 0, restored.stderr
     assert snapshot(demo_app) == before
     add_organization(demo_app)
@@ -259,7 +265,7 @@ def test_a_backup_taken_while_the_server_writes_is_consistent(demo_app, tmp_path
         for number in range(3):
             target = tmp_path / f"during-{number}.db"
             before = len(commits)
-            made = run_cli(demo_app, "backup", str(target))
+            made = run_cli(demo_app, "backup", str(target), process=True)
             assert made.returncode == 0, made.stderr
             taken.append((target, before, len(commits)))
     finally:

@@ -4,9 +4,6 @@ on the export gives exactly the standings the server computes."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
@@ -18,15 +15,16 @@ from competition.models import Skill
 from competition.models.base import decimal_text
 from competition.standings import skill_standings
 
+from .helpers import command_line
 from .marking import enter_marks
 
 
 def _cli(app, tmp_path, *args):
-    """The command on `app`'s database (SQLite or, in the PostgreSQL pass, PostgreSQL)."""
-    env = dict(os.environ, COMPETITION_INSTANCE=str(tmp_path),
-               COMPETITION_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    result = subprocess.run([sys.executable, "-m", "competition", *args], capture_output=True,
-                            text=True, env=env, cwd=tmp_path, timeout=120)
+    """The command on `app`'s database (SQLite, or PostgreSQL when the run has it), in
+    `tmp_path`."""
+    result = command_line(list(args), {
+        "COMPETITION_INSTANCE": str(tmp_path),
+        "COMPETITION_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}, cwd=tmp_path)
     assert "Traceback" not in result.stderr
     return result
 
