@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 EN = {"Accept-Language": "en"}
@@ -108,20 +109,11 @@ def command_line(args: list[str], env: dict[str, str], cwd: Path | None = None
     from competition.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            try:
-                main(args)
-                code = 0
-            except SystemExit as done:
-                code = done.code if isinstance(done.code, int) else int(done.code is not None)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with mock.patch.dict(os.environ, env), contextlib.chdir(cwd or os.getcwd()), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(args)
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else int(done.code is not None)
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())

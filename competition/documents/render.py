@@ -74,12 +74,6 @@ def fetcher_class() -> type:
     return StaticFilesOnly
 
 
-def __getattr__(name: str):
-    if name == "StaticFilesOnly":
-        return fetcher_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def static_fetcher():
     """The fetcher for the current app; in a request, its own address counts as internal too."""
     origins = [PDF_ORIGIN]

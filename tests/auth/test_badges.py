@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from competition.database import write_transaction
-from competition.documents.render import PDF_BASE_URL, RefusedURL, StaticFilesOnly
+from competition.documents.render import PDF_BASE_URL, RefusedURL, fetcher_class
 from competition.extensions import db
 from competition.models import AuditEntry, Championship, Expert, LoginCode, Skill, User
 from competition.registry.accounts.badges import (
@@ -203,7 +203,7 @@ def test_disabled_expert_gets_a_badge_without_qr_code(badge_setup):
 
 def test_fetcher_serves_static_files_and_refuses_everything_else(app):
     with app.test_request_context():
-        fetcher = StaticFilesOnly(app.static_folder, "/static/")
+        fetcher = fetcher_class()(app.static_folder, "/static/")
         font = fetcher.fetch(PDF_BASE_URL + "static/fonts/DejaVuSans.ttf")
         assert font.read(4) == b"\x00\x01\x00\x00"  # a TrueType font
         font.close()
