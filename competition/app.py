@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, render_template
 from flask_babel import lazy_gettext
 
@@ -21,6 +23,7 @@ def build_app(overrides: dict | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.config.update(config)
+    _cache_templates(app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,6 +59,9 @@ def build_app(overrides: dict | None = None) -> Flask:
     from . import security
 
     security.init_app(app)  # headers on every answer, Socket.IO's polling ones too
+    from .auth.sockets import EventSessions
+
+    app.session_interface = EventSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # "basic", not "strong": tablets change address when the venue Wi-Fi hands them over.
@@ -95,6 +101,19 @@ def build_app(overrides: dict | None = None) -> Flask:
 
     _register_error_pages(app)
     return app
+
+
+def _cache_templates(app: Flask) -> None:
+    """Compiled templates kept on disk (TEMPLATE_CACHE): Jinja checks each against its source."""
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = Path(app.config["TEMPLATE_CACHE"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a read-only instance folder: templates are compiled per process
+        app.logger.warning("templates are not cached in %s: %s", folder, error)
+        return
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
 # The JSON API's error codes for HTTP errors (docs/api.md: every error body is {error, message})

@@ -112,6 +112,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # ("0": the test suite, which starts hundreds of servers that never print a sheet).
         "WARM_AT_START": os.environ.get("COMPETITION_WARM_AT_START", "1") != "0",
         "SQLALCHEMY_ENGINE_OPTIONS": _pool(database_url),
+        # Where the pages' compiled templates are kept between processes (Jinja's bytecode
+        # cache): a worker printing a batch, a restarted server, does not parse them again.
+        "TEMPLATE_CACHE": os.environ.get("COMPETITION_TEMPLATE_CACHE")
+        or str(instance / "cache" / "templates"),
     }
     config.update(overrides)
     return config

@@ -151,3 +151,48 @@ def test_the_postgresql_pool_is_sized_from_the_environment(tmp_path, monkeypatch
     assert result.returncode == 1
     assert result.stderr.strip() == ("error: COMPETITION_DB_POOL_SIZE='lots': give a whole "
                                      "number, at least 1")
+
+
+def test_compiled_templates_are_kept_for_the_next_process_and_follow_their_source(
+        template_db, tmp_path, caplog):
+    """TEMPLATE_CACHE: a second app (another process, a worker) loads the page's template
+    compiled; a template whose source changed is compiled again, and a folder that cannot be
+    written leaves the templates uncached, with a warning, and the pages working."""
+    from tests.fixtures.databases import app_on_copy
+
+    cache = tmp_path / "templates-cache"
+    first = app_on_copy(template_db, tmp_path, TEMPLATE_CACHE=str(cache))
+    assert first.test_client().get("/").status_code == 200
+    kept = {path.name: path.read_bytes() for path in cache.iterdir()}
+    assert kept, "rendering the home page kept no compiled template"
+
+    second = create_app({"SQLALCHEMY_DATABASE_URI": first.config["SQLALCHEMY_DATABASE_URI"],
+                         "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                         "TEMPLATE_CACHE": str(cache)})
+    loaded = []
+    cached = second.jinja_env.bytecode_cache
+    original = cached.load_bytecode
+    cached.load_bytecode = lambda bucket: (original(bucket), loaded.append(bucket.code))
+    assert second.test_client().get("/").status_code == 200
+    assert loaded and all(code is not None for code in loaded)  # none compiled again
+    assert {path.name: path.read_bytes() for path in cache.iterdir()} == kept
+
+    # Jinja keys a template by name and checks its source: a changed source is compiled anew.
+    from jinja2 import DictLoader, Environment, FileSystemBytecodeCache
+
+    environment = Environment(loader=DictLoader({"page": "one"}),
+                              bytecode_cache=FileSystemBytecodeCache(str(cache)))
+    assert environment.get_template("page").render() == "one"
+    changed = Environment(loader=DictLoader({"page": "two"}),
+                          bytecode_cache=FileSystemBytecodeCache(str(cache)))
+    assert changed.get_template("page").render() == "two"
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with caplog.at_level("WARNING"):
+        third = create_app({"SQLALCHEMY_DATABASE_URI": first.config["SQLALCHEMY_DATABASE_URI"],
+                            "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                            "TEMPLATE_CACHE": str(blocked / "templates")})
+    assert third.jinja_env.bytecode_cache is None
+    assert "templates are not cached" in caplog.text
+    assert third.test_client().get("/").status_code == 200

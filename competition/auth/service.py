@@ -22,7 +22,7 @@ from ..models import ApiToken, Competitor, Expert, LoginCode, User, people
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
 from . import devices, limits
-from .sockets import TOKEN_KEY
+from .sockets import TOKEN_KEY, token_live
 
 PIN_ROLES = frozenset({"expert", "chief"})
 PIN_LENGTHS = (4, 6)
@@ -88,11 +88,7 @@ def token_for(token: str) -> ApiToken | None:
 
 
 def _token_works(row: ApiToken | None) -> bool:
-    if row is None or row.revoked_at is not None:
-        return False
-    if row.expires_at is not None and row.expires_at <= utcnow():
-        return False
-    return row.user.is_active
+    return row is not None and token_live(row.revoked_at, row.expires_at) and row.user.is_active
 
 
 _DUMMY_HASH: list[str] = []

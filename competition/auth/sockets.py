@@ -10,16 +10,25 @@ disconnects its own members.
 
 A closing that never arrives (a process restarting meanwhile) still cannot keep a connection
 working: every event loads its user again (auth.service.load_user), which refuses a disabled
-account, an old session version and a revoked or expired token.
+account, an old session version and a revoked or expired token. The live path's `mark:submit`
+does the same check without loading the account as an object: `caller()` takes the ids the
+connection's session holds, and the mark's own write transaction reads the account with them
+in one statement (`marking_account`).
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
 from flask import session
+from flask.sessions import SecureCookieSessionInterface
 
 from ..fanout import ENDS  # closing such a room disconnects its members
+from ..models import ApiToken, User
+from ..models.base import utcnow
 
 LOGIN_KEY = "login_id"  # session: a random id of this login, made when it starts
 TOKEN_KEY = "api_token_id"  # noqa: S105  (a session key: the token row a connection came with)
@@ -60,6 +69,19 @@ def end(room: str) -> None:
         socketio.close_room(room, namespace="/")
 
 
+class EventSessions(SecureCookieSessionInterface):
+    """The cookie session, but not opened again for each Socket.IO event.
+
+    Flask-SocketIO pushes a request context per event, then replaces its session with the
+    connection's own (kept in the connection's environ as "saved_session", made from the cookie's
+    at connect). Opening the cookie's at each push (its signature checked) was thrown away."""
+
+    def open_session(self, app, request):
+        if "saved_session" in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def remembered(_app, user=None, **_extra) -> None:
     """A session restored from the remember-me cookie is a login of its own."""
     session.setdefault(LOGIN_KEY, new_login_id())
@@ -72,3 +94,65 @@ def _listen() -> None:
 
 
 _listen()
+
+
+# --- who sent an event, checked inside the transaction that acts on it ----------------------------
+
+USER_KEY = "_user_id"  # Flask-Login's session key: "<account id>.<session version>"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a Socket.IO event, as its connection's session says (not yet checked)."""
+
+    user_id: int
+    version: int
+    token_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The caller's account as it stands, read and checked by `marking_account`."""
+
+    id: int
+    login: str
+    role: str
+    expert_id: int | None
+
+
+def caller() -> Caller | None:
+    """The connection's caller from its session (in a Socket.IO handler); None if anonymous."""
+    number, _, version = str(session.get(USER_KEY) or "").partition(".")
+    if not number.isdigit() or not version.isdigit():
+        return None
+    token_id = session.get(TOKEN_KEY)
+    return Caller(int(number), int(version), token_id if isinstance(token_id, int) else None)
+
+
+_users = User.__table__
+_tokens = ApiToken.__table__
+_ACCOUNT = (
+    sa.select(_users.c.login, _users.c.role, _users.c.expert_id, _users.c.is_enabled,
+              _users.c.session_version, _tokens.c.id, _tokens.c.revoked_at, _tokens.c.expires_at)
+    .select_from(_users.outerjoin(_tokens, sa.and_(_tokens.c.id == sa.bindparam("token"),
+                                                   _tokens.c.user_id == _users.c.id)))
+    .where(_users.c.id == sa.bindparam("user"))
+)
+
+
+def token_live(revoked_at: datetime | None, expires_at: datetime | None) -> bool:
+    return revoked_at is None and (expires_at is None or expires_at > utcnow())
+
+
+def marking_account(connection, who: Caller) -> Account | None:
+    """The caller's account if it may still act, as load_user decides (enabled, the session's
+    version, its token neither revoked nor expired), read in one statement on `connection`."""
+    row = connection.execute(_ACCOUNT, {"user": who.user_id, "token": who.token_id}).first()
+    if row is None:
+        return None
+    login, role, expert_id, enabled, version, token_id, revoked_at, expires_at = row
+    if not enabled or version != who.version:
+        return None
+    if who.token_id is not None and (token_id is None or not token_live(revoked_at, expires_at)):
+        return None
+    return Account(who.user_id, login, role, expert_id)

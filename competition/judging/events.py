@@ -16,6 +16,7 @@ from flask_socketio import join_room
 
 from ..acks import answering, skill_of
 from ..auth.access import role_of
+from ..auth.sockets import caller
 from ..errors import Refused
 from ..extensions import db
 from ..marks import visible_since
@@ -30,8 +31,11 @@ def _device() -> str:
 
 
 def on_submit(data) -> dict:
+    # The connection's caller, checked inside the mark's own transaction, rather than
+    # current_user: loading the account as an object took two queries and a transaction of
+    # its own per mark (auth/sockets.py).
     try:
-        recorded = service.record_mark(current_user, data, device=_device())
+        recorded = service.record_mark(caller() or current_user, data, device=_device())
     except Refused as refusal:
         db.session.rollback()
         return refusal.answer()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from .. import signals
 from ..auth.access import role_of
+from ..auth.sockets import Account, Caller, marking_account
 from ..database import write_transaction
 from ..errors import Refused
 from ..lookup import skill_ref
@@ -171,40 +172,61 @@ def _replay(session, request: MarkRequest, checked: _Checked, user_id: int,
 def record_mark(user, data, device: str = "") -> Recorded:
     """Record one submission (docs/api.md, `mark:submit`). Raises Refused.
 
+    `user` is an account (User), or the `Caller` of a Socket.IO event (auth/sockets.py), whose
+    account is then read and checked inside the transaction itself, as its first statement.
     Everything is checked and written in one write transaction, which also serializes the
     skill's writers: the checks against the cached scheme (reloaded when the skill's scheme
     version moved), then the replay look-up, the cell's current mark, the write."""
-    if role_of(user) == "anonymous":
-        raise Refused("unauthenticated", _("Log in to enter marks."))
-    if role_of(user) not in MARKING_ROLES or user.expert_id is None:
-        raise Refused("forbidden", _("Only expert accounts enter marks."))
-    user_id, login, expert_id = user.id, user.login, user.expert_id
-    request = parse_request(data, device)
-    skill_id = skill_id_for(request, expert_id)
+    account = None if isinstance(user, Caller) else _user_account(user)
+    request = None if account is None else parse_request(data, device)
     try:
         with write_transaction() as session:
-            # The skill's row first (FOR UPDATE on PostgreSQL), then the replay look-up: a
-            # resend of this key still being written by another transaction is committed by
-            # then, and answered as a replay instead of a conflict with itself. The look-up
-            # comes after the checks: a refused caller hears the refusal, not the key's mark.
-            versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
-            checked = _authorize(session, request, skill_id, versions.scheme_version,
-                                 expert_id)
-            replayed = _replay(session, request, checked, user_id, login)
-            if replayed is not None:
-                return replayed
-            return _record(session, request, checked, versions.version, user_id, login)
+            if account is None:  # who it is before what it says, as for an account
+                account = _caller_account(session, user)
+                request = parse_request(data, device)
+            return _checked_and_recorded(session, request, account, replay_only=False)
     except IntegrityError:
         # The key was written meanwhile by another process (unique): its answer stands, to
         # a caller who still passes the checks.
         with write_transaction() as session:
-            versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
-            checked = _authorize(session, request, skill_id, versions.scheme_version,
-                                 expert_id)
-            replayed = _replay(session, request, checked, user_id, login)
+            replayed = _checked_and_recorded(session, request, account, replay_only=True)
         if replayed is not None:
             return replayed
         raise
+
+
+def _user_account(user) -> Account:
+    if role_of(user) == "anonymous":
+        raise Refused("unauthenticated", _("Log in to enter marks."))
+    return _marking(Account(user.id, user.login, user.role, user.expert_id))
+
+
+def _caller_account(session, caller: Caller) -> Account:
+    account = marking_account(session.connection(), caller)
+    if account is None:
+        raise Refused("unauthenticated", _("Log in to enter marks."))
+    return _marking(account)
+
+
+def _marking(account: Account) -> Account:
+    if account.role not in MARKING_ROLES or account.expert_id is None:
+        raise Refused("forbidden", _("Only expert accounts enter marks."))
+    return account
+
+
+def _checked_and_recorded(session, request: MarkRequest, account: Account,
+                          replay_only: bool) -> Recorded | None:
+    # The skill's row first (FOR UPDATE on PostgreSQL), then the replay look-up: a resend of
+    # this key still being written by another transaction is committed by then, and answered
+    # as a replay instead of a conflict with itself. The look-up comes after the checks: a
+    # refused caller hears the refusal, not the key's mark.
+    skill_id = skill_id_for(request, account.expert_id)
+    versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
+    checked = _authorize(session, request, skill_id, versions.scheme_version, account.expert_id)
+    replayed = _replay(session, request, checked, account.id, account.login)
+    if replayed is not None or replay_only:
+        return replayed
+    return _record(session, request, checked, versions.version, account.id, account.login)
 
 
 def _authorize(session, request: MarkRequest, skill_id: int, scheme_version: int,

@@ -253,3 +253,29 @@ def test_another_site_cannot_open_a_socket_with_the_visitors_cookie(app):
     assert client.get(handshake, headers={"Origin": "http://localhost"}).status_code == 200
     # a tablet's app or a script without a browser sends no Origin: it has no cookie to abuse
     assert client.get(handshake).status_code == 200
+
+
+def test_a_socket_event_uses_its_connections_session_not_the_cookie_again(demo_app,
+                                                                          monkeypatch):
+    """Flask-SocketIO gives each event the session its connection started with; the cookie is
+    read (its signature checked) once, at connect, not again for every event (auth/sockets.py
+    EventSessions): an expert's events are answered as that expert, and signing serializers
+    are made only for the connect."""
+    from competition.auth.sockets import EventSessions
+    from competition.extensions import socketio
+    from tests.access import client_as, make_role_users
+
+    assert isinstance(demo_app.session_interface, EventSessions)
+    client = client_as(demo_app, "expert", make_role_users(demo_app))
+    opened = []
+    original = EventSessions.get_signing_serializer
+    monkeypatch.setattr(EventSessions, "get_signing_serializer",
+                        lambda self, app: opened.append(1) or original(self, app))
+    sio = socketio.test_client(demo_app, flask_test_client=client)
+    at_connect = len(opened)
+    assert at_connect >= 1
+    for _ in range(3):
+        answer = sio.emit("panel:join", {"skill": "10"}, callback=True)
+        assert answer["ok"] is True and answer["expert"], answer
+    assert len(opened) == at_connect
+    sio.disconnect()
