@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from urllib.parse import parse_qs
 
 import pytest
@@ -22,8 +21,6 @@ from competition.models import (
     Competitor,
     Expert,
     ExpertRole,
-    Mark,
-    MarkRevision,
     Screen,
     Skill,
 )
@@ -33,6 +30,7 @@ from tests.access import client_as, make_role_users
 from ..fixtures.browser import E2E_PASSWORD, add_organizer
 from ..fixtures.databases import make_app
 from ..helpers import csrf
+from ..marking import write_marks
 
 WS = "vko-ws-2026"  # the demo's WorldSkills championship
 JSON = {"Accept": "application/json"}
@@ -55,6 +53,7 @@ def mark_final(skill_code: str = "10") -> None:
             .order_by(Expert.code)).scalars().all()
         per_aspect = skill.championship.judges_per_aspect
         version = skill.version
+        marks: list = []
         for index, competitor in enumerate(competitors):
             judges = [e for e in experts if e.organization_id is None
                       or e.organization_id != competitor.organization_id][:per_aspect]
@@ -67,15 +66,8 @@ def mark_final(skill_code: str = "10") -> None:
                     cells = [(judge, 3 if high else 0) for judge in judges]
                 for judge, value in cells:
                     version += 1
-                    mark = Mark(skill_id=skill.id, aspect_id=aspect.id, aspect_type=aspect.type,
-                                competitor_id=competitor.id, judge_id=judge.id if judge else None,
-                                value=value, version=version)
-                    session.add(mark)
-                    session.flush()
-                    session.add(MarkRevision(mark_id=mark.id, revision=1, new_value=value,
-                                             idempotency_key=str(uuid.uuid4()),
-                                             skill_version=version))
-        skill.version = version
+                    marks.append((aspect, competitor, judge, value, version))
+        write_marks(session, skill, marks)
 
 
 def set_visibility(skill_code: str, visibility: str) -> None:
