@@ -100,17 +100,21 @@ def follow_import(client, confirmed, timeout: float = 60):
     return client.get(location)
 
 
-def command_line(args: list[str], env: dict[str, str], cwd: Path | None = None
-                 ) -> subprocess.CompletedProcess:
+def command_line(args: list[str], env: dict[str, str], cwd: Path | None = None,
+                 stdin: str = "", unset: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """`competition ARGS` in this process, through the command line's own entry
     (competition.cli.main: its parsing, its one-line errors, its exit status) with `env` added
-    to the environment and in `cwd`: what `python -m competition` does, without a second of
-    start-up per command (the tests that run it as a child process say so)."""
+    to the environment (`unset` taken out), `stdin` as its standard input and in `cwd`: what
+    `python -m competition` does, without a second of start-up per command (the tests that run
+    it as a child process say so)."""
     from competition.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with mock.patch.dict(os.environ, env), contextlib.chdir(cwd or os.getcwd()), \
+            mock.patch("sys.stdin", io.StringIO(stdin)), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        for name in unset:
+            os.environ.pop(name, None)
         try:
             main(args)
             code = 0

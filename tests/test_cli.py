@@ -1,4 +1,7 @@
-"""The `competition` command as users run it: a real process, real exit codes, one-line errors."""
+"""The `competition` command as users run it: real exit codes, one-line errors; a real process
+where the test is about one (its start, `--help`, the product's password hashing, a busy port,
+the first `demo`), the others through the command line's own entry in the test process
+(tests/helpers.py command_line)."""
 
 from __future__ import annotations
 
@@ -16,22 +19,28 @@ from competition.extensions import db
 from competition.models import Championship, people
 
 from .fixtures.databases import make_app
-from .helpers import csrf
+from .helpers import command_line, csrf
 
 
 @pytest.fixture
 def cli(tmp_path):
     """Run `python -m competition ARGS` against a fresh instance folder."""
 
-    def run(*args: str, stdin: str = "", database: str | None = None, product_hash=False):
-        env = dict(os.environ)
-        env.update({
+    def run(*args: str, stdin: str = "", database: str | None = None, product_hash=False,
+            process=False):
+        settings = {
             "COMPETITION_INSTANCE": str(tmp_path),
             "COMPETITION_DATABASE_URL": database or f"sqlite:///{tmp_path / 'competition.db'}",
             # the suite's light password hash (`demo` hashes 37 passwords and PINs with scrypt
             # otherwise, a fifth of a second each); product_hash: the product's own
             "COMPETITION_TEST_PASSWORD_METHOD": "" if product_hash else people.PASSWORD_METHOD,
-        })
+        }
+        if not process:
+            result = command_line(list(args), settings, cwd=tmp_path, stdin=stdin,
+                                  unset=("COMPETITION_SECRET_KEY",))
+            assert "Traceback" not in result.stderr, result.stderr
+            return result
+        env = dict(os.environ) | settings
         env.pop("COMPETITION_SECRET_KEY", None)
         result = subprocess.run(
             [sys.executable, "-m", "competition", *args], input=stdin, capture_output=True,
@@ -57,7 +66,7 @@ def error_line(result) -> str:
 
 
 def test_help_lists_the_commands(cli):
-    result = cli("--help")
+    result = cli("--help", process=True)
     assert result.returncode == 0
     for command in ("run", "db", "demo", "user", "token"):
         assert f"  {command} " in result.stdout
@@ -76,7 +85,7 @@ def test_db_upgrade_with_an_unreachable_database_is_one_line(cli):
 
 
 def test_demo_loads_once_and_refuses_a_full_database(cli, tmp_path):
-    first = cli("demo")
+    first = cli("demo", process=True)
     assert first.returncode == 0, first.stderr
     assert "Demo loaded: 2 championships, 7 skills" in first.stdout
     accounts = (tmp_path / "demo-accounts.txt").read_text()
@@ -114,7 +123,7 @@ def test_demo_loads_once_and_refuses_a_full_database(cli, tmp_path):
 def test_user_add_and_token_create(demo_cli, tmp_path):
     added = demo_cli("user", "add", "aigul", "--role", "expert", "--expert", "E02",
                      "--championship", "vko-ws-2026", "--password-stdin",
-                     stdin="correct horse battery\n", product_hash=True)
+                     stdin="correct horse battery\n", product_hash=True, process=True)
     assert added.returncode == 0, added.stderr
     # the product (a process without the suite's setting) hashes with scrypt
     with sqlite3.connect(tmp_path / "competition.db") as connection:
@@ -179,6 +188,6 @@ def test_run_refuses_a_busy_port(cli):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = cli("run", "--port", str(port))
+        result = cli("run", "--port", str(port), process=True)
     assert result.returncode == 1
     assert f"port {port}" in error_line(result)
