@@ -70,8 +70,29 @@ def launch(command: list[str], log: Path, task: str, ids: dict, ended: Ended) ->
     finally:
         os.close(write)
         os.close(errors)
-    socketio.start_background_task(_relay, app, socketio, pid, _reader(read), task, ids, ended)
+    relay = socketio.start_background_task(_relay, app, socketio, pid, _reader(read), task,
+                                           ids, ended)
+    app.extensions.setdefault(_RELAYS, {})[pid] = relay
     return pid
+
+
+_RELAYS = "competition.tasks"  # app.extensions: pid -> the relay of a child still running
+
+
+def settle(app, timeout: float = 60) -> bool:
+    """Wait until the relays of this app's children have ended, their ends recorded (a test
+    giving its database to the next one, a server stopping); whether they all did in time."""
+    relays = app.extensions.get(_RELAYS, {})
+    for pid, relay in list(relays.items()):
+        relay.join(timeout)
+        if not _alive(relay):
+            relays.pop(pid, None)  # (one that ended before `launch` kept it)
+    return not relays
+
+
+def _alive(relay) -> bool:
+    is_alive = getattr(relay, "is_alive", None)  # a thread; else a greenlet
+    return is_alive() if is_alive is not None else not relay.dead
 
 
 def _reader(fd: int):
@@ -101,6 +122,13 @@ def _exit_code(pid: int, sleep) -> int | None:
 
 
 def _relay(app, socketio, pid: int, stdout, task: str, ids: dict, ended: Ended) -> None:
+    try:
+        _relay_child(app, socketio, pid, stdout, task, ids, ended)
+    finally:
+        app.extensions.get(_RELAYS, {}).pop(pid, None)
+
+
+def _relay_child(app, socketio, pid: int, stdout, task: str, ids: dict, ended: Ended) -> None:
     relays = not app.config.get("MESSAGE_QUEUE")  # with a queue the child emits itself
     last = {"task": task, **ids, "done": 0, "total": 0, "label": ""}
     with stdout:
