@@ -180,10 +180,10 @@ def test_compiled_templates_are_kept_for_the_next_process_and_follow_their_sourc
     # Jinja keys a template by name and checks its source: a changed source is compiled anew.
     from jinja2 import DictLoader, Environment, FileSystemBytecodeCache
 
-    environment = Environment(loader=DictLoader({"page": "one"}),
+    environment = Environment(loader=DictLoader({"page": "one"}), autoescape=True,
                               bytecode_cache=FileSystemBytecodeCache(str(cache)))
     assert environment.get_template("page").render() == "one"
-    changed = Environment(loader=DictLoader({"page": "two"}),
+    changed = Environment(loader=DictLoader({"page": "two"}), autoescape=True,
                           bytecode_cache=FileSystemBytecodeCache(str(cache)))
     assert changed.get_template("page").render() == "two"
 
