@@ -80,8 +80,9 @@ _RELAYS = "competition.tasks"  # app.extensions: pid -> the relay of a child sti
 
 
 def settle(app, timeout: float = 60) -> bool:
-    """Wait until the relays of this app's children have ended, their ends recorded (a test
-    giving its database to the next one, a server stopping); whether they all did in time."""
+    """Wait until the relays of this app's children have ended, their ends recorded (the
+    tests' app fixture, before its database goes to the next test); whether they all did in
+    time."""
     relays = app.extensions.get(_RELAYS, {})
     for pid, relay in list(relays.items()):
         relay.join(timeout)
