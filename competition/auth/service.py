@@ -22,7 +22,7 @@ from ..models import ApiToken, Competitor, Expert, LoginCode, User, people
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
 from . import devices, limits
-from .sockets import TOKEN_KEY, token_live
+from .sockets import TOKEN_KEY, session_user, token_live
 
 PIN_ROLES = frozenset({"expert", "chief"})
 PIN_LENGTHS = (4, 6)
@@ -46,13 +46,13 @@ class LoginFailed(DomainError):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    number, _, version = user_id.partition(".")
-    if not number.isdigit() or not version.isdigit():
+    ids = session_user(user_id)
+    if ids is None:
         return None
-    user = db.session.get(User, int(number))
+    user = db.session.get(User, ids[0])
     # A disabled account loses its open sessions too, not only the next login; so do sessions
     # opened before a password reset (the version in the cookie no longer matches).
-    if user is None or not user.is_active or user.session_version != int(version):
+    if user is None or not user.is_active or user.session_version != ids[1]:
         return None
     # A Socket.IO connection that came with an API token: each of its events checks the token
     # again (revoked or expired since the connection opened: auth/sockets.py).

@@ -120,13 +120,21 @@ class Account:
     expert_id: int | None
 
 
-def caller() -> Caller | None:
-    """The connection's caller from its session (in a Socket.IO handler); None if anonymous."""
-    number, _, version = str(session.get(USER_KEY) or "").partition(".")
+def session_user(user_id) -> tuple[int, int] | None:
+    """(account id, session version) of Flask-Login's "<id>.<version>"; None if malformed."""
+    number, _, version = str(user_id or "").partition(".")
     if not number.isdigit() or not version.isdigit():
         return None
+    return int(number), int(version)
+
+
+def caller() -> Caller | None:
+    """The connection's caller from its session (in a Socket.IO handler); None if anonymous."""
+    ids = session_user(session.get(USER_KEY))
+    if ids is None:
+        return None
     token_id = session.get(TOKEN_KEY)
-    return Caller(int(number), int(version), token_id if isinstance(token_id, int) else None)
+    return Caller(*ids, token_id if isinstance(token_id, int) else None)
 
 
 _users = User.__table__
