@@ -7,7 +7,8 @@ only once the submission is authorized: sent again with the same skill, aspect, 
 and value it returns the first answer and writes nothing; with anything else it is a
 conflict. A stale `base` is a conflict, never a silent overwrite. A written mark queues the
 `mark_recorded` signal, sent after the commit (competition/signals.py): the live standings
-listen; the callers (events.py, api_views.py) only acknowledge.
+listen; the callers (events.py, api_views.py) only acknowledge. An answer that writes nothing
+(a replay, an unchanged value) rolls its transaction back.
 
 Refusals are `Refused(code, message)` with the stable codes of docs/api.md; messages are
 translated for the user.
@@ -94,28 +95,29 @@ _REPLAY = (
     .outerjoin(_JUDGE, _JUDGE.id == Mark.judge_id)
     .where(MarkRevision.idempotency_key == sa.bindparam("key"))
 )
-_SKILL_VERSIONS = (
-    sa.select(Skill.version, Skill.scheme_version).where(Skill.id == sa.bindparam("skill"))
-    .with_for_update()
+# The skill's version moves with every mark, and moving it first takes the skill's row lock (on
+# PostgreSQL; SQLite's writer holds the database): one statement for the lock and both versions.
+_NEXT_VERSION = (
+    sa.update(Skill).where(Skill.id == sa.bindparam("skill"))
+    .values(version=Skill.version + 1).returning(Skill.version, Skill.scheme_version)
 )
-_CELL = (
-    sa.select(Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at, Mark.device,
-              User.login)
-    .outerjoin(User, User.id == Mark.updated_by_id)
+_CELL_COLUMNS = (Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at, Mark.device,
+                 User.login)
+_M_CELL = (
+    sa.select(*_CELL_COLUMNS).outerjoin(User, User.id == Mark.updated_by_id)
+    .where(Mark.aspect_id == sa.bindparam("aspect"),
+           Mark.competitor_id == sa.bindparam("competitor"), Mark.judge_id.is_(None))
+)
+# A judgement cell: every judge's mark of it at once, the caller's own and the co-judges'.
+_J_CELLS = (
+    sa.select(Mark.judge_id, _JUDGE.code, *_CELL_COLUMNS)
+    .join(_JUDGE, _JUDGE.id == Mark.judge_id).outerjoin(User, User.id == Mark.updated_by_id)
     .where(Mark.aspect_id == sa.bindparam("aspect"),
            Mark.competitor_id == sa.bindparam("competitor"))
 )
-_J_CELL = _CELL.where(Mark.judge_id == sa.bindparam("judge"))
-_M_CELL = _CELL.where(Mark.judge_id.is_(None))
-_OTHER_JUDGES = (
-    sa.select(_JUDGE.code, Mark.value).join(_JUDGE, _JUDGE.id == Mark.judge_id)
-    .where(Mark.aspect_id == sa.bindparam("aspect"),
-           Mark.competitor_id == sa.bindparam("competitor"),
-           Mark.judge_id != sa.bindparam("judge"), Mark.value.is_not(None))
-)
-_SET_VERSION = (
-    sa.update(Skill).where(Skill.id == sa.bindparam("b_skill"))
-    .values(version=sa.bindparam("b_version"))
+_VERSIONS = (  # a replay only reads them
+    sa.select(Skill.version, Skill.scheme_version).where(Skill.id == sa.bindparam("skill"))
+    .with_for_update()
 )
 _NEW_MARK = sa.insert(Mark)
 _CHANGE_MARK = sa.update(Mark).where(Mark.id == sa.bindparam("b_id"))
@@ -169,14 +171,26 @@ def _replay(session, request: MarkRequest, checked: _Checked, user_id: int,
                                 skill=first["skill"]), mark=first)
 
 
+class _Unwritten(Exception):  # noqa: N818 - an answer, not an error
+    """An answer that writes nothing (a replay, an unchanged value), raised out of the write
+    transaction so that it rolls back the version the mark's first statement moved."""
+
+    def __init__(self, recorded: Recorded):
+        super().__init__()
+        self.recorded = recorded
+
+
 def record_mark(user, data, device: str = "") -> Recorded:
     """Record one submission (docs/api.md, `mark:submit`). Raises Refused.
 
     `user` is an account (User), or the `Caller` of a Socket.IO event (auth/sockets.py), whose
     account is then read and checked inside the transaction itself, as its first statement.
     Everything is checked and written in one write transaction, which also serializes the
-    skill's writers: the checks against the cached scheme (reloaded when the skill's scheme
-    version moved), then the replay look-up, the cell's current mark, the write."""
+    skill's writers: the skill's version moved (its row locked), the checks against the cached
+    scheme (reloaded when the skill's scheme version moved), the cell's current marks, the
+    write. The key is looked up only when the answer is not a write: a resend of a saved mark
+    meets a stale base or its own value; a key that the unique index refuses is looked up in a
+    second transaction."""
     account = None if isinstance(user, Caller) else _user_account(user)
     request = None if account is None else parse_request(data, device)
     try:
@@ -185,9 +199,11 @@ def record_mark(user, data, device: str = "") -> Recorded:
                 account = _caller_account(session, user)
                 request = parse_request(data, device)
             return _checked_and_recorded(session, request, account, replay_only=False)
+    except _Unwritten as unwritten:
+        return unwritten.recorded
     except IntegrityError:
-        # The key was written meanwhile by another process (unique): its answer stands, to
-        # a caller who still passes the checks.
+        # The key was recorded before (unique): meanwhile by another process, or for another
+        # mark. Its answer stands, to a caller who still passes the checks.
         with write_transaction() as session:
             replayed = _checked_and_recorded(session, request, account, replay_only=True)
         if replayed is not None:
@@ -216,17 +232,26 @@ def _marking(account: Account) -> Account:
 
 def _checked_and_recorded(session, request: MarkRequest, account: Account,
                           replay_only: bool) -> Recorded | None:
-    # The skill's row first (FOR UPDATE on PostgreSQL), then the replay look-up: a resend of
-    # this key still being written by another transaction is committed by then, and answered
-    # as a replay instead of a conflict with itself. The look-up comes after the checks: a
-    # refused caller hears the refusal, not the key's mark.
+    # The skill's row first (locked on PostgreSQL): a resend of this key still being written
+    # by another transaction is committed by then, and answered as a replay instead of a
+    # conflict with itself. The key is looked up after the checks: a refused caller hears the
+    # refusal, not the key's mark.
     skill_id = skill_id_for(request, account.expert_id)
-    versions = session.connection().execute(_SKILL_VERSIONS, {"skill": skill_id}).one()
+    connection = session.connection()
+    versions = connection.execute(_VERSIONS if replay_only else _NEXT_VERSION,
+                                  {"skill": skill_id}).one()
     checked = _authorize(session, request, skill_id, versions.scheme_version, account.expert_id)
-    replayed = _replay(session, request, checked, account.id, account.login)
-    if replayed is not None or replay_only:
-        return replayed
-    return _record(session, request, checked, versions.version, account.id, account.login)
+    if replay_only:
+        return _replay(session, request, checked, account.id, account.login)
+    try:
+        return _record(session, request, checked, versions.version, account.id, account.login)
+    except Refused:
+        # A stale base, a lock, a full cell: a tablet resending a mark saved before (the
+        # sign-off after it, say) hears "saved", the key's first answer.
+        replayed = _replay(session, request, checked, account.id, account.login)
+        if replayed is None:
+            raise
+        raise _Unwritten(replayed) from None
 
 
 def _authorize(session, request: MarkRequest, skill_id: int, scheme_version: int,
@@ -264,12 +289,13 @@ def _authorize(session, request: MarkRequest, skill_id: int, scheme_version: int
 
 def _record(session, request: MarkRequest, checked: _Checked, version: int, user_id: int,
             login: str) -> Recorded:
+    """Write the mark at the skill's new `version`, or raise Refused (or _Unwritten)."""
     connection = session.connection()
     context, judge, aspect, competitor_id, value = (
         checked.context, checked.judge, checked.aspect, checked.competitor_id, checked.value)
     skill_id, expert_id = context.skill_id, judge.expert_id
-    # The lock is a state, not a right: it is checked after the replay look-up, so a tablet
-    # resending a mark saved before the sign-off hears "saved", not "rejected".
+    # The lock is a state, not a right: a tablet resending a mark saved before the sign-off
+    # hears "saved", not "rejected" (the key is looked up on a refusal: _checked_and_recorded).
     if aspect.sub_criterion_id in context.locked:
         raise Refused("locked", _("The chief expert signed this sub-criterion off; marks "
                                   "change only after it is unlocked."))
@@ -277,27 +303,34 @@ def _record(session, request: MarkRequest, checked: _Checked, version: int, user
     judge_id = expert_id if is_j else None
     judge_code = judge.code if is_j else None
 
-    where = {"aspect": aspect.id, "competitor": competitor_id, "judge": expert_id}
-    current_row = connection.execute(_J_CELL if is_j else _M_CELL, where).first()
+    where = {"aspect": aspect.id, "competitor": competitor_id}
+    others: list[tuple[str, Decimal]] = []  # the co-judges' scores of a J cell
+    if is_j:
+        rows = connection.execute(_J_CELLS, where).all()
+        current_row = next((row for row in rows if row.judge_id == expert_id), None)
+        others = [(row.code, row.value) for row in rows
+                  if row.judge_id != expert_id and row.value is not None]
+    else:
+        current_row = connection.execute(_M_CELL, where).first()
     current = None
     if current_row is not None:
-        _id, old, revision, mark_version, at, mark_device, by = current_row
         current = _mark_json(context.ref, aspect.code, request.competitor, judge_code,
-                             aspect.type, old, revision, mark_version, by, at, mark_device)
+                             aspect.type, current_row.value, current_row.revision,
+                             current_row.version, current_row.login, current_row.updated_at,
+                             current_row.device)
     if (current_row.revision if current_row is not None else 0) != request.base:
         raise Refused("conflict", _("This mark was changed meanwhile (now: %(value)s); "
                                     "look at it again before you correct it.",
                                     value=_shown(current)), mark=current)
     old_value = current_row.value if current_row is not None else None
     if current_row is not None and old_value == value:
-        # Nothing to write, and the key is not kept: the answer says so (`unchanged`).
-        return Recorded(current, created=False, replay=False, skill_id=skill_id,
-                        unchanged=True)
+        # Nothing to write: a resend of the mark that set this value hears its first answer;
+        # a new key is not kept, and the answer says so (`unchanged`).
+        raise _Unwritten(_replay(session, request, checked, user_id, login) or Recorded(
+            current, created=False, replay=False, skill_id=skill_id, unchanged=True))
     if current_row is None and value is None:
         raise Refused("invalid_value", _("There is no mark to withdraw."))
-    others: list[tuple[str, Decimal]] = []
     if is_j:
-        others = connection.execute(_OTHER_JUDGES, where).all()
         if value is not None and old_value is None and len(others) >= context.judges_per_aspect:
             raise Refused("conflict", _("All %(count)s judges have marked this aspect for "
                                         "this competitor.", count=context.judges_per_aspect))
@@ -306,10 +339,8 @@ def _record(session, request: MarkRequest, checked: _Checked, version: int, user
         raise Refused("reason_required", _("This sub-criterion was signed off once: say "
                                            "why the mark is corrected."), mark=current)
 
-    version += 1
     now = utcnow()
     revision = current_row.revision + 1 if current_row is not None else 1
-    connection.execute(_SET_VERSION, {"b_skill": skill_id, "b_version": version})
     fields = {"value": value, "revision": revision, "version": version,
               "updated_by_id": user_id, "updated_at": now, "device": request.device}
     if current_row is None:

@@ -380,9 +380,10 @@ def test_an_equal_value_under_a_new_key_writes_nothing_and_says_so(world):
 # --- a key written meanwhile by another process ------------------------------------------------
 
 def test_a_key_written_meanwhile_is_answered_by_the_same_rules(demo_app, monkeypatch):
-    """The unique key refuses the second write of a key another transaction wrote after this
-    one looked (two processes, two skills): the answer is then looked up again, after the
-    checks, and compared as above."""
+    """A key is looked up only when the answer is not a write. A resend whose base and value
+    would make a write (the key written by another transaction after this one's checks, or sent
+    with the cell's current base) is refused by the unique key: the answer is then looked up in
+    a second transaction, after the checks, and compared as above. Nothing is written twice."""
     from competition.errors import Refused
     from competition.judging import service
 
@@ -393,21 +394,20 @@ def test_a_key_written_meanwhile_is_answered_by_the_same_rules(demo_app, monkeyp
                 "competitor": panel.competitor, "value": 1}
         first = service.record_mark(judge, body)
         service.record_mark(judge, {**body, "id": key(), "value": 2, "base": 1})
-        real, missed = service._replay, []
+        real, looked = service._replay, []
 
-        def late(session, *args):  # the first look-up misses the key, as a racing one would
-            if not missed:
-                missed.append(True)
-                return None
+        def counted(session, *args):
+            looked.append(True)
             return real(session, *args)
 
-        monkeypatch.setattr(service, "_replay", late)
+        monkeypatch.setattr(service, "_replay", counted)
         again = service.record_mark(judge, {**body, "base": 2})
-        assert missed and again.replay and again.mark == first.mark
-        missed.clear()
+        assert looked == [True] and again.replay and again.mark == first.mark
+        looked.clear()
         with pytest.raises(Refused) as caught:
             service.record_mark(judge, {**body, "value": 3, "base": 2})
         db.session.rollback()
-        assert missed and caught.value.code == "conflict" and caught.value.mark == first.mark
+        assert looked == [True] and caught.value.code == "conflict" \
+            and caught.value.mark == first.mark
         assert stored(demo_app, panel.j_aspect, panel.competitor, panel.codes[0]) \
             == (Decimal(2), 2)
