@@ -143,11 +143,11 @@ def visible_since(skill: Skill, since: int | None, viewer: Viewer) -> dict:
     return found | {"marks": blind(marks, viewer, _judges_per_aspect(skill.id))}
 
 
-def panel_events(skill_id: int, marks: list[dict]) -> list[tuple[str, dict]]:
+def panel_events(skill_id: int, marks: list[dict], jpa: int) -> list[tuple[str, dict]]:
     """The `marks` events of a broadcast (marks by version) and the room of each: without a J
     mark one event to the panel room; with one, all scores to the chief's room (`full`), the
     cells as a co-judge sees them to the others (`blind`), and to each judge of a cell still
-    incomplete their own scores (their room)."""
+    incomplete their own scores (their room). `jpa`: the championship's judges per aspect."""
     ref, version = marks[0]["skill"], marks[-1]["version"]
 
     def event(shown: list[dict]) -> dict:
@@ -155,7 +155,6 @@ def panel_events(skill_id: int, marks: list[dict]) -> list[tuple[str, dict]]:
 
     if all(mark["judge"] is None for mark in marks):
         return [(panel_room(skill_id), event(marks))]
-    jpa = _judges_per_aspect(skill_id)
     every = _with_cells(skill_id, ref, marks)
     blinded = blind(every, Viewer(False), jpa)
     events = [(panel_full_room(skill_id), event(blind(every, Viewer(True), jpa))),

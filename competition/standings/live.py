@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .. import rules, signals
@@ -30,7 +31,7 @@ from ..auth.access import STAFF, role_of
 from ..extensions import db, socketio
 from ..lookup import expert_role
 from ..marks import marks_since, panel_events
-from ..models import Skill
+from ..models import Appeal, Championship, Skill
 from ..models.base import iso, utcnow
 from ..rooms import board_room, panel_room
 from .changes import results_changes
@@ -41,6 +42,33 @@ from .state import KeptStandings, frozen_standings, public_results
 log = logging.getLogger(__name__)
 
 COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
+
+# What a broadcast reads of its skill, in one statement: the skill as a whole (its scheme, its
+# competitors and their marks) is read only when the kept standings are reloaded.
+_SKILL_NOW = sa.select(
+    Skill.id, Skill.version, Skill.scheme_version, Skill.visibility, Skill.frozen_at,
+    Skill.frozen_version,
+    sa.exists().where(Appeal.skill_id == Skill.id, Appeal.state == "open").label("under_appeal"),
+    sa.select(Championship.judges_per_aspect).where(Championship.id == Skill.championship_id)
+    .scalar_subquery().label("judges_per_aspect"),
+).where(Skill.id == sa.bindparam("skill"))
+
+
+def _skill_now(skill_id: int) -> sa.Row | None:
+    return db.session.execute(_SKILL_NOW, {"skill": skill_id}).first()
+
+
+def _reading_only() -> None:
+    """A broadcaster's session reads without a transaction on PostgreSQL (autocommit: no BEGIN
+    and ROLLBACK around its statements). Under READ COMMITTED each statement saw the newest
+    committed rows anyway; SQLite keeps its snapshot."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _whole(skill_id: int) -> Skill:
+    """The skill's object, read now (a request may hold an older one)."""
+    return db.session.get(Skill, skill_id, populate_existing=True)
 
 
 def is_staff(user, skill_id: int) -> bool:
@@ -105,6 +133,7 @@ class Hub:
                     return
             try:
                 with self.app.app_context():
+                    _reading_only()
                     self._publish(skill_id, marks, disputes, refresh)
             except Exception:
                 log.exception("live update of skill %s failed", skill_id)
@@ -112,12 +141,15 @@ class Hub:
 
     def _publish(self, skill_id: int, marks: list[dict], disputes: list[dict],
                  refresh: bool = False) -> None:
+        now = _skill_now(skill_id)
+        if now is None:
+            return  # the skill is gone
         marks.sort(key=lambda mark: mark["version"])
-        for room, event in panel_events(skill_id, marks) if marks else ():
+        for room, event in panel_events(skill_id, marks, now.judges_per_aspect) if marks else ():
             socketio.emit("marks", event, to=room)  # blind judgement: marks.panel_events
         for dispute in disputes:
             socketio.emit("dispute", dispute, to=panel_room(skill_id))
-        snapshot = self.snapshot(skill_id, marks)
+        snapshot = self.snapshot(skill_id, marks, now)
         if snapshot is None:
             return
         staff, public = snapshot
@@ -193,12 +225,14 @@ class Hub:
         state._snapshot = None
         return state
 
-    def snapshot(self, skill_id: int, marks: list[dict] = ()) -> tuple[dict, dict | None] | None:
+    def snapshot(self, skill_id: int, marks: list[dict] = (),
+                 now: sa.Row | None = None) -> tuple[dict, dict | None] | None:
         """(for staff, for the public) snapshots of the skill now (docs/api.md, "Boards and
         their snapshots"); None when the skill is gone or its standings cannot be computed.
-        Applies `marks` (sorted by version) to the kept standings first."""
+        Applies `marks` (sorted by version) to the kept standings first. `now`: the skill's
+        row of _SKILL_NOW, if the caller read it already."""
         # its version and visibility now, not as first read (one SELECT)
-        skill = db.session.get(Skill, skill_id, populate_existing=True)
+        skill = now if now is not None else _skill_now(skill_id)
         if skill is None:
             return None
         with self._standings_lock:
@@ -217,11 +251,11 @@ class Hub:
                         break
             if (state is not None and state.version < skill.version
                     and state.meta_version == skill.scheme_version):
-                state = self._catch_up(state, skill)
+                state = self._catch_up(state, _whole(skill_id))
             # Behind (or a scheme change, which bumps both versions): read the skill again.
             if state is None or state.version < skill.version:
                 try:
-                    state = KeptStandings(skill)
+                    state = KeptStandings(_whole(skill_id))
                 except rules.RulesInputError as error:
                     log.warning("standings of skill %s cannot be computed: %s", skill_id, error)
                     self._standings.pop(skill_id, None)
@@ -250,7 +284,7 @@ class Hub:
         for key in [k for k in self._frozen if k[0] == skill_id and k[1] != keep]:
             del self._frozen[key]
 
-    def _public(self, skill: Skill, base: dict, staff: dict) -> dict:
+    def _public(self, skill: sa.Row, base: dict, staff: dict) -> dict:
         visibility = skill.visibility
         frozen_now = visibility == "frozen" and skill.frozen_version is not None
         self._forget_frozen(skill.id, skill.frozen_version if frozen_now else None)
@@ -260,7 +294,8 @@ class Hub:
             key = (skill.id, skill.frozen_version)
             frozen = self._frozen.get(key)
             if frozen is None:
-                frozen = self._frozen[key] = frozen_standings(skill, skill.frozen_version)
+                frozen = self._frozen[key] = frozen_standings(_whole(skill.id),
+                                                              skill.frozen_version)
             results, progress = frozen
             return staff | {"version": skill.frozen_version, "updated_at": staff["frozen_at"],
                             "progress": progress,
