@@ -49,12 +49,18 @@ def marks_since(skill: Skill, since: int | None = None) -> dict:
     version = db.session.execute(
         sa.select(Skill.version).where(Skill.id == skill.id)
     ).scalar_one()
-    query = _SELECT.where(Mark.skill_id == skill.id)
+    ref = skill_ref(skill)
+    return {"skill": ref, "version": version, "marks": marks_after(skill.id, ref, since)}
+
+
+def marks_after(skill_id: int, ref: str, since: int | None = None) -> list[dict]:
+    """The skill's marks changed after version `since` (all without it), by version, in one
+    statement; `ref`: the skill's reference, as its marks name it."""
+    query = _SELECT.where(Mark.skill_id == skill_id)
     if since is not None:
         query = query.where(Mark.version > since)
-    ref = skill_ref(skill)
     rows = db.session.execute(query.order_by(Mark.version)).all()
-    return {"skill": ref, "version": version, "marks": [mark_json(ref, *row) for row in rows]}
+    return [mark_json(ref, *row) for row in rows]
 
 
 _SELECT = (

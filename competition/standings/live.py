@@ -30,7 +30,7 @@ from .. import rules, signals
 from ..auth.access import STAFF, role_of
 from ..extensions import db, socketio
 from ..lookup import expert_role
-from ..marks import marks_since, panel_events
+from ..marks import marks_after, panel_events
 from ..models import Appeal, Championship, Skill
 from ..models.base import iso, utcnow
 from ..rooms import board_room, panel_room
@@ -208,20 +208,20 @@ class Hub:
     # --- standings -----------------------------------------------------------------------
 
     @staticmethod
-    def _catch_up(state: KeptStandings, skill: Skill) -> KeptStandings | None:
+    def _catch_up(state: KeptStandings, skill: sa.Row) -> KeptStandings | None:
         """Apply the marks another process wrote since the kept version (several server
-        processes share the database): only those rows are read, not the whole skill. With
-        the scheme unchanged, every version since is a mark's; None when that cannot be
-        done (the caller reloads)."""
-        changed = marks_since(skill, state.version)
+        processes share the database): only those rows are read, in one statement. With the
+        scheme unchanged, every version since is a mark's; None when that cannot be done (the
+        caller reloads). `skill`: its row of _SKILL_NOW, read before the marks."""
+        changed = marks_after(skill.id, state.code, state.version)
         try:
-            for mark in changed["marks"]:
+            for mark in changed:
                 state.apply(mark)
         except rules.RulesInputError:
             log.exception("marks of skill %s refused by the kept standings", skill.id)
             return None
-        last = max((mark["version"] for mark in changed["marks"]), default=state.version)
-        state.version = max(last, changed["version"])
+        last = max((mark["version"] for mark in changed), default=state.version)
+        state.version = max(last, skill.version)
         state._snapshot = None
         return state
 
@@ -251,7 +251,7 @@ class Hub:
                         break
             if (state is not None and state.version < skill.version
                     and state.meta_version == skill.scheme_version):
-                state = self._catch_up(state, _whole(skill_id))
+                state = self._catch_up(state, skill)
             # Behind (or a scheme change, which bumps both versions): read the skill again.
             if state is None or state.version < skill.version:
                 try:

@@ -89,8 +89,20 @@ def test_marks_of_another_process_are_caught_up_without_reading_the_whole_skill(
         original(self, skill)
 
     monkeypatch.setattr(state.KeptStandings, "__init__", counting)
-    staff, _public = hub.snapshot(skill_id)
+    statements = []
+    engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        staff, _public = hub.snapshot(skill_id)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
     assert reloads == []
+    # the skill's row now, then the marks changed since the kept version: nothing else
+    assert len(statements) == 2, statements
     assert staff["version"] == skill_10().version > first["version"]
     assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
     fresh = state.KeptStandings(skill_10())
