@@ -13,7 +13,8 @@ working: every event loads its user again (auth.service.load_user), which refuse
 account, an old session version and a revoked or expired token. The live path's `mark:submit`
 does the same check without loading the account as an object: `caller()` takes the ids the
 connection's session holds, and the mark's own write transaction reads the account with them
-in one statement (`marking_account`).
+in one statement (`marking_account`, or with the skill's version: judging/callers.py), and
+`checked_account` decides.
 """
 
 from __future__ import annotations
@@ -139,9 +140,11 @@ def caller() -> Caller | None:
 
 _users = User.__table__
 _tokens = ApiToken.__table__
-_ACCOUNT = (
+# The account and its token as `checked_account` reads them; the bound values: user, token.
+ACCOUNT = (
     sa.select(_users.c.login, _users.c.role, _users.c.expert_id, _users.c.is_enabled,
-              _users.c.session_version, _tokens.c.id, _tokens.c.revoked_at, _tokens.c.expires_at)
+              _users.c.session_version, _tokens.c.id.label("token_id"), _tokens.c.revoked_at,
+              _tokens.c.expires_at)
     .select_from(_users.outerjoin(_tokens, sa.and_(_tokens.c.id == sa.bindparam("token"),
                                                    _tokens.c.user_id == _users.c.id)))
     .where(_users.c.id == sa.bindparam("user"))
@@ -155,12 +158,20 @@ def token_live(revoked_at: datetime | None, expires_at: datetime | None) -> bool
 def marking_account(connection, who: Caller) -> Account | None:
     """The caller's account if it may still act, as load_user decides (enabled, the session's
     version, its token neither revoked nor expired), read in one statement on `connection`."""
-    row = connection.execute(_ACCOUNT, {"user": who.user_id, "token": who.token_id}).first()
+    return checked_account(who, connection.execute(ACCOUNT, account_params(who)).first())
+
+
+def account_params(who: Caller) -> dict:
+    return {"user": who.user_id, "token": who.token_id}
+
+
+def checked_account(who: Caller, row) -> Account | None:
+    """`who`'s account from its row of ACCOUNT (None: no such account) if it may still act."""
     if row is None:
         return None
-    login, role, expert_id, enabled, version, token_id, revoked_at, expires_at = row
-    if not enabled or version != who.version:
+    if not row.is_enabled or row.session_version != who.version:
         return None
-    if who.token_id is not None and (token_id is None or not token_live(revoked_at, expires_at)):
+    if who.token_id is not None and (row.token_id is None
+                                     or not token_live(row.revoked_at, row.expires_at)):
         return None
-    return Account(who.user_id, login, role, expert_id)
+    return Account(who.user_id, row.login, row.role, row.expert_id)

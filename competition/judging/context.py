@@ -228,17 +228,26 @@ def context_of(session, skill_id: int, scheme_version: int) -> Context:
     return loaded
 
 
+def known_skill_id(request: MarkRequest) -> int | None:
+    """The id of the skill the request names, if this process's cache knows it (no query)."""
+    ref = request.skill_ref
+    if ref is None:
+        return None
+    cache = _cache()
+    known = cache.refs.get(ref)
+    context = cache.contexts.get(known) if known is not None else None
+    if context is not None and context.code == ref.rpartition("/")[2]:
+        return known
+    return None
+
+
 def skill_id_for(request: MarkRequest, expert_id: int) -> int:
     ref = request.skill_ref
     if ref is not None:
-        cache = _cache()
-        known = cache.refs.get(ref)
-        context = cache.contexts.get(known) if known is not None else None
-        if context is not None and context.code == ref.rpartition("/")[2]:
-            return known
-        skill_id = find_skill(ref).id
-        cache.refs[ref] = skill_id
-        return skill_id
+        known = known_skill_id(request)
+        if known is None:
+            known = _cache().refs[ref] = find_skill(ref).id
+        return known
     # Without a skill: the one skill of this judge that has both codes.
     found = db.session.execute(
         sa.select(Skill.id).join(ExpertRole, ExpertRole.skill_id == Skill.id)

@@ -25,8 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from .. import signals
-from ..auth.access import role_of
-from ..auth.sockets import Account, Caller, marking_account
+from ..auth.sockets import Account, Caller
 from ..database import write_transaction
 from ..errors import Refused
 from ..lookup import skill_ref
@@ -43,6 +42,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..rules import AspectState, judgement_state
+from .callers import NEXT_VERSION, caller_first, user_account
 from .context import (
     AspectInfo,
     Context,
@@ -54,8 +54,6 @@ from .context import (
     skill_id_for,
 )
 from .overview import must_remark
-
-MARKING_ROLES = frozenset({"expert", "chief"})  # accounts that may hold an expert's pen
 
 
 @dataclass
@@ -94,12 +92,6 @@ _REPLAY = (
     .join(Competitor, Competitor.id == Mark.competitor_id)
     .outerjoin(_JUDGE, _JUDGE.id == Mark.judge_id)
     .where(MarkRevision.idempotency_key == sa.bindparam("key"))
-)
-# The skill's version moves with every mark, and moving it first takes the skill's row lock (on
-# PostgreSQL; SQLite's writer holds the database): one statement for the lock and both versions.
-_NEXT_VERSION = (
-    sa.update(Skill).where(Skill.id == sa.bindparam("skill"))
-    .values(version=Skill.version + 1).returning(Skill.version, Skill.scheme_version)
 )
 _CELL_COLUMNS = (Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at, Mark.device,
                  User.login)
@@ -191,14 +183,15 @@ def record_mark(user, data, device: str = "") -> Recorded:
     write. The key is looked up only when the answer is not a write: a resend of a saved mark
     meets a stale base or its own value; a key that the unique index refuses is looked up in a
     second transaction."""
-    account = None if isinstance(user, Caller) else _user_account(user)
+    account = None if isinstance(user, Caller) else user_account(user)
     request = None if account is None else parse_request(data, device)
     try:
         with write_transaction() as session:
+            moved = None
             if account is None:  # who it is before what it says, as for an account
-                account = _caller_account(session, user)
-                request = parse_request(data, device)
-            return _checked_and_recorded(session, request, account, replay_only=False)
+                account, request, moved = caller_first(session, user, data, device)
+            return _checked_and_recorded(session, request, account, replay_only=False,
+                                         moved=moved)
     except _Unwritten as unwritten:
         return unwritten.recorded
     except IntegrityError:
@@ -211,35 +204,17 @@ def record_mark(user, data, device: str = "") -> Recorded:
         raise
 
 
-def _user_account(user) -> Account:
-    if role_of(user) == "anonymous":
-        raise Refused("unauthenticated", _("Log in to enter marks."))
-    return _marking(Account(user.id, user.login, user.role, user.expert_id))
-
-
-def _caller_account(session, caller: Caller) -> Account:
-    account = marking_account(session.connection(), caller)
-    if account is None:
-        raise Refused("unauthenticated", _("Log in to enter marks."))
-    return _marking(account)
-
-
-def _marking(account: Account) -> Account:
-    if account.role not in MARKING_ROLES or account.expert_id is None:
-        raise Refused("forbidden", _("Only expert accounts enter marks."))
-    return account
-
-
-def _checked_and_recorded(session, request: MarkRequest, account: Account,
-                          replay_only: bool) -> Recorded | None:
+def _checked_and_recorded(session, request: MarkRequest, account: Account, replay_only: bool,
+                          moved: tuple[int, sa.Row] | None = None) -> Recorded | None:
     # The skill's row first (locked on PostgreSQL): a resend of this key still being written
     # by another transaction is committed by then, and answered as a replay instead of a
     # conflict with itself. The key is looked up after the checks: a refused caller hears the
     # refusal, not the key's mark.
-    skill_id = skill_id_for(request, account.expert_id)
-    connection = session.connection()
-    versions = connection.execute(_VERSIONS if replay_only else _NEXT_VERSION,
-                                  {"skill": skill_id}).one()
+    # (`moved`: caller_first moved the version already, with the caller's account)
+    skill_id, versions = moved or (skill_id_for(request, account.expert_id), None)
+    if versions is None:
+        versions = session.connection().execute(_VERSIONS if replay_only else NEXT_VERSION,
+                                                {"skill": skill_id}).one()
     checked = _authorize(session, request, skill_id, versions.scheme_version, account.expert_id)
     if replay_only:
         return _replay(session, request, checked, account.id, account.login)

@@ -59,7 +59,7 @@ def issue_credentials(skill_ids: list[int]) -> Credentials:
 
     from ..auth.service import AccountError, add_user, create_token
     from ..database import write_transaction
-    from ..judging.service import MARKING_ROLES
+    from ..judging.callers import MARKING_ROLES
     from ..lookup import skill_ref
     from ..models import Expert, ExpertRole, Skill, User
 
