@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -20,10 +21,10 @@ import sqlalchemy as sa
 from competition.auth.service import create_token
 from competition.database import write_transaction
 from competition.extensions import db
-from competition.models import ApiToken, User
+from competition.models import ApiToken, Skill, User
 from competition.models.base import utcnow
 from competition.models.people import hash_token
-from tests.access import make_role_users
+from tests.access import free_m_aspects, make_role_users
 from tests.fixtures.databases import make_app
 from tests.helpers import csrf
 
@@ -166,6 +167,13 @@ def test_an_event_on_a_connection_whose_end_never_came_is_refused(live_server, a
     tablets.extend([revoked, expired, disabled, reset])
     for each, skill in ((revoked, "10"), (expired, "10"), (disabled, "10"), (reset, "04")):
         assert each.join(skill)["ok"]
+    # A valid mark first: the server knows skill 10 now, so the next mark's account is read by
+    # the statement that moves the skill's version (judging/callers.py, on PostgreSQL).
+    (first, first_value), (second, second_value) = free_m_aspects(app, 2)
+    assert revoked.client.call("mark:submit", {
+        "id": str(uuid.uuid4()), "skill": "10", "competitor": "105", "aspect": first,
+        "value": first_value}, timeout=10)["ok"]
+    version = skill_version(app, "10")
     with app.app_context():
         with write_transaction() as session:
             session.get(ApiToken, tokens["expert"][1]).revoked_at = utcnow()
@@ -179,3 +187,16 @@ def test_an_event_on_a_connection_whose_end_never_came_is_refused(live_server, a
         assert answer["ok"] is False and answer["error"] == "unauthenticated", answer
         mark = each.client.call("mark:submit", {"id": "x" * 36, "skill": skill}, timeout=10)
         assert mark["ok"] is False and mark["error"] == "unauthenticated", mark
+    # A whole, valid mark of the revoked token: refused, and the skill's version did not move.
+    mark = revoked.client.call("mark:submit", {
+        "id": str(uuid.uuid4()), "skill": "10", "competitor": "105", "aspect": second,
+        "value": second_value}, timeout=10)
+    assert mark["ok"] is False and mark["error"] == "unauthenticated", mark
+    assert skill_version(app, "10") == version
+
+
+def skill_version(app, code: str) -> int:
+    with app.app_context():
+        version = db.session.execute(sa.select(Skill.version).where(Skill.code == code)).scalar()
+        db.session.remove()
+    return version
