@@ -54,6 +54,7 @@ from .context import (
     skill_id_for,
 )
 from .overview import must_remark
+from .writes import write_mark
 
 
 @dataclass
@@ -111,9 +112,6 @@ _VERSIONS = (  # a replay only reads them
     sa.select(Skill.version, Skill.scheme_version).where(Skill.id == sa.bindparam("skill"))
     .with_for_update()
 )
-_NEW_MARK = sa.insert(Mark)
-_CHANGE_MARK = sa.update(Mark).where(Mark.id == sa.bindparam("b_id"))
-_NEW_REVISION = sa.insert(MarkRevision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,16 +316,11 @@ def _record(session, request: MarkRequest, checked: _Checked, version: int, user
     revision = current_row.revision + 1 if current_row is not None else 1
     fields = {"value": value, "revision": revision, "version": version,
               "updated_by_id": user_id, "updated_at": now, "device": request.device}
-    if current_row is None:
-        mark_id = connection.execute(_NEW_MARK, {
-            "skill_id": skill_id, "aspect_id": aspect.id, "aspect_type": aspect.type,
-            "competitor_id": competitor_id, "judge_id": judge_id, **fields,
-        }).inserted_primary_key[0]
-    else:
-        mark_id = current_row.id
-        connection.execute(_CHANGE_MARK, {"b_id": mark_id, **fields})
-    connection.execute(_NEW_REVISION, {
-        "mark_id": mark_id, "revision": revision, "old_value": old_value, "new_value": value,
+    new = None if current_row is not None else {
+        "skill_id": skill_id, "aspect_id": aspect.id, "aspect_type": aspect.type,
+        "competitor_id": competitor_id, "judge_id": judge_id}
+    write_mark(connection, None if new else current_row.id, (new or {}) | fields, {
+        "revision": revision, "old_value": old_value, "new_value": value,
         "reason": request.reason, "idempotency_key": request.key, "user_id": user_id,
         "device": request.device, "skill_version": version, "created_at": now,
     })
