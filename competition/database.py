@@ -13,6 +13,7 @@ refused, so a forgotten write path fails loudly in tests instead of under load a
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -42,17 +43,44 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+BUSY_TIMEOUT_MS = 5000  # how long a writer waits for another process's write lock
+
+
 def _sqlite_on_begin(connection) -> None:
     if connection.get_execution_options().get(WRITE_OPTION):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection)
     else:
         connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection) -> None:
+    """BEGIN IMMEDIATE; while another process (an import or a certificate child) holds the
+    write lock, wait in short sleeps of Python's, which let the other greenlets run under
+    gevent, instead of SQLite's busy wait (a sleep in C that stalls the whole process), up to
+    the same busy timeout. The connection's busy timeout is off for these tries only (a
+    PRAGMA costs microseconds): the other statements keep it."""
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")  # each try answers at once
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.001
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except exc.OperationalError as error:
+                busy = getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 # A pooled PostgreSQL connection back in use within this many seconds is not pinged first.

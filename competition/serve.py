@@ -167,9 +167,8 @@ def scale_out_problem(workers: int, environ, database_url: str) -> str | None:
 
     Each worker is a separate process with its own Socket.IO server: a mark recorded by one
     reaches the boards connected to another only through the message queue, and a session
-    signed by one is only valid in another with the same secret key. SQLite is refused: its
-    busy wait is a C sleep that stalls every connection of a worker while another worker
-    writes (docs/deployment.md)."""
+    signed by one is only valid in another with the same secret key. SQLite is refused: the
+    workers would take turns on SQLite's one write lock for every mark (docs/deployment.md)."""
     if workers == 1:
         return None
     import socket

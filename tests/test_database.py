@@ -112,6 +112,39 @@ def test_sqlite_pragmas(app):
 
 
 @pytest.mark.sqlite
+def test_a_writer_waits_for_another_process_s_lock_up_to_the_busy_timeout(app, monkeypatch):
+    """Another process holding the write lock: the writer retries (in Python's sleeps, see
+    test_serve.py), is written once the lock is free, fails with "database is locked" past
+    the busy timeout, and its connection keeps its busy timeout either way."""
+    import sqlite3
+
+    from competition import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)
+    with app.app_context():
+        path = db.engine.url.database
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        freed = threading.Timer(0.1, lambda: other.execute("ROLLBACK"))
+        freed.start()
+        with write_transaction() as session:  # waits ~0.1 s, then writes
+            session.add(Championship(code="waited", name_en="Waited"))
+        freed.join()
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+            with write_transaction() as session:
+                session.add(Championship(code="never", name_en="Never"))
+        assert 0.3 <= time.monotonic() - started < 3
+        other.execute("ROLLBACK")
+        other.close()
+        codes = set(db.session.execute(sa.select(Championship.code)).scalars())
+        assert "waited" in codes and "never" not in codes
+        assert db.session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar() == 300
+        db.session.rollback()
+
+
+@pytest.mark.sqlite
 def test_a_write_outside_write_transaction_is_refused_on_sqlite(app):
     with app.app_context():
         db.session.add(Championship(code="x", name_en="X"))

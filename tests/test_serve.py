@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import base64
 import os
+import queue
 import shutil
 import socket
+import sqlite3
 import threading
+import time
 import uuid
 
 import pytest
@@ -161,6 +164,52 @@ def test_concurrent_judges_on_sqlite_all_get_their_marks_written(demo_template_d
     finally:
         for client in clients:
             client.disconnect()
+        stop_server(server)
+
+
+def test_a_mark_waiting_for_another_process_s_write_lock_stalls_nothing_else(
+        demo_template_db, tmp_path):
+    """An import or a certificate child holds SQLite's write lock: a mark waits for it, and
+    meanwhile the server answers everything else (the wait sleeps in Python, which gevent
+    switches out of, not in SQLite's busy wait); the mark is written once the lock is free."""
+    from competition.auth.service import create_token
+
+    from .judging.panel import make_panel
+
+    database = tmp_path / "competition.db"
+    shutil.copyfile(demo_template_db, database)
+    app = make_app(f"sqlite:///{database}", tmp_path)
+    panel = make_panel(app, "10")
+    judge = panel.codes[0]
+    with app.app_context():
+        token = create_token(f"judge-{judge.lower()}")
+        db.session.remove()
+        db.engine.dispose()
+
+    server = start_server(tmp_path, f"sqlite:///{database}", command="serve")
+    other_process = sqlite3.connect(database, isolation_level=None)
+    tablet = None
+    try:
+        tablet = _client(server, auth={"token": token})
+        answers: queue.Queue = queue.Queue()
+        other_process.execute("BEGIN IMMEDIATE")
+        tablet.emit("mark:submit", {
+            "id": str(uuid.uuid4()), "skill": "10", "aspect": panel.m_aspect,
+            "competitor": panel.competitor, "value": panel.m_values[0], "base": 0,
+        }, callback=answers.put)
+        time.sleep(0.5)  # the mark is at its BEGIN IMMEDIATE by now, waiting
+        page = requests.get(server.url + "/login", timeout=3)
+        assert page.status_code == 200
+        assert answers.empty(), "the mark was written while another process held the lock"
+        other_process.execute("ROLLBACK")
+        answer = answers.get(timeout=10)
+        assert answer["ok"] and answer["mark"]["value"] is not None, answer
+    finally:
+        if other_process.in_transaction:
+            other_process.execute("ROLLBACK")
+        other_process.close()
+        if tablet is not None:
+            tablet.disconnect()
         stop_server(server)
 
 
