@@ -65,7 +65,8 @@ def _begin_immediate(connection) -> None:
     gevent, instead of SQLite's busy wait (a sleep in C that stalls the whole process), up to
     the same busy timeout. The connection's busy timeout is off for these tries only (a
     PRAGMA costs microseconds): the other statements keep it."""
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")  # each try answers at once
+    raw = connection.connection.driver_connection  # its PRAGMAs straight to sqlite3: cheaper
+    raw.execute("PRAGMA busy_timeout=0")  # each try answers at once
     try:
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         pause = 0.001
@@ -80,7 +81,7 @@ def _begin_immediate(connection) -> None:
             time.sleep(pause)
             pause = min(pause * 2, 0.02)
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 # A pooled PostgreSQL connection back in use within this many seconds is not pinged first.
