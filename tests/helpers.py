@@ -121,3 +121,20 @@ def command_line(args: list[str], env: dict[str, str], cwd: Path | None = None,
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else int(done.code is not None)
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def statements_during(engine, run: Callable[[], object]) -> list[str]:
+    """The SQL statements `engine` executed while `run()` ran (every thread's)."""
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return seen

@@ -13,26 +13,13 @@ from competition.errors import Refused
 from competition.extensions import db
 from competition.judging import service
 from competition.models import Mark, Skill
+from tests.helpers import statements_during
 
 from .panel import key, make_panel
 
 
 def _version() -> int:
     return db.session.execute(sa.select(Skill.version).where(Skill.code == "10")).scalar_one()
-
-
-def _statements(engine, run) -> list[str]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-    return seen
 
 
 def test_a_caller_refused_by_the_mark_s_first_statement_moves_nothing(demo_app):
@@ -58,7 +45,7 @@ def test_a_caller_refused_by_the_mark_s_first_statement_moves_nothing(demo_app):
             assert caught.value.code == "unauthenticated"
 
         # (the live standings' broadcast of the first mark may read meanwhile: not the account)
-        statements = [statement for statement in _statements(db.engine, refused)
+        statements = [statement for statement in statements_during(db.engine, refused)
                       if "user_account" in statement]
         db.session.remove()
         assert _version() == version

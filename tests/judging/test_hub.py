@@ -16,6 +16,7 @@ from competition.judging import queries, service
 from competition.models import Aspect, Skill
 from competition.standings import live, skill_standings, state
 from competition.standings.document import progress_counts
+from tests.helpers import statements_during
 
 from .panel import key, make_panel
 
@@ -94,19 +95,13 @@ def test_marks_of_another_process_are_caught_up_without_reading_the_whole_skill(
         original(self, skill)
 
     monkeypatch.setattr(state.KeptStandings, "__init__", counting)
-    statements = []
-    engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        staff, _public = hub.snapshot(skill_id)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    snapshots = []
+    statements = [statement for statement in statements_during(
+        db.engine, lambda: snapshots.append(hub.snapshot(skill_id))) if statement != "BEGIN"]
+    staff, _public = snapshots[0]
     assert reloads == []
-    # the skill's row now, then the marks changed since the kept version: nothing else
+    # the skill's row now, then the marks changed since the kept version: nothing else (SQLite's
+    # BEGIN apart)
     assert len(statements) == 2, statements
     assert staff["version"] == skill_10().version > first["version"]
     assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
