@@ -6,17 +6,41 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext
+from werkzeug.routing import Rule
 
 from .config import load_config
 from .database import configure_engine
-from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .extensions import babel, csrf, db, login_manager, socketio
 from .i18n import select_locale
 from .paths import MIGRATIONS_DIR, PACKAGE_DIR, resource_dir
 
 
+class Route(Rule):
+    """A URL rule whose URL builders (for url_for) are compiled when the rule first builds a
+    URL, not when it is added. Werkzeug compiles two Python functions per rule as it is added:
+    about a tenth of a second for this app's routes, most of the time it takes to make an app,
+    which every server, worker and test pays on start, and most rules never build a URL there.
+    Matching a request is compiled as before."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compile_now = super()._compile_builder
+        name = "_build_unknown" if append_unknown else "_build"
+
+        def build_when_first_used(rule: Route, **values):
+            built = compile_now(append_unknown).__get__(rule, None)
+            setattr(rule, name, built)  # from now on the compiled builder is called directly
+            return built(**values)
+
+        return build_when_first_used
+
+
+class Competition(Flask):
+    url_rule_class = Route
+
+
 def build_app(overrides: dict | None = None) -> Flask:
     config = load_config(overrides)
-    app = Flask(
+    app = Competition(
         "competition",
         instance_path=config["INSTANCE_PATH"],
         template_folder=str(resource_dir("templates")),
@@ -35,7 +59,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    app.extensions["migrate"] = Migrations(app)
     from .fanout import client_manager
 
     options = {"async_mode": app.config["ASYNC_MODE"], "message_queue": app.config["MESSAGE_QUEUE"],
@@ -101,6 +125,22 @@ def build_app(overrides: dict | None = None) -> Flask:
 
     _register_error_pages(app)
     return app
+
+
+class Migrations:
+    """app.extensions["migrate"] until the first migration is run: Flask-Migrate (with Alembic,
+    a third of a second of imports) is set up only then, in the commands and tests that
+    migrate, not in every server and worker. Its functions (upgrade, downgrade…) find it here
+    as they would find it set up at once."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def __getattr__(self, name: str):
+        from flask_migrate import Migrate
+
+        Migrate(self.app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+        return getattr(self.app.extensions["migrate"], name)  # Flask-Migrate's own, from now on
 
 
 def _cache_templates(app: Flask) -> None:
