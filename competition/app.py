@@ -83,6 +83,10 @@ def build_app(overrides: dict | None = None) -> Flask:
     from . import security
 
     security.init_app(app)  # headers on every answer, Socket.IO's polling ones too
+    from .board.polling import PolledSnapshots
+
+    # the hall's phones polling a snapshot get its kept answer before Flask (board/polling.py)
+    app.wsgi_app = PolledSnapshots(app, app.wsgi_app)
     from .auth.sockets import EventSessions
 
     app.session_interface = EventSessions()

@@ -51,15 +51,16 @@ def skill_stamp(skill_id: int) -> tuple | None:
     return None if row is None else tuple(row[1:])
 
 
-def stamp_of_ref(ref: str) -> tuple[int, tuple] | None:
+def stamp_of_ref(ref: str, connection=None) -> tuple[int, tuple] | None:
     """(skill id, stamp) of the skill a page names (its code, or CHAMPIONSHIP/CODE) in the same
-    one query; None when that is not exactly one skill (the caller's lookup then says why)."""
+    one query; None when that is not exactly one skill (the caller's lookup then says why).
+    On the request's session, or on `connection` (competition/board/polling.py)."""
     championship, _slash, code = ref.strip().rpartition("/")
+    connection = connection if connection is not None else db.session.connection()
     if championship:
-        rows = db.session.connection().execute(
-            _BY_REF, {"code": code, "championship": championship}).all()
+        rows = connection.execute(_BY_REF, {"code": code, "championship": championship}).all()
     else:
-        rows = db.session.connection().execute(_BY_CODE, {"code": code}).all()
+        rows = connection.execute(_BY_CODE, {"code": code}).all()
     if len(rows) != 1:
         return None
     return rows[0][0], tuple(rows[0][1:])
@@ -76,7 +77,13 @@ class ServedSnapshots:
     def __init__(self):
         self._lock = threading.Lock()
         self._kept: dict[tuple[int, str], tuple[tuple, bytes]] = {}
+        self._forgotten: dict[int, int] = {}  # skill id -> times forgotten
         self.computed = 0  # snapshots serialized (for tests and benchmarks)
+
+    def generation(self, skill_id: int) -> int:
+        """How many times the skill's snapshots were forgotten: what is kept elsewhere of them
+        (competition/board/polling.py) holds only while this has not moved."""
+        return self._forgotten.get(skill_id, 0)
 
     def get(self, skill_id: int, audience: str,
             compute: Callable[[], tuple[dict, dict] | None],
@@ -104,5 +111,6 @@ class ServedSnapshots:
 
     def forget(self, skill_id: int) -> None:
         with self._lock:
+            self._forgotten[skill_id] = self._forgotten.get(skill_id, 0) + 1
             for audience in AUDIENCES:
                 self._kept.pop((skill_id, audience), None)
