@@ -4,16 +4,17 @@ process serving sockets never spends seconds of CPU on them, nor holds a write l
     python -m competition.workers batch BATCH_ID [--locale ru]   (documents/worker.py)
     python -m competition.workers import JOB_ID [--locale ru]    (registry/imports/jobs.py)
 
-The server starts the child (`launch`) with its own database and instance folder
-(`child_env`). The child prints one JSON line per progress step on stdout (`print_step`). In
-the server, a relay (a greenlet under gevent, a thread otherwise) reads those lines and pushes
-them to the page over Socket.IO (`progress {task, done, total, label}` with the task's ids,
-e.g. `batch`), and when the child exits it calls the task's `ended(exit code)` in an app
-context: that records a child that died without saying how it ended, and returns the status
-the page is told last (`progress {…, finished: status}`). With a message queue (several
-server processes) the child sends its steps through the queue itself (`QueueProgress`), so
-that a page whose socket another process holds hears them too; the relay then only reports a
-child that died.
+The server starts the child (`launch`) with its own database and instance folder (`child_env`),
+forked by the fork server that has the workers' modules imported already
+(competition/forks.py), or spawned when it cannot be used. The child prints one JSON line per
+progress step on stdout (`print_step`). In the server, a relay (a greenlet under gevent, a
+thread otherwise) reads those lines and pushes them to the page over Socket.IO (`progress
+{task, done, total, label}` with the task's ids, e.g. `batch`), and when the child exits it
+calls the task's `ended(exit code)` in an app context: that records a child that died without
+saying how it ended, and returns the status the page is told last (`progress {…, finished:
+status}`). With a message queue (several server processes) the child sends its steps through
+the queue itself (`QueueProgress`), so that a page whose socket another process holds hears
+them too; the relay then only reports a child that died.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
@@ -50,28 +52,39 @@ def launch(command: list[str], log: Path, task: str, ids: dict, ended: Ended) ->
     """Start `python -m competition.workers COMMAND…` (its stderr appended to `log`) and relay
     its progress to the room of `task` (none if empty), each event carrying `ids`; its pid.
 
-    posix_spawn, not subprocess: under gevent, subprocess forks in Python and the server's
-    loop stalls for 8–20 ms (its memory copied on write until the child execs), which the
-    judges' acknowledgements of that moment wait for; a spawn stalls it for about 2 ms."""
+    Forked by the fork server (competition/forks.py), which has the workers' modules
+    imported already; spawned when it cannot be used. posix_spawn, not subprocess: under
+    gevent, subprocess forks in Python and the server's loop stalls for 8–20 ms (its memory
+    copied on write until the child execs), which the judges' acknowledgements of that moment
+    wait for; a spawn stalls it for about 2 ms."""
+    from . import forks
     from .extensions import socketio
 
     app = current_app._get_current_object()
     log.parent.mkdir(parents=True, exist_ok=True)
     read, write = os.pipe()  # both close on exec; the child gets `write` as its stdout
     errors = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    status = None  # a forked child's exit code comes on this pipe
     try:
-        pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "competition.workers",
-                                              *command], child_env(app),
-                             file_actions=[(os.POSIX_SPAWN_DUP2, write, 1),
-                                           (os.POSIX_SPAWN_DUP2, errors, 2)])
+        env = child_env(app)
+        forked = forks.start(command, env, write, errors)
+        if forked is not None:
+            pid, status = forked
+        else:
+            pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "competition.workers",
+                                                  *command], env,
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, write, 1),
+                                               (os.POSIX_SPAWN_DUP2, errors, 2)])
     except OSError:
         os.close(read)
         raise
     finally:
         os.close(write)
         os.close(errors)
-    relay = socketio.start_background_task(_relay, app, socketio, pid, _reader(read), task,
-                                           ids, ended)
+    ended_with = (partial(forks.exit_code, _reader(status)) if status is not None
+                  else partial(_exit_code, pid, socketio.sleep))
+    relay = socketio.start_background_task(_relay, app, socketio, pid, _reader(read),
+                                           ended_with, task, ids, ended)
     app.extensions.setdefault(_RELAYS, {})[pid] = relay
     return pid
 
@@ -110,7 +123,7 @@ def _reader(fd: int):
 
 
 def _exit_code(pid: int, sleep) -> int | None:
-    """The child's exit code (negative: the signal that ended it); None if it was reaped
+    """A spawned child's exit code (negative: the signal that ended it); None if it was reaped
     elsewhere (gevent's child watcher reaps every child once one is watched)."""
     while True:
         try:
@@ -122,14 +135,16 @@ def _exit_code(pid: int, sleep) -> int | None:
         sleep(0.05)
 
 
-def _relay(app, socketio, pid: int, stdout, task: str, ids: dict, ended: Ended) -> None:
+def _relay(app, socketio, pid: int, stdout, ended_with: Callable[[], int | None], task: str,
+           ids: dict, ended: Ended) -> None:
     try:
-        _relay_child(app, socketio, pid, stdout, task, ids, ended)
+        _relay_child(app, socketio, pid, stdout, ended_with, task, ids, ended)
     finally:
         app.extensions.get(_RELAYS, {}).pop(pid, None)
 
 
-def _relay_child(app, socketio, pid: int, stdout, task: str, ids: dict, ended: Ended) -> None:
+def _relay_child(app, socketio, pid: int, stdout, ended_with: Callable[[], int | None],
+                 task: str, ids: dict, ended: Ended) -> None:
     relays = not app.config.get("MESSAGE_QUEUE")  # with a queue the child emits itself
     last = {"task": task, **ids, "done": 0, "total": 0, "label": ""}
     with stdout:
@@ -142,7 +157,7 @@ def _relay_child(app, socketio, pid: int, stdout, task: str, ids: dict, ended: E
                     "label": step["label"]}
             if relays and task:
                 socketio.emit("progress", last, to=room(task))
-    code = _exit_code(pid, socketio.sleep)
+    code = ended_with()
     with app.app_context():
         from .extensions import db
 

@@ -4,26 +4,48 @@
     python -m competition.workers batch BATCH_ID [--locale ru]               (certificates)
     python -m competition.workers preview CHAMPIONSHIP_ID KIND               (a template)
     python -m competition.workers import JOB_ID [--locale ru]                (an import)
+    python -m competition.workers forks                                      (competition/forks.py)
 
 A process's entry point sits at the top of the package: it builds the app the child works in,
 so neither competition/documents nor competition/registry imports the app factory. Each child
-imports only what its work needs (an import's never loads WeasyPrint).
+imports only what its work needs (an import's never loads WeasyPrint). The fork server imports
+them once (`prepare`) and forks batches and imports, which then `run` as a spawned child would.
 """
 
 import sys
 
-if __name__ == "__main__":
-    command = sys.argv[1:2]
+
+def prepare(command: str) -> None:
+    """Import what `command` needs (the fork server, once, before it forks the first)."""
+    from . import create_app  # noqa: F401
+
+    if command == "import":
+        from .registry.imports import jobs  # noqa: F401
+    elif command in ("batch", "preview"):
+        from .documents import worker  # noqa: F401
+
+
+def run(argv: list[str]) -> int:
+    """Do what `argv` says; the process's exit code."""
+    command = argv[:1]
     if command == ["render"]:
         from .documents import render
 
-        sys.exit(render.main(sys.argv[2:]))
+        return render.main(argv[1:])
+    if command == ["forks"]:
+        from . import forks
+
+        return forks.serve(prepare, run)
     from . import create_app
 
     if command == ["import"]:
         from .registry.imports import jobs
 
-        sys.exit(jobs.main(create_app(), sys.argv[2:]))
+        return jobs.main(create_app(), argv[1:])
     from .documents import worker
 
-    sys.exit(worker.main(create_app(), sys.argv[1:]))
+    return worker.main(create_app(), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

@@ -50,21 +50,32 @@ def count(app, model=Competitor) -> int:
 
 
 def worker_pid(job_id: int, parent: int | None = None) -> int | None:
-    """The process of `python -m competition.workers import JOB_ID` started by `parent` (this
-    test's process unless said)."""
+    """The process of import JOB_ID (its stderr is the job's log) started by `parent` (this
+    test's process unless said), itself or through its fork server."""
     parent_pid = os.getpid() if parent is None else parent
-    wanted = ["competition.workers", "import", str(job_id)]
+    log = f"/imports/import-{job_id}.log"
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+            if not os.readlink(entry / "fd" / "2").endswith(log):
+                continue
+        except OSError:
             continue
-        if parent == parent_pid and [a.decode(errors="replace") for a in args[2:5]] == wanted:
+        if parent_pid in _ancestors(int(entry.name)):
             return int(entry.name)
     return None
+
+
+def _ancestors(pid: int) -> list[int]:
+    found = []
+    for _ in range(3):
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        found.append(pid)
+    return found
 
 
 def test_the_confirmation_answers_at_once_and_the_page_leads_to_the_result(demo_app, organizer):
