@@ -71,6 +71,15 @@ _SELECT = (
     .outerjoin(Expert, Expert.id == Mark.judge_id)
     .outerjoin(User, User.id == Mark.updated_by_id)
 )
+MARK_COLUMNS = 10  # the columns of _SELECT, which mark_json takes after the skill's ref
+
+
+def marks_after_subquery() -> sa.Subquery:
+    """marks_after's rows for the skill and version bound as `skill` and `since`, as a
+    subquery another statement joins (the broadcaster reads its skill's row with them, in one
+    statement: competition/standings/live.py); its first MARK_COLUMNS columns are mark_json's."""
+    return _SELECT.where(Mark.skill_id == sa.bindparam("skill"),
+                         Mark.version > sa.bindparam("since")).subquery()
 
 
 

@@ -28,48 +28,20 @@ from flask import Flask, current_app
 
 from .. import rules, signals
 from ..auth.access import STAFF, role_of
-from ..extensions import db, socketio
+from ..extensions import socketio
 from ..lookup import expert_role
 from ..marks import marks_after, panel_events
-from ..models import Appeal, Championship, Skill
 from ..models.base import iso, utcnow
 from ..rooms import board_room, panel_room
 from .changes import results_changes
 from .document import progress_counts
+from .reads import reading_only, skill_and_marks, skill_now, whole_skill
 from .served import ServedSnapshots
 from .state import KeptStandings, frozen_standings, public_results
 
 log = logging.getLogger(__name__)
 
 COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
-
-# What a broadcast reads of its skill, in one statement: the skill as a whole (its scheme, its
-# competitors and their marks) is read only when the kept standings are reloaded.
-_SKILL_NOW = sa.select(
-    Skill.id, Skill.version, Skill.scheme_version, Skill.visibility, Skill.frozen_at,
-    Skill.frozen_version,
-    sa.exists().where(Appeal.skill_id == Skill.id, Appeal.state == "open").label("under_appeal"),
-    sa.select(Championship.judges_per_aspect).where(Championship.id == Skill.championship_id)
-    .scalar_subquery().label("judges_per_aspect"),
-).where(Skill.id == sa.bindparam("skill"))
-
-
-def _skill_now(skill_id: int) -> sa.Row | None:
-    return db.session.execute(_SKILL_NOW, {"skill": skill_id}).first()
-
-
-def _reading_only() -> None:
-    """A broadcaster's session reads without a transaction on PostgreSQL (autocommit: no BEGIN
-    and ROLLBACK around its statements). Under READ COMMITTED each statement saw the newest
-    committed rows anyway; SQLite keeps its snapshot."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
-def _whole(skill_id: int) -> Skill:
-    """The skill's object, read now (a request may hold an older one)."""
-    return db.session.get(Skill, skill_id, populate_existing=True)
-
 
 def is_staff(user, skill_id: int) -> bool:
     """Who sees a skill's standings whatever its visibility: organizers, admins, its experts."""
@@ -133,7 +105,7 @@ class Hub:
                     return
             try:
                 with self.app.app_context():
-                    _reading_only()
+                    reading_only()
                     self._publish(skill_id, marks, disputes, refresh)
             except Exception:
                 log.exception("live update of skill %s failed", skill_id)
@@ -141,7 +113,10 @@ class Hub:
 
     def _publish(self, skill_id: int, marks: list[dict], disputes: list[dict],
                  refresh: bool = False) -> None:
-        now = _skill_now(skill_id)
+        # With several processes the kept standings miss the others' marks: read them with
+        # the skill's row. One process alone has them all in `marks`.
+        kept = self._kept(skill_id) if self.app.config.get("MESSAGE_QUEUE") else None
+        now, fetched = skill_and_marks(skill_id, *kept) if kept else (skill_now(skill_id), None)
         if now is None:
             return  # the skill is gone
         marks.sort(key=lambda mark: mark["version"])
@@ -149,7 +124,7 @@ class Hub:
             socketio.emit("marks", event, to=room)  # blind judgement: marks.panel_events
         for dispute in disputes:
             socketio.emit("dispute", dispute, to=panel_room(skill_id))
-        snapshot = self.snapshot(skill_id, marks, now)
+        snapshot = self.snapshot(skill_id, marks, now, fetched)
         if snapshot is None:
             return
         staff, public = snapshot
@@ -207,13 +182,24 @@ class Hub:
 
     # --- standings -----------------------------------------------------------------------
 
+    def _kept(self, skill_id: int) -> tuple[int, str] | None:
+        """(version, ref) of the skill's kept standings, if any."""
+        with self._standings_lock:
+            state = self._standings.get(skill_id)
+            return (state.version, state.code) if state is not None else None
+
     @staticmethod
-    def _catch_up(state: KeptStandings, skill: sa.Row) -> KeptStandings | None:
+    def _catch_up(state: KeptStandings, skill: sa.Row,
+                  fetched: list[dict] | None = None) -> KeptStandings | None:
         """Apply the marks another process wrote since the kept version (several server
-        processes share the database): only those rows are read, in one statement. With the
-        scheme unchanged, every version since is a mark's; None when that cannot be done (the
-        caller reloads). `skill`: its row of _SKILL_NOW, read before the marks."""
-        changed = marks_after(skill.id, state.code, state.version)
+        processes share the database): only those rows are read, in one statement, unless
+        `fetched` has them (read with `skill`, since an older version). With the scheme
+        unchanged, every version since is a mark's; None when that cannot be done (the caller
+        reloads). `skill`: its row of reads.SKILL_NOW, read before the marks or with them."""
+        if fetched is None:
+            changed = marks_after(skill.id, state.code, state.version)
+        else:
+            changed = [mark for mark in fetched if mark["version"] > state.version]
         try:
             for mark in changed:
                 state.apply(mark)
@@ -225,14 +211,20 @@ class Hub:
         state._snapshot = None
         return state
 
-    def snapshot(self, skill_id: int, marks: list[dict] = (),
-                 now: sa.Row | None = None) -> tuple[dict, dict | None] | None:
+    def snapshot(self, skill_id: int, marks: list[dict] = (), now: sa.Row | None = None,
+                 fetched: list[dict] | None = None) -> tuple[dict, dict | None] | None:
         """(for staff, for the public) snapshots of the skill now (docs/api.md, "Boards and
         their snapshots"); None when the skill is gone or its standings cannot be computed.
         Applies `marks` (sorted by version) to the kept standings first. `now`: the skill's
-        row of _SKILL_NOW, if the caller read it already."""
-        # its version and visibility now, not as first read (one SELECT)
-        skill = now if now is not None else _skill_now(skill_id)
+        row of reads.SKILL_NOW, if the caller read it already; `fetched`: the marks changed since
+        the kept version, if read with it (reads.skill_and_marks)."""
+        # its version and visibility now, not as first read, with the marks changed since the
+        # kept version (one SELECT)
+        if now is None:
+            kept = self._kept(skill_id)
+            now, fetched = skill_and_marks(skill_id, *kept) if kept else (
+                skill_now(skill_id), None)
+        skill = now
         if skill is None:
             return None
         with self._standings_lock:
@@ -251,11 +243,11 @@ class Hub:
                         break
             if (state is not None and state.version < skill.version
                     and state.meta_version == skill.scheme_version):
-                state = self._catch_up(state, skill)
+                state = self._catch_up(state, skill, fetched)
             # Behind (or a scheme change, which bumps both versions): read the skill again.
             if state is None or state.version < skill.version:
                 try:
-                    state = KeptStandings(_whole(skill_id))
+                    state = KeptStandings(whole_skill(skill_id))
                 except rules.RulesInputError as error:
                     log.warning("standings of skill %s cannot be computed: %s", skill_id, error)
                     self._standings.pop(skill_id, None)
@@ -294,7 +286,7 @@ class Hub:
             key = (skill.id, skill.frozen_version)
             frozen = self._frozen.get(key)
             if frozen is None:
-                frozen = self._frozen[key] = frozen_standings(_whole(skill.id),
+                frozen = self._frozen[key] = frozen_standings(whole_skill(skill.id),
                                                               skill.frozen_version)
             results, progress = frozen
             return staff | {"version": skill.frozen_version, "updated_at": staff["frozen_at"],

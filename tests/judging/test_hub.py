@@ -100,13 +100,38 @@ def test_marks_of_another_process_are_caught_up_without_reading_the_whole_skill(
         db.engine, lambda: snapshots.append(hub.snapshot(skill_id))) if statement != "BEGIN"]
     staff, _public = snapshots[0]
     assert reloads == []
-    # the skill's row now, then the marks changed since the kept version: nothing else (SQLite's
-    # BEGIN apart)
-    assert len(statements) == 2, statements
+    # the skill's row now with the marks changed since the kept version, in one statement:
+    # nothing else (SQLite's BEGIN apart)
+    assert len(statements) == 1, statements
     assert staff["version"] == skill_10().version > first["version"]
     assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
     fresh = state.KeptStandings(skill_10())
     assert staff["progress"] == progress_counts(fresh.marked(), fresh.expected)
+
+
+def test_with_several_processes_a_broadcast_reads_the_skill_and_their_marks_at_once(
+        ctx, monkeypatch):
+    """With a message queue (several server processes) each broadcast catches up with the
+    marks the others wrote: it reads them with the skill's row, one statement in all."""
+    app, panel = ctx
+    hub = live.hub(app)
+    skill_id = skill_10().id
+    hub.snapshot(skill_id)
+    signals.mark_recorded.disconnect(live._on_mark_recorded)
+    try:
+        mark_at_random(panel, 40, seed=7)  # "another process"
+    finally:
+        signals.mark_recorded.connect(live._on_mark_recorded)
+    monkeypatch.setitem(app.config, "MESSAGE_QUEUE", "redis://127.0.0.1:6379/0")
+    broadcasts = hub.broadcasts
+    statements = [statement for statement in statements_during(
+        db.engine, lambda: hub._publish(skill_id, [], [])) if statement != "BEGIN"]
+    assert len(statements) == 1, statements
+    assert hub.broadcasts == broadcasts + 1
+    monkeypatch.setitem(app.config, "MESSAGE_QUEUE", None)
+    staff, _public = hub.snapshot(skill_id)
+    assert staff["version"] == skill_10().version
+    assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
 
 
 def test_a_scheme_change_bumps_the_version_and_the_standings_reload(ctx):
