@@ -73,7 +73,7 @@ def main() -> None:
     print(f"{'child':<22} {'how':<8} {'median ms':>10} {'p90 ms':>8}")
     for command in ("import", "batch"):
         argv = [command, "999999"]
-        forked(argv)  # the fork server's imports for this command, once (not measured)
+        forked(argv)  # the fork server started and its imports done, once (not measured)
         figures = {}
         for how, start in (("spawned", spawned), ("forked", forked)):
             times = []

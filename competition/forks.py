@@ -4,12 +4,13 @@ batch starts in a few milliseconds, not after a second or more of imports of its
     python -m competition.workers forks        (started by the server, never by hand)
 
 A worker child used to be a new interpreter that imported Flask, SQLAlchemy, the models and
-openpyxl or WeasyPrint before its first step: one to three seconds of CPU on the two cores
-the server shares with it, while the judges' marks wait. The server now starts, on its first
-task, one *fork server*: a plain process (no gevent, no threads, no database connection, no
-app) that imports what the workers need, once, then forks a child for each task. The child
-makes its app and runs the task exactly as a spawned one would, with the task's environment,
-its stdout (the progress lines) and its stderr (the task's log) handed over by the server.
+openpyxl or WeasyPrint before its first step: one to three seconds of CPU on the two cores the
+server shares with it, while the judges' marks wait. The server now starts, as it starts (or on
+its first task), one *fork server*: a plain process (no gevent, no threads, no database
+connection, no app) that imports what the workers need, once, then forks a child for each task.
+The child makes its app and runs the task exactly as a spawned one would, with the task's
+environment, its stdout (the progress lines) and its stderr (the task's log) handed over by the
+server.
 
 The server's side (`start`) sends each task over a Unix socket, with those two file
 descriptors and a third, the write end of a pipe on which the fork server writes the child's
@@ -90,6 +91,28 @@ def available() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
 
 
+def _server_for(env: dict) -> _Server:
+    """The fork server for tasks of `env`, started now if there is none (under the lock)."""
+    server = _servers.get("server")
+    if server is not None and server.base != _base(env):
+        server.close()  # another environment: its modules may have read it
+        server = None
+    if server is None:
+        server = _servers["server"] = _Server(env)
+    return server
+
+
+def ready(env: dict) -> None:
+    """Start the fork server for tasks of `env` now, without waiting for its imports (the
+    server, as it starts: its first task need not wait for them)."""
+    if available():
+        try:
+            with _servers_lock:
+                _server_for(env)
+        except OSError:
+            pass  # the first task tries again, or is spawned
+
+
 def start(argv: list[str], env: dict, stdout: int, stderr: int) -> tuple[int, int] | None:
     """Fork `python -m competition.workers ARGV…` from the fork server, with `env` as its
     environment and `stdout`, `stderr` as its own; (its pid, the read end of the pipe its exit
@@ -99,12 +122,7 @@ def start(argv: list[str], env: dict, stdout: int, stderr: int) -> tuple[int, in
     read, write = os.pipe()
     try:
         with _servers_lock:
-            server = _servers.get("server")
-            if server is not None and server.base != _base(env):
-                server.close()  # another environment: its modules may have read it
-                server = None
-            if server is None:
-                server = _servers["server"] = _Server(env)
+            server = _server_for(env)
         try:
             pid = server.fork(argv, env, stdout, stderr, write)
         except (OSError, ValueError, KeyError):
@@ -135,16 +153,16 @@ def exit_code(status) -> int | None:
 
 # --- the fork server's side ----------------------------------------------------------------------
 
-def serve(prepare: Callable[[str], None], run: Callable[[list[str]], int]) -> int:
-    """The fork server's loop, on the socket at fd 0: for each task, `prepare(command)` (its
-    imports, once), fork, and in the child `run(argv)`; each child's exit code to its pipe."""
+def serve(prepare: Callable[[], None], run: Callable[[list[str]], int]) -> int:
+    """The fork server's loop, on the socket at fd 0: `prepare()` (the imports, once), then
+    for each task fork, and in the child `run(argv)`; each child's exit code to its pipe."""
     control = socket.socket(fileno=0)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # (the wakeup fd does the work)
     statuses: dict[int, int] = {}  # child pid -> the write end of its status pipe
-    prepare("")
+    prepare()
     while True:
         ready, _, _ = select.select([control, wake_read], [], [])
         if wake_read in ready:
@@ -160,7 +178,6 @@ def serve(prepare: Callable[[str], None], run: Callable[[list[str]], int]) -> in
                 os.close(fd)
             continue
         task = json.loads(message)
-        prepare(task["argv"][0] if task["argv"] else "")
         pid = os.fork()
         if pid == 0:
             _child(control, wake_read, wake_write, statuses, fds, task, run)

@@ -243,10 +243,12 @@ def serve_app(app, listener, *, worker: bool = False) -> None:
     when its supervisor is gone."""
     from gevent import pywsgi
 
+    from . import tasks
     from .documents.render import warm_in_background
     from .extensions import socketio
 
     warm_in_background(app)
+    tasks.warm_in_background(app)  # the workers' fork server
     server = pywsgi.WSGIServer(listener, app, log=None, handler_class=handler_class())
     socketio.wsgi_server = server  # as socketio.run leaves it
     if worker:

@@ -89,6 +89,16 @@ def launch(command: list[str], log: Path, task: str, ids: dict, ended: Ended) ->
     return pid
 
 
+def warm_in_background(app) -> None:
+    """The server, as it starts: the fork server started and its imports under way, so that
+    the first task does not wait for them (unless WARM_AT_START is off: then the first task
+    starts it)."""
+    from . import forks
+
+    if app.config.get("WARM_AT_START", True):
+        forks.ready(child_env(app))
+
+
 _RELAYS = "competition.tasks"  # app.extensions: pid -> the relay of a child still running
 
 

@@ -15,14 +15,11 @@ them once (`prepare`) and forks batches and imports, which then `run` as a spawn
 import sys
 
 
-def prepare(command: str) -> None:
-    """Import what `command` needs (the fork server, once, before it forks the first)."""
+def prepare() -> None:
+    """Import what the forked commands need (the fork server, once, as it starts)."""
     from . import create_app  # noqa: F401
-
-    if command == "import":
-        from .registry.imports import jobs  # noqa: F401
-    elif command in ("batch", "preview"):
-        from .documents import worker  # noqa: F401
+    from .documents import worker  # noqa: F401
+    from .registry.imports import jobs  # noqa: F401
 
 
 def run(argv: list[str]) -> int:

@@ -123,3 +123,16 @@ def test_launch_relays_a_childs_end_either_way(app, tmp_path, fresh_forks, monke
     assert "usage: import JOB_ID" in log.read_text()
     assert pid > 0
     assert ("server" in forks._servers) is forked  # a fork server started only to fork
+
+
+def test_a_server_starts_its_fork_server_as_it_starts_unless_told_not_to(app, tmp_path,
+                                                                         fresh_forks):
+    app.config["WARM_AT_START"] = False  # (as the suite's servers are told)
+    tasks.warm_in_background(app)
+    assert "server" not in forks._servers
+    app.config["WARM_AT_START"] = True
+    tasks.warm_in_background(app)
+    server = forks._servers["server"].pid
+    assert _cmdline(server)[1:4] == ["-m", "competition.workers", "forks"]
+    _pid, parent, _printed, _log, code = _fork(app, tmp_path, ["import", "x"])
+    assert (parent, code) == (server, 2)  # the first task forked by it

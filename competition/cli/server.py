@@ -54,9 +54,11 @@ def run(host: str, port: int) -> None:
         click.echo(f"  demo accounts: {accounts}")
     # The URLs are printed above; Werkzeug's own banner and request lines are noise here.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from .. import tasks
     from ..documents.render import warm_in_background
 
     warm_in_background(current_app._get_current_object())
+    tasks.warm_in_background(current_app._get_current_object())  # the workers' fork server
     socketio.run(current_app._get_current_object(), host=host, port=port, debug=False,
                  use_reloader=False, log_output=False, allow_unsafe_werkzeug=True)
 
