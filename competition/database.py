@@ -79,7 +79,9 @@ def _begin_immediate(connection) -> None:
                 if not busy or time.monotonic() > deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+            # at most 2 ms between tries: the judge's mark goes in at most that long after the
+            # lock is let go (an import's write holds it some 35 ms); a try costs microseconds
+            pause = min(pause * 2, 0.002)
     finally:
         raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 

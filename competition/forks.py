@@ -161,6 +161,9 @@ def serve(prepare: Callable[[], None], run: Callable[[list[str]], int]) -> int:
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # (the wakeup fd does the work)
+    # Ctrl+C in the server's terminal reaches its whole process group: the server stops, and
+    # this process with it when its socket ends (not with a KeyboardInterrupt's traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     statuses: dict[int, int] = {}  # child pid -> the write end of its status pipe
     prepare()
     while True:
@@ -222,6 +225,7 @@ def _child(control, wake_read: int, wake_write: int, statuses: dict[int, int], f
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as a spawned child's
         control.close()  # (it was fd 0: the child's stdin is nothing, as a worker's was)
         for fd in (wake_read, wake_write, fds[2], *statuses.values()):
             os.close(fd)

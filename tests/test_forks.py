@@ -136,3 +136,17 @@ def test_a_server_starts_its_fork_server_as_it_starts_unless_told_not_to(app, tm
     assert _cmdline(server)[1:4] == ["-m", "competition.workers", "forks"]
     _pid, parent, _printed, _log, code = _fork(app, tmp_path, ["import", "x"])
     assert (parent, code) == (server, 2)  # the first task forked by it
+
+
+def test_ctrl_c_in_the_servers_terminal_leaves_the_fork_server_to_end_with_its_server(
+        app, tmp_path, fresh_forks):
+    """Ctrl+C reaches the server's whole process group: the fork server neither dies of it
+    with a traceback nor stops forking before its server is gone."""
+    _pid, server, *_ = _fork(app, tmp_path, ["import", "x"])
+    os.kill(server, signal.SIGINT)
+    _pid, same, _printed, log, code = _fork(app, tmp_path, ["import", "x"])
+    assert (same, code) == (server, 2) and "KeyboardInterrupt" not in log
+    forks._servers.pop("server").close()  # its server gone: it ends
+    wait_until(lambda: not Path(f"/proc/{server}").exists()
+               or "zombie" in Path(f"/proc/{server}/status").read_text(), 10,
+               "the fork server's end")

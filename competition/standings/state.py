@@ -44,6 +44,9 @@ class KeptStandings:
         self.withdrawn = {c.code for c in parsed.competitors if c.status == "withdrawn"}
         self.filled = {(m["aspect"], m["competitor"], m.get("judge"))
                        for m in document["marks"]}
+        # the marked cells of competitors not withdrawn, counted as marks come and go (each
+        # broadcast shows it: counting them all again took a pass over every mark)
+        self._marked = sum(1 for cell in self.filled if cell[1] not in self.withdrawn)
         self.expected = expected_marks(parsed)
         self._snapshot: dict | None = None
 
@@ -51,18 +54,23 @@ class KeptStandings:
         """One change of a mark (a mark of the API, value None = withdrawn)."""
         judge = mark["judge"]
         cell = (mark["aspect"], mark["competitor"], judge)
+        counts = mark["competitor"] not in self.withdrawn
         if mark["value"] is None:
             self.standings.remove(mark["aspect"], mark["competitor"], judge)
-            self.filled.discard(cell)
+            if cell in self.filled:
+                self.filled.discard(cell)
+                self._marked -= counts
         else:
             value = mark["value"] if judge is not None else Decimal(mark["value"])
             self.standings.apply(rules.Mark(mark["aspect"], mark["competitor"], judge, value))
-            self.filled.add(cell)
+            if cell not in self.filled:
+                self.filled.add(cell)
+                self._marked += counts
         self.version = mark["version"]
         self._snapshot = None
 
     def marked(self) -> int:
-        return sum(1 for cell in self.filled if cell[1] not in self.withdrawn)
+        return self._marked
 
     def results(self) -> dict:
         if self._snapshot is None:

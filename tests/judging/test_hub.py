@@ -134,6 +134,24 @@ def test_with_several_processes_a_broadcast_reads_the_skill_and_their_marks_at_o
     assert staff["results"] == rules.skill_result_to_json(skill_standings(skill_10()))
 
 
+def test_the_marked_count_follows_marks_entered_changed_and_withdrawn(ctx):
+    _app, panel = ctx
+    kept = state.KeptStandings(skill_10())
+    recorded = sorted(mark_at_random(panel, 80, seed=11), key=lambda m: m["version"])
+    version = kept.version
+    changes = recorded + recorded[:20] + [{**mark, "value": None} for mark in recorded[10:30]]
+    changes += [{**mark, "value": None} for mark in recorded[10:15]]  # withdrawn twice
+    for change in changes:
+        version += 1
+        kept.apply({**change, "version": version})
+        assert kept.marked() == sum(1 for cell in kept.filled if cell[1] not in kept.withdrawn)
+    def cells(marks):
+        return {(m["aspect"], m["competitor"], m["judge"]) for m in marks}
+
+    left = cells(recorded) - cells(recorded[10:30])  # (withdrawn last)
+    assert kept.marked() == len({cell for cell in left if cell[1] not in kept.withdrawn}) > 0
+
+
 def test_a_scheme_change_bumps_the_version_and_the_standings_reload(ctx):
     app, _panel = ctx
     hub = live.hub(app)
