@@ -12,14 +12,14 @@ The child makes its app and runs the task exactly as a spawned one would, with t
 environment, its stdout (the progress lines) and its stderr (the task's log) handed over by the
 server.
 
-The server's side (`start`) sends each task over a Unix socket, with those two file
-descriptors and a third, the write end of a pipe on which the fork server writes the child's
-exit code when it ends; it answers with the child's pid. The fork server serves one server
-process: when that process goes, so does it (its children finish their tasks). It is made
-with the environment of the server's first task and serves tasks whose environment is the
-same but for the app's database, instance folder and secret key; another environment
-retires it and starts a new one. Whenever the fork server cannot be used (not Linux, or it
-died), `start` says so and the task is spawned as before.
+The server's side (`start`) sends each task over a Unix socket, with those two file descriptors
+and a third, the write end of a pipe on which the fork server writes the child's exit code when
+it ends; it answers with the child's pid. The fork server serves one server process: when that
+process goes, so does it (its children finish their tasks). It is made with the environment the
+server's tasks get (`tasks.child_env`) and serves tasks whose environment is the same but for
+the app's database, instance folder and secret key; another environment retires it and starts a
+new one. Whenever the fork server cannot be used (not Linux, or it died), `start` says so and
+the task is spawned as before.
 """
 
 from __future__ import annotations
