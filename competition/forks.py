@@ -37,12 +37,15 @@ from collections.abc import Callable
 # The settings a child reads when it makes its app, not when its modules are imported: they
 # may differ from one task to the next (each test's app, in the suite).
 PER_APP = ("COMPETITION_DATABASE_URL", "COMPETITION_INSTANCE", "COMPETITION_SECRET_KEY")
+# Nor does any module read this one when it is imported: pytest names the running test in it,
+# so it changes with every test of the suite (which would retire the fork server each time).
+NOT_READ_AT_IMPORT = (*PER_APP, "PYTEST_CURRENT_TEST")
 COMMAND = "forks"
 MESSAGE = 65536  # a task's message at most (its command line and environment, as JSON)
 
 
 def _base(env: dict) -> dict:
-    return {name: value for name, value in env.items() if name not in PER_APP}
+    return {name: value for name, value in env.items() if name not in NOT_READ_AT_IMPORT}
 
 
 # --- the server's side ---------------------------------------------------------------------------

@@ -150,3 +150,14 @@ def test_ctrl_c_in_the_servers_terminal_leaves_the_fork_server_to_end_with_its_s
     wait_until(lambda: not Path(f"/proc/{server}").exists()
                or "zombie" in Path(f"/proc/{server}/status").read_text(), 10,
                "the fork server's end")
+
+
+def test_the_next_test_of_the_suite_keeps_the_fork_server(app, tmp_path, fresh_forks,
+                                                          monkeypatch):
+    """pytest names the running test in the environment: no module reads it as it is
+    imported, so a new name does not retire the fork server."""
+    env = tasks.child_env(app)
+    _pid, first, *_ = _fork(app, tmp_path, ["import", "x"], env)
+    _pid, same, *_ = _fork(app, tmp_path, ["import", "x"],
+                           {**env, "PYTEST_CURRENT_TEST": "tests/next.py::test_next (call)"})
+    assert same == first
