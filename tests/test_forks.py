@@ -159,5 +159,5 @@ def test_the_next_test_of_the_suite_keeps_the_fork_server(app, tmp_path, fresh_f
     env = tasks.child_env(app)
     _pid, first, *_ = _fork(app, tmp_path, ["import", "x"], env)
     _pid, same, *_ = _fork(app, tmp_path, ["import", "x"],
-                           {**env, "PYTEST_CURRENT_TEST": "tests/next.py::test_next (call)"})
+                           {**env, "PYTEST_CURRENT_TEST": "tests/test_forks.py::test_next (call)"})
     assert same == first
