@@ -86,8 +86,8 @@ class _Server:
             pass
 
 
-_servers: dict[str, _Server] = {}
-_servers_lock = threading.Lock()
+_current: _Server | None = None  # this process's fork server
+_current_lock = threading.Lock()
 
 
 def available() -> bool:
@@ -96,13 +96,20 @@ def available() -> bool:
 
 def _server_for(env: dict) -> _Server:
     """The fork server for tasks of `env`, started now if there is none (under the lock)."""
-    server = _servers.get("server")
-    if server is not None and server.base != _base(env):
-        server.close()  # another environment: its modules may have read it
-        server = None
-    if server is None:
-        server = _servers["server"] = _Server(env)
-    return server
+    global _current
+    if _current is not None and _current.base != _base(env):
+        retire()  # another environment: its modules may have read it
+    if _current is None:
+        _current = _Server(env)
+    return _current
+
+
+def retire(server: _Server | None = None) -> None:
+    """Let this process's fork server go (only if it is `server`, when given): it exits."""
+    global _current
+    if _current is not None and server in (None, _current):
+        _current, gone = None, _current
+        gone.close()
 
 
 def ready(env: dict) -> None:
@@ -110,7 +117,7 @@ def ready(env: dict) -> None:
     server, as it starts: its first task need not wait for them)."""
     if available():
         try:
-            with _servers_lock:
+            with _current_lock:
                 _server_for(env)
         except OSError:
             pass  # the first task tries again, or is spawned
@@ -123,20 +130,16 @@ def start(argv: list[str], env: dict, stdout: int, stderr: int) -> tuple[int, in
     if not available():
         return None
     read, write = os.pipe()
+    server = None
     try:
-        with _servers_lock:
+        with _current_lock:
             server = _server_for(env)
-        try:
-            pid = server.fork(argv, env, stdout, stderr, write)
-        except (OSError, ValueError, KeyError):
-            with _servers_lock:
-                if _servers.get("server") is server:
-                    del _servers["server"]
-            server.close()
-            os.close(read)
-            return None
-    except OSError:
+        pid = server.fork(argv, env, stdout, stderr, write)
+    except (OSError, ValueError, KeyError):  # it could not start, or died: spawn this one
         os.close(read)
+        if server is not None:
+            with _current_lock:
+                retire(server)
         return None
     finally:
         os.close(write)

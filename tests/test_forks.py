@@ -47,14 +47,9 @@ def _fork(app, tmp_path: Path, argv: list[str], env: dict | None = None):
 @pytest.fixture
 def fresh_forks():
     """No fork server left from an earlier test of this process, and none left after."""
-    def retire():
-        server = forks._servers.pop("server", None)
-        if server is not None:
-            server.close()
-
-    retire()
+    forks.retire()
     yield
-    retire()
+    forks.retire()
 
 
 def test_a_child_is_forked_with_its_task_its_streams_and_its_exit_code(app, tmp_path,
@@ -122,17 +117,17 @@ def test_launch_relays_a_childs_end_either_way(app, tmp_path, fresh_forks, monke
     assert ended == [2]
     assert "usage: import JOB_ID" in log.read_text()
     assert pid > 0
-    assert ("server" in forks._servers) is forked  # a fork server started only to fork
+    assert (forks._current is not None) is forked  # a fork server started only to fork
 
 
 def test_a_server_starts_its_fork_server_as_it_starts_unless_told_not_to(app, tmp_path,
                                                                          fresh_forks):
     app.config["WARM_AT_START"] = False  # (as the suite's servers are told)
     tasks.warm_in_background(app)
-    assert "server" not in forks._servers
+    assert forks._current is None
     app.config["WARM_AT_START"] = True
     tasks.warm_in_background(app)
-    server = forks._servers["server"].pid
+    server = forks._current.pid
     assert _cmdline(server)[1:4] == ["-m", "competition.workers", "forks"]
     _pid, parent, _printed, _log, code = _fork(app, tmp_path, ["import", "x"])
     assert (parent, code) == (server, 2)  # the first task forked by it
@@ -146,7 +141,7 @@ def test_ctrl_c_in_the_servers_terminal_leaves_the_fork_server_to_end_with_its_s
     os.kill(server, signal.SIGINT)
     _pid, same, _printed, log, code = _fork(app, tmp_path, ["import", "x"])
     assert (same, code) == (server, 2) and "KeyboardInterrupt" not in log
-    forks._servers.pop("server").close()  # its server gone: it ends
+    forks.retire()  # its server gone: it ends
     wait_until(lambda: not Path(f"/proc/{server}").exists()
                or "zombie" in Path(f"/proc/{server}/status").read_text(), 10,
                "the fork server's end")

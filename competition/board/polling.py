@@ -53,14 +53,14 @@ class PolledSnapshots:
         key = (environ.get("PATH_INFO"), environ.get("QUERY_STRING", ""),
                *(environ.get(name) for name in KEYED))
         # the stamp, and how many times the hub forgot the skill (its scheme changed)
-        found = (found, hub(self.app).served.generation(found[0]))
+        state = (found, hub(self.app).served.generation(found[0]))
         kept = self._kept.get(key)
-        if kept is not None and kept[0] == found:
-            _stamp, status, headers, body = kept
+        if kept is not None and kept[0] == state:
+            _state, status, headers, body = kept
             start_response(status, list(headers))
             self.answered += 1
             return [body]
-        return self._answer_and_keep(environ, start_response, key, found)
+        return self._answer_and_keep(environ, start_response, key, state)
 
     def _ref(self, environ) -> str | None:
         """The skill's ref of a request that may go this way; None for any other."""
@@ -108,10 +108,11 @@ class PolledSnapshots:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         return connection
 
-    def _answer_and_keep(self, environ, start_response, key: tuple, stamp: tuple):
+    def _answer_and_keep(self, environ, start_response, key: tuple, state: tuple):
         """The app's answer, kept for the next viewer when it is a plain 200 without cookies.
-        The stamp was read before the app made it, so the answer is at least that new; a mark
-        that came between moves the stamp, and the next request asks the app again."""
+        The stamp (in `state`) was read before the app made it, so the answer is at least that
+        new; a mark that came between moves the stamp, and the next request asks the app
+        again."""
         said = {}
 
         def start(status, headers, exc_info=None):
@@ -131,5 +132,5 @@ class PolledSnapshots:
             with self._lock:
                 if len(self._kept) >= MOST_KEPT:
                     self._kept.clear()
-                self._kept[key] = (stamp, status, headers, body)
+                self._kept[key] = (state, status, headers, body)
         return [body]

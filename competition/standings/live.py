@@ -115,8 +115,7 @@ class Hub:
                  refresh: bool = False) -> None:
         # With several processes the kept standings miss the others' marks: read them with
         # the skill's row. One process alone has them all in `marks`.
-        kept = self._kept(skill_id) if self.app.config.get("MESSAGE_QUEUE") else None
-        now, fetched = skill_and_marks(skill_id, *kept) if kept else (skill_now(skill_id), None)
+        now, fetched = self._skill_now(skill_id, self.app.config.get("MESSAGE_QUEUE"))
         if now is None:
             return  # the skill is gone
         marks.sort(key=lambda mark: mark["version"])
@@ -182,11 +181,16 @@ class Hub:
 
     # --- standings -----------------------------------------------------------------------
 
-    def _kept(self, skill_id: int) -> tuple[int, str] | None:
-        """(version, ref) of the skill's kept standings, if any."""
+    def _skill_now(self, skill_id: int,
+                   with_marks: bool = True) -> tuple[sa.Row | None, list[dict] | None]:
+        """The skill's row of reads.SKILL_NOW and, `with_marks` and standings kept, the marks
+        changed since their version, read in the same statement (None: not read)."""
         with self._standings_lock:
             state = self._standings.get(skill_id)
-            return (state.version, state.code) if state is not None else None
+            kept = (state.version, state.code) if state is not None else None
+        if with_marks and kept is not None:
+            return skill_and_marks(skill_id, *kept)
+        return skill_now(skill_id), None
 
     @staticmethod
     def _catch_up(state: KeptStandings, skill: sa.Row,
@@ -221,9 +225,7 @@ class Hub:
         # its version and visibility now, not as first read, with the marks changed since the
         # kept version (one SELECT)
         if now is None:
-            kept = self._kept(skill_id)
-            now, fetched = skill_and_marks(skill_id, *kept) if kept else (
-                skill_now(skill_id), None)
+            now, fetched = self._skill_now(skill_id)
         skill = now
         if skill is None:
             return None

@@ -36,6 +36,7 @@ _SKILL_AND_MARKS = (
     .order_by(_MARKS_SINCE.c.version)
 )
 _SKILL_WIDTH = len(SKILL_NOW.selected_columns)
+_MARK_VERSION = _SKILL_WIDTH + 6  # the mark's version (mark_json's seventh): NULL, no mark
 
 
 def skill_and_marks(skill_id: int, since: int, ref: str) -> tuple[sa.Row | None, list[dict]]:
@@ -45,7 +46,7 @@ def skill_and_marks(skill_id: int, since: int, ref: str) -> tuple[sa.Row | None,
     if not rows:
         return None, []
     marks = [mark_json(ref, *row[_SKILL_WIDTH:_SKILL_WIDTH + MARK_COLUMNS])
-             for row in rows if row[_SKILL_WIDTH + 6] is not None]  # (its version)
+             for row in rows if row[_MARK_VERSION] is not None]
     return rows[0], marks
 
 
