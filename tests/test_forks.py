@@ -128,7 +128,9 @@ def test_a_server_starts_its_fork_server_as_it_starts_unless_told_not_to(app, tm
     app.config["WARM_AT_START"] = True
     tasks.warm_in_background(app)
     server = forks._current.pid
-    assert _cmdline(server)[1:4] == ["-m", "competition.workers", "forks"]
+    # (its command line reads empty for an instant, while the exec sets it up)
+    wait_until(lambda: _cmdline(server)[1:4] == ["-m", "competition.workers", "forks"], 10,
+               "the fork server's command line")
     _pid, parent, _printed, _log, code = _fork(app, tmp_path, ["import", "x"])
     assert (parent, code) == (server, 2)  # the first task forked by it
 
