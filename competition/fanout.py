@@ -8,11 +8,19 @@ acknowledged. Here the walk yields to the event loop every CHUNK members, so the
 the sockets between chunks and a judge's submission is served within a chunk or two.
 
 Only the order of work changes: each member still gets the one encoded packet.
+
+Under `competition serve` the packet is also framed once for the whole room: each member whose
+websocket is idle gets those bytes written straight to its connection (competition/frames.py),
+the others through their queue as before.
 """
 
 from __future__ import annotations
 
+import struct
+
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet
 
 CHUNK = 4  # members sent to between two yields (measured: docs/deployment.md)
 CHANNEL = "flask-socketio"  # Flask-SocketIO's default channel (COMPETITION_MESSAGE_QUEUE_CHANNEL)
@@ -24,6 +32,52 @@ class _Yielding:
             yield participant
             if count % CHUNK == 0:
                 self.server.sleep(0)
+
+
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked websocket text frame (a server's; RFC 6455, 5.2)."""
+    data = text.encode()
+    size = len(data)
+    if size < 126:
+        return bytes((0x81, size)) + data
+    if size < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, size) + data
+    return struct.pack("!BBQ", 0x81, 127, size) + data
+
+
+class _Framed(socketio.Manager):
+    """A broadcast encoded and framed once, written straight to every idle websocket
+    (competition/frames.py) when the server's websockets take frames; every other member, and
+    every emit with a callback or binary data, goes the library's way."""
+
+    def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None,
+             **kwargs):
+        eio = self.server.eio
+        if callback is None and getattr(eio, "frames_broadcasts", False) \
+                and namespace in self.rooms:
+            args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+            encoded = self.server.packet_class(packet.EVENT, namespace=namespace,
+                                               data=[event, *args]).encode()
+            if isinstance(encoded, str):  # a list when binary data rides along
+                self._framed(eio, eio_packet.Packet(eio_packet.MESSAGE, encoded), namespace,
+                             to or room, skip_sid if isinstance(skip_sid, list) else [skip_sid])
+                return
+        super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
+                     to=to, **kwargs)
+
+    def _framed(self, eio, eio_pkt, namespace, room, skip) -> None:
+        frame = None
+        for sid, eio_sid in self.get_participants(namespace, room):
+            if sid in skip:
+                continue
+            socket = eio.sockets.get(eio_sid)
+            framed = getattr(socket, "framed", None)
+            if framed is not None:
+                if frame is None:
+                    frame = text_frame(eio_pkt.encode())
+                if framed.write(socket, frame):
+                    continue
+            self.server._send_eio_packet(eio_sid, eio_pkt)
 
 
 ENDS = "ends:"  # the rooms of competition/auth/sockets.py
@@ -41,12 +95,14 @@ class _Ending:
         return super().basic_close_room(room, namespace)
 
 
-class YieldingManager(_Ending, _Yielding, socketio.Manager):
+class YieldingManager(_Ending, _Yielding, _Framed):
     """The in-process manager (one server process)."""
 
 
-class YieldingRedisManager(_Ending, _Yielding, socketio.RedisManager):
-    """The Redis message queue manager (several server processes)."""
+class YieldingRedisManager(_Ending, _Yielding, socketio.RedisManager, _Framed):
+    """The Redis message queue manager (several server processes). _Framed comes after it:
+    the queue's listener sends a message from another process with the emit of the class
+    that follows PubSubManager."""
 
 
 def client_manager(message_queue: str | None, channel: str = CHANNEL):

@@ -124,10 +124,12 @@ def serve(host: str, port: int, bind: str | None, workers: int, is_worker: bool)
 
 def _gevent_app():
     """The app for a gevent server process, once its database driver waits cooperatively."""
+    from .. import frames
     from .. import serve as production
-    from ..extensions import db
+    from ..extensions import db, socketio
 
     app = create_app({"ASYNC_MODE": "gevent"})
+    frames.install(socketio.server)  # a broadcast is framed once for all its viewers
     with app.app_context():
         try:
             production.check_database_driver(db.engine)

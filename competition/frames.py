@@ -1,0 +1,104 @@
+"""Websocket connections that take a broadcast's frame as bytes (`competition serve` only).
+
+Under gevent, python-engineio gives each websocket a writer greenlet fed by a queue: a
+broadcast to 1,000 viewers puts a packet in 1,000 queues, wakes 1,000 greenlets, and each
+encodes the same text and frames it again (wsproto) before its `send`. A quarter of the
+server's time in a 1,000-viewer run went to that (bench/bench_live.py with --py-spy).
+
+`FramedWebSocket` is the websocket that python-engineio makes under gevent, with a lock around
+every write and one more way in: `write(socket, frame)` sends a frame that was built once for
+the whole room (competition/fanout.py) straight from the broadcasting greenlet, when the
+connection is idle — upgraded to websocket, nothing waiting in its queue, no write under way,
+no extension negotiated (`competition serve` declines compression). Otherwise it answers False
+and the packet takes the queue, behind what is already there, so each viewer still gets every
+packet in order. A frame that the socket's buffer cannot take at once is finished by a greenlet
+that holds the lock meanwhile; the writer waits for it.
+
+Its `send` (the queue's writer's) also sends each packet whole, which simple-websocket's does
+not under gevent.
+"""
+
+from __future__ import annotations
+
+import gevent
+import gevent.lock
+from engineio.async_drivers import gevent as gevent_driver
+from wsproto.events import Message, TextMessage
+
+
+class FramedWebSocket(gevent_driver.WebSocketWSGI):
+    def __init__(self, handler, server):
+        super().__init__(handler, server)
+        self.lock = gevent.lock.Semaphore()
+        self.framing = False
+        self.patience = server.ping_interval + server.ping_timeout
+        socket = getattr(handler, "__self__", None)  # the engine.io socket it serves
+        if socket is not None:
+            socket.framed = self
+
+    def __call__(self, environ, start_response):
+        # simple-websocket accepts every extension offered: a frame built once fits only a
+        # connection without any
+        self.framing = not environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS")
+        return super().__call__(environ, start_response)
+
+    def send(self, message):
+        """Send one packet whole, under the lock. simple-websocket 1.1 passes the frame to
+        `socket.send` once, and under gevent that sends what the buffer takes and drops the
+        rest when it is full (a slow viewer then gets a broken stream: simple-websocket
+        issue 45); this is its `send` with `sendall`."""
+        with self.lock:
+            ws = self.ws
+            if not ws.connected:
+                raise OSError("the websocket is closed")  # as engine.io's wrapper raises
+            event = Message(data=message) if isinstance(message, bytes) \
+                else TextMessage(data=str(message))
+            ws.sock.sendall(ws.ws.send(event))
+
+    def write(self, socket, frame: bytes) -> bool:
+        """Send `frame` (one whole websocket frame) to this connection now if it is idle;
+        False if the packet must take the queue instead."""
+        ws = getattr(self, "ws", None)
+        if (not self.framing or ws is None or not ws.connected or socket.closed
+                or not socket.upgraded or socket.upgrading or self.lock.locked()
+                or socket.queue.qsize()):
+            return False
+        if not socket.check_ping_timeout():
+            return True  # the client is gone and its socket closed: dropped, as engine.io does
+        raw = getattr(ws.sock, "_sock", None)  # gevent's socket wraps a non-blocking one
+        if raw is None:
+            return False
+        self.lock.acquire()  # free (checked above, and nothing yielded since)
+        try:
+            sent = raw.send(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self.lock.release()
+            return False  # broken: the queue's writer finds out and closes it
+        if sent == len(frame):
+            self.lock.release()
+        else:
+            gevent.spawn(self._finish, memoryview(frame)[sent:])
+        return True
+
+    def _finish(self, rest) -> None:
+        """Send the rest of a frame, holding the lock; a viewer who takes nothing for a ping
+        interval and timeout is disconnected."""
+        try:
+            with gevent.Timeout(self.patience):
+                self.ws.sock.sendall(rest)
+        except (OSError, gevent.Timeout):
+            self.ws.sock.close()  # its reader ends, and engine.io closes the connection
+        finally:
+            self.lock.release()
+
+
+def install(server) -> bool:
+    """Make `server`'s (a python-socketio server under gevent) websockets framed ones; False
+    when they are not simple-websocket's (gevent-websocket installed)."""
+    if server.eio.async_mode != "gevent" or gevent_driver.SimpleWebSocketWSGI is None:
+        return False
+    server.eio._async = dict(server.eio._async, websocket=FramedWebSocket)
+    server.eio.frames_broadcasts = True
+    return True

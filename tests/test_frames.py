@@ -1,0 +1,188 @@
+"""A broadcast framed once and written straight to idle websockets (competition/frames.py,
+competition/fanout.py): every member still gets every packet, whole and in order, whatever its
+transport, and a viewer that stops reading holds up nobody.
+
+Served for real: tests/fixtures/framed_server.py (python-socketio under gevent, with the
+product's client manager and websockets) in a subprocess; python-socketio clients, and a raw
+websocket client (wsproto over a socket) for the viewer that stops reading."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import socketio
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, Request, TextMessage
+from wsproto.frame_protocol import FrameProtocol, Opcode
+
+from competition.fanout import YieldingRedisManager, _Framed, text_frame
+
+from .fixtures.servers import answers_http, free_port
+
+pytestmark = pytest.mark.timeout(120)
+SCRIPT = Path(__file__).parent / "fixtures" / "framed_server.py"
+
+
+@pytest.mark.parametrize("text", ["", "4", "x" * 125, "x" * 126, "x" * 65535, "x" * 65536,
+                                  "4" + "Қазақстан" * 20_000])
+def test_a_frame_is_one_whole_text_message_a_client_decodes(text):
+    decoder = FrameProtocol(client=True, extensions=[])
+    decoder.receive_bytes(text_frame(text))
+    frames = list(decoder.received_frames())
+    assert len(frames) == 1
+    assert frames[0].opcode is Opcode.TEXT and frames[0].message_finished
+    assert frames[0].payload == text
+
+
+def test_messages_from_other_processes_are_framed_too():
+    """The Redis listener sends with the emit of the class after PubSubManager."""
+    mro = YieldingRedisManager.__mro__
+    assert mro.index(socketio.PubSubManager) < mro.index(_Framed) < mro.index(socketio.Manager)
+
+
+@pytest.fixture
+def framed_server(tmp_path):
+    port = free_port()
+    log = (tmp_path / "framed.log").open("w")
+    process = subprocess.Popen([sys.executable, str(SCRIPT), str(port)], stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not answers_http(url + "/socket.io/?EIO=4&transport=polling", 1):
+        assert process.poll() is None, (tmp_path / "framed.log").read_text()
+        assert time.monotonic() < deadline, "the framed server did not start"
+        time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+    assert "Traceback" not in (tmp_path / "framed.log").read_text()
+
+
+class Viewer:
+    """A python-socketio client in a room, keeping the ticks it is sent."""
+
+    def __init__(self, url: str, room: str, transport: str = "websocket"):
+        self.ticks: list[dict] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("tick", self.ticks.append)
+        self.client.connect(url, transports=[transport], wait_timeout=10)
+        assert self.client.call("join", room, timeout=10) is True
+
+
+def _wait_for(check, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_every_member_gets_every_packet_whole_and_in_order(framed_server, monkeypatch):
+    # python-engineio's client refuses a polling answer of more than 16 packets (browsers
+    # take any number): the polling viewer here gets hundreds at once
+    monkeypatch.setattr("engineio.payload.Payload.max_decode_packets", 1000)
+    sizes = [10, 200, 5_000]  # frame lengths of 7 and 16 bits (64: the test below)
+    # fewer members than fanout.CHUNK: no yield between two events, so a queued packet of the
+    # first is still in its queue when the second is framed
+    viewers = [Viewer(framed_server, "room") for _ in range(2)]
+    polling = Viewer(framed_server, "room", transport="polling")
+    outsider = Viewer(framed_server, "elsewhere")
+    try:
+        assert viewers[0].client.call("burst", {"room": "room", "count": 300, "size": sizes},
+                                      timeout=60) is True
+        assert viewers[0].client.call("counts", timeout=10)["framed"] > 0
+        # then the queue's packets and frames in turn: none overtakes another
+        assert viewers[0].client.call("burst", {"room": "room", "count": 100, "size": sizes,
+                                                "alternate": True}, timeout=60) is True
+        expected = [*range(300), *range(100)]
+        for viewer in [*viewers, polling]:
+            _wait_for(lambda viewer=viewer: len(viewer.ticks) >= len(expected))
+            assert [tick["n"] for tick in viewer.ticks] == expected
+            assert [len(tick["pad"]) for tick in viewer.ticks] == [sizes[n % 3]
+                                                                  for n in expected]
+        assert outsider.ticks == []
+    finally:
+        for viewer in [*viewers, polling, outsider]:
+            viewer.client.disconnect()
+
+
+class RawViewer:
+    """A websocket client that reads only when told: engine.io and socket.io spoken by hand."""
+
+    def __init__(self, url: str, room: str):
+        port = int(url.rsplit(":", 1)[1])
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills at once
+        self.sock.connect(("127.0.0.1", port))
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        self.sock.sendall(self.ws.send(Request(host=f"127.0.0.1:{port}",
+                                               target="/socket.io/?EIO=4&transport=websocket")))
+        self.text = ""
+        self.messages: list[str] = []
+        assert self.next().startswith("0{")  # engine.io open
+        self.send("40")
+        assert self.next().startswith("40{")  # socket.io connected
+        self.send('420["join",' + json.dumps(room) + "]")
+        assert self.next() == "430[true]"
+
+    def send(self, text: str) -> None:
+        self.sock.sendall(self.ws.send(TextMessage(data=text)))
+
+    def next(self) -> str:
+        while not self.messages:
+            data = self.sock.recv(65536)
+            assert data, "the server closed the connection"
+            self.ws.receive_data(data)
+            for event in self.ws.events():
+                if isinstance(event, TextMessage):
+                    self.text += event.data
+                    if event.message_finished:
+                        if self.text == "2":
+                            self.send("3")  # engine.io ping, pong
+                        else:
+                            self.messages.append(self.text)
+                        self.text = ""
+                else:
+                    assert isinstance(event, AcceptConnection), event
+        return self.messages.pop(0)
+
+
+def _ticks(viewer: RawViewer, count: int) -> list[dict]:
+    ticks = []
+    while len(ticks) < count:
+        message = viewer.next()
+        assert message.startswith('42["tick",'), message[:40]
+        ticks.append(json.loads(message[2:])[1])
+    return ticks
+
+
+def test_a_viewer_that_stops_reading_holds_up_nobody_and_then_gets_everything(framed_server):
+    slow = RawViewer(framed_server, "room")
+    fast = RawViewer(framed_server, "room")
+    sender = Viewer(framed_server, "senders")
+    count, size = 40, 200_000  # 8 MB: far more than the sockets' buffers hold
+    try:
+        read = []
+        reader = threading.Thread(target=lambda: read.extend(_ticks(fast, count)), daemon=True)
+        reader.start()
+        assert sender.client.call("burst", {"room": "room", "count": count, "size": size},
+                                  timeout=60) is True  # while `slow` read nothing
+        reader.join(60)
+        assert [tick["n"] for tick in read] == list(range(count))
+        counts = sender.client.call("counts", timeout=10)
+        assert counts["framed"] > 0 and counts["queued"] > 0  # `slow`'s waited in its queue
+
+        ticks = _ticks(slow, count)
+        assert [tick["n"] for tick in ticks] == list(range(count))
+        assert all(tick["pad"] == "x" * size for tick in ticks)
+    finally:
+        sender.client.disconnect()
+        slow.sock.close()
+        fast.sock.close()
