@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -41,7 +42,7 @@ from .state import KeptStandings, frozen_standings, public_results
 
 log = logging.getLogger(__name__)
 
-COALESCE = 0.05  # seconds a skill's broadcaster waits after a round for more marks to gather
+COALESCE = 0.05  # seconds from one round of a skill's broadcaster to the next, for marks to gather
 
 def is_staff(user, skill_id: int) -> bool:
     """Who sees a skill's standings whatever its visibility: organizers, admins, its experts."""
@@ -95,6 +96,7 @@ class Hub:
     def _drain(self, skill_id: int) -> None:
         socketio.sleep(0)  # the acknowledgement goes out before the fan-out
         while True:
+            started = time.monotonic()
             with self._lock:
                 marks = self._pending.pop(skill_id, [])
                 disputes = self._disputes.pop(skill_id, [])
@@ -109,7 +111,8 @@ class Hub:
                     self._publish(skill_id, marks, disputes, refresh)
             except Exception:
                 log.exception("live update of skill %s failed", skill_id)
-            socketio.sleep(COALESCE)
+            # a round at most every COALESCE seconds: the time the round took counts
+            socketio.sleep(max(0.0, COALESCE - (time.monotonic() - started)))
 
     def _publish(self, skill_id: int, marks: list[dict], disputes: list[dict],
                  refresh: bool = False) -> None:
