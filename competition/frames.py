@@ -2,23 +2,26 @@
 
 Under gevent, python-engineio gives each websocket a writer greenlet fed by a queue: a
 broadcast to 1,000 viewers puts a packet in 1,000 queues, wakes 1,000 greenlets, and each
-encodes the same text and frames it again (wsproto) before its `send`. A quarter of the
-server's time in a 1,000-viewer run went to that (bench/bench_live.py with --py-spy).
+encodes the same text and frames it again (wsproto) before its `send`. Those writers had
+about half of the server's samples in a 1,000-viewer run (bench/bench_live.py --py-spy).
 
 `FramedWebSocket` is the websocket that python-engineio makes under gevent, with a lock around
-every write and one more way in: `write(socket, frame)` sends a frame that was built once for
+every write and one more way in: `write(served, frame)` sends a frame that was built once for
 the whole room (competition/fanout.py) straight from the broadcasting greenlet, when the
 connection is idle — upgraded to websocket, nothing waiting in its queue, no write under way,
 no extension negotiated (`competition serve` declines compression). Otherwise it answers False
 and the packet takes the queue, behind what is already there, so each viewer still gets every
 packet in order. A frame that the socket's buffer cannot take at once is finished by a greenlet
-that holds the lock meanwhile; the writer waits for it.
+that holds the lock meanwhile; the writer waits for it. A viewer that takes nothing for a ping
+interval and timeout is cut off.
 
 Its `send` (the queue's writer's) also sends each packet whole, which simple-websocket's does
 not under gevent.
 """
 
 from __future__ import annotations
+
+import socket
 
 import gevent
 import gevent.lock
@@ -32,9 +35,9 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
         self.lock = gevent.lock.Semaphore()
         self.framing = False
         self.patience = server.ping_interval + server.ping_timeout
-        socket = getattr(handler, "__self__", None)  # the engine.io socket it serves
-        if socket is not None:
-            socket.framed = self
+        served = getattr(handler, "__self__", None)  # the engine.io socket it serves
+        if served is not None:
+            served.framed = self
 
     def __call__(self, environ, start_response):
         # simple-websocket accepts every extension offered: a frame built once fits only a
@@ -53,17 +56,22 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
                 raise OSError("the websocket is closed")  # as engine.io's wrapper raises
             event = Message(data=message) if isinstance(message, bytes) \
                 else TextMessage(data=str(message))
-            ws.sock.sendall(ws.ws.send(event))
+            if not self._whole(ws.ws.send(event)):
+                raise OSError("the viewer took nothing for too long")
 
-    def write(self, socket, frame: bytes) -> bool:
-        """Send `frame` (one whole websocket frame) to this connection now if it is idle;
-        False if the packet must take the queue instead."""
+    def close(self):
+        with self.lock:  # its close frame after the frame under way, not inside it
+            super().close()
+
+    def write(self, served, frame: bytes) -> bool:
+        """Send `frame` (one whole websocket frame) to this connection, whose engine.io
+        socket is `served`, now if it is idle; False if the packet must take the queue."""
         ws = getattr(self, "ws", None)
-        if (not self.framing or ws is None or not ws.connected or socket.closed
-                or not socket.upgraded or socket.upgrading or self.lock.locked()
-                or socket.queue.qsize()):
+        if (not self.framing or ws is None or not ws.connected or served.closed
+                or not served.upgraded or served.upgrading or self.lock.locked()
+                or served.queue.qsize()):
             return False
-        if not socket.check_ping_timeout():
+        if not served.check_ping_timeout():
             return True  # the client is gone and its socket closed: dropped, as engine.io does
         raw = getattr(ws.sock, "_sock", None)  # gevent's socket wraps a non-blocking one
         if raw is None:
@@ -83,15 +91,26 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
         return True
 
     def _finish(self, rest) -> None:
-        """Send the rest of a frame, holding the lock; a viewer who takes nothing for a ping
-        interval and timeout is disconnected."""
+        """Send the rest of a frame, holding the lock meanwhile."""
         try:
-            with gevent.Timeout(self.patience):
-                self.ws.sock.sendall(rest)
-        except (OSError, gevent.Timeout):
-            self.ws.sock.close()  # its reader ends, and engine.io closes the connection
+            self._whole(rest)
         finally:
             self.lock.release()
+
+    def _whole(self, data) -> bool:
+        """Send `data` whole; False, and the connection cut, when it cannot be sent or the
+        viewer takes nothing for a ping interval and timeout (its reader then ends, and
+        engine.io closes the connection)."""
+        try:
+            with gevent.Timeout(self.patience):
+                self.ws.sock.sendall(data)
+            return True
+        except (OSError, gevent.Timeout):
+            try:
+                self.ws.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return False
 
 
 def install(server) -> bool:

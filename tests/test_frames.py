@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import socketio
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, Request, TextMessage
+from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
 from competition.fanout import YieldingRedisManager, _Framed, text_frame
@@ -126,21 +126,25 @@ class RawViewer:
                                                target="/socket.io/?EIO=4&transport=websocket")))
         self.text = ""
         self.messages: list[str] = []
-        assert self.next().startswith("0{")  # engine.io open
+        assert (self.next() or "").startswith("0{")  # engine.io open
         self.send("40")
-        assert self.next().startswith("40{")  # socket.io connected
+        assert (self.next() or "").startswith("40{")  # socket.io connected
         self.send('420["join",' + json.dumps(room) + "]")
         assert self.next() == "430[true]"
 
     def send(self, text: str) -> None:
         self.sock.sendall(self.ws.send(TextMessage(data=text)))
 
-    def next(self) -> str:
+    def next(self) -> str | None:
+        """The next message; None once the server closed the connection."""
         while not self.messages:
             data = self.sock.recv(65536)
-            assert data, "the server closed the connection"
+            if not data:
+                return None
             self.ws.receive_data(data)
             for event in self.ws.events():
+                if isinstance(event, CloseConnection):
+                    return None
                 if isinstance(event, TextMessage):
                     self.text += event.data
                     if event.message_finished:
@@ -158,7 +162,7 @@ def _ticks(viewer: RawViewer, count: int) -> list[dict]:
     ticks = []
     while len(ticks) < count:
         message = viewer.next()
-        assert message.startswith('42["tick",'), message[:40]
+        assert message is not None and message.startswith('42["tick",'), message
         ticks.append(json.loads(message[2:])[1])
     return ticks
 
@@ -186,3 +190,27 @@ def test_a_viewer_that_stops_reading_holds_up_nobody_and_then_gets_everything(fr
         sender.client.disconnect()
         slow.sock.close()
         fast.sock.close()
+
+
+def test_a_viewer_that_reads_nothing_is_cut_off_and_the_others_go_on(framed_server):
+    gone = RawViewer(framed_server, "room")
+    sender = Viewer(framed_server, "senders")
+    try:
+        assert sender.client.call("burst", {"room": "room", "count": 40, "size": 200_000},
+                                  timeout=60) is True
+        time.sleep(12)  # past the server's ping interval and timeout (5 + 5 s)
+        received = []
+        while (message := gone.next()) is not None:  # what reached it, then the end
+            received.append(message)
+        assert len(received) < 40
+        ticks = [json.loads(m[2:])[1] for m in received if m.startswith('42["tick",')]
+        assert [tick["n"] for tick in ticks] == list(range(len(ticks)))  # whole, in order
+
+        viewer = Viewer(framed_server, "room")
+        assert sender.client.call("burst", {"room": "room", "count": 3, "size": 10},
+                                  timeout=10) is True
+        _wait_for(lambda: len(viewer.ticks) == 3, 10)
+        viewer.client.disconnect()
+    finally:
+        sender.client.disconnect()
+        gone.sock.close()
