@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.access import make_role_users
 from tests.fixtures.databases import make_app
@@ -54,11 +55,11 @@ def test_new_abilympics_championship_and_a_skill(tablet, live_server):
     page.get_by_label("Code", exact=True).fill("A03")
     page.get_by_label("Name (Russian)").fill("Кондитерское дело")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("rowheader", name="A03").is_visible()
+    expect(page.get_by_role("rowheader", name="A03")).to_be_visible()
     page.get_by_role("link", name="Add competitor A03").click()
     page.get_by_label("Code", exact=True).fill("301")
     page.get_by_label("Name or team name (Russian)").fill("Айгерим Бекова")
     page.get_by_label("Category").select_option("students")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("rowheader", name="301").is_visible()
-    assert page.get_by_text("Found: 1").is_visible()
+    expect(page.get_by_role("rowheader", name="301")).to_be_visible()
+    expect(page.get_by_text("Found: 1")).to_be_visible()
