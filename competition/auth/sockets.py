@@ -30,6 +30,7 @@ from flask.sessions import SecureCookieSessionInterface
 from ..fanout import ENDS  # closing such a room disconnects its members
 from ..models import ApiToken, User
 from ..models.base import utcnow
+from ..statements import Prepared
 
 LOGIN_KEY = "login_id"  # session: a random id of this login, made when it starts
 TOKEN_KEY = "api_token_id"  # noqa: S105  (a session key: the token row a connection came with)
@@ -155,10 +156,13 @@ def token_live(revoked_at: datetime | None, expires_at: datetime | None) -> bool
     return revoked_at is None and (expires_at is None or expires_at > utcnow())
 
 
+_READ_ACCOUNT = Prepared(ACCOUNT)
+
+
 def marking_account(connection, who: Caller) -> Account | None:
     """The caller's account if it may still act, as load_user decides (enabled, the session's
     version, its token neither revoked nor expired), read in one statement on `connection`."""
-    return checked_account(who, connection.execute(ACCOUNT, account_params(who)).first())
+    return checked_account(who, _READ_ACCOUNT.first(connection, account_params(who)))
 
 
 def account_params(who: Caller) -> dict:

@@ -23,13 +23,14 @@ from ..auth.sockets import (
 )
 from ..errors import Refused
 from ..models import Skill
+from ..statements import Prepared
 from .context import MarkRequest, known_skill_id, parse_request
 
 MARKING_ROLES = frozenset({"expert", "chief"})  # accounts that may hold an expert's pen
 
 # The skill's version moves with every mark, and moving it first takes the skill's row lock (on
 # PostgreSQL; SQLite's writer holds the database): one statement for the lock and both versions.
-NEXT_VERSION = (
+NEXT_VERSION = Prepared(
     sa.update(Skill).where(Skill.id == sa.bindparam("skill"))
     .values(version=Skill.version + 1).returning(Skill.version, Skill.scheme_version)
 )
@@ -38,7 +39,7 @@ NEXT_VERSION = (
 # no round trip).
 _ACCOUNT_NOW = ACCOUNT.add_columns(
     sa.bindparam("skill", type_=sa.Integer).label("skill_id")).subquery("account")
-_NEXT_VERSION_AND_ACCOUNT = (
+_NEXT_VERSION_AND_ACCOUNT = Prepared(
     sa.update(Skill).where(Skill.id == _ACCOUNT_NOW.c.skill_id)
     .values(version=Skill.version + 1)
     .returning(Skill.version, Skill.scheme_version, *_ACCOUNT_NOW.c)
@@ -51,8 +52,8 @@ def user_account(user) -> Account:
     return _marking(Account(user.id, user.login, user.role, user.expert_id))
 
 
-def caller_first(session, caller: Caller, data, device: str
-                 ) -> tuple[Account, MarkRequest, tuple[int, sa.Row] | None]:
+def caller_first(connection, caller: Caller, data, device: str
+                 ) -> tuple[Account, MarkRequest, tuple[int, tuple] | None]:
     """(account, request, moved): the caller's account checked, then the request parsed (a
     refused caller hears "unauthenticated" whatever it sent). `moved`: (skill id, its new
     versions) when the account was read by the statement that moved the skill's version;
@@ -62,12 +63,12 @@ def caller_first(session, caller: Caller, data, device: str
     except Refused:
         request = None  # said after the account is checked
     skill_id = None if request is None else known_skill_id(request)
-    if skill_id is not None and session.get_bind().dialect.name == "postgresql":
-        row = session.connection().execute(
-            _NEXT_VERSION_AND_ACCOUNT, {"skill": skill_id, **account_params(caller)}).first()
+    if skill_id is not None and connection.dialect.name == "postgresql":
+        row = _NEXT_VERSION_AND_ACCOUNT.first(
+            connection, {"skill": skill_id, **account_params(caller)})
         if row is not None:
             return _checked(checked_account(caller, row)), request, (skill_id, row)
-    account = _checked(marking_account(session.connection(), caller))
+    account = _checked(marking_account(connection, caller))
     return account, request or parse_request(data, device), None
 
 

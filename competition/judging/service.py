@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..rules import AspectState, judgement_state
+from ..statements import Prepared
 from .callers import NEXT_VERSION, caller_first, user_account
 from .context import (
     AspectInfo,
@@ -82,7 +83,8 @@ class Recorded:
 _JUDGE = aliased(Expert)
 
 # The statements of the live path, built once: building a statement costs more than running it
-# on SQLite. They run on the session's connection (Core), inside the write transaction.
+# on SQLite. Those of every mark are prepared (competition/statements.py: compiled once, run on
+# the driver's cursor of the write transaction's connection); a resend's lookup runs on Core.
 _REPLAY = (
     sa.select(MarkRevision.user_id, MarkRevision.new_value, MarkRevision.revision,
               MarkRevision.skill_version, MarkRevision.created_at, MarkRevision.device,
@@ -96,19 +98,19 @@ _REPLAY = (
 )
 _CELL_COLUMNS = (Mark.id, Mark.value, Mark.revision, Mark.version, Mark.updated_at, Mark.device,
                  User.login)
-_M_CELL = (
+_M_CELL = Prepared(
     sa.select(*_CELL_COLUMNS).outerjoin(User, User.id == Mark.updated_by_id)
     .where(Mark.aspect_id == sa.bindparam("aspect"),
            Mark.competitor_id == sa.bindparam("competitor"), Mark.judge_id.is_(None))
 )
 # A judgement cell: every judge's mark of it at once, the caller's own and the co-judges'.
-_J_CELLS = (
+_J_CELLS = Prepared(
     sa.select(Mark.judge_id, _JUDGE.code, *_CELL_COLUMNS)
     .join(_JUDGE, _JUDGE.id == Mark.judge_id).outerjoin(User, User.id == Mark.updated_by_id)
     .where(Mark.aspect_id == sa.bindparam("aspect"),
            Mark.competitor_id == sa.bindparam("competitor"))
 )
-_VERSIONS = (  # a replay only reads them
+_VERSIONS = Prepared(  # a replay only reads them
     sa.select(Skill.version, Skill.scheme_version).where(Skill.id == sa.bindparam("skill"))
     .with_for_update()
 )
@@ -185,25 +187,27 @@ def record_mark(user, data, device: str = "") -> Recorded:
     request = None if account is None else parse_request(data, device)
     try:
         with write_transaction() as session:
-            moved = None
+            connection, moved = session.connection(), None
             if account is None:  # who it is before what it says, as for an account
-                account, request, moved = caller_first(session, user, data, device)
-            return _checked_and_recorded(session, request, account, replay_only=False,
-                                         moved=moved)
+                account, request, moved = caller_first(connection, user, data, device)
+            return _checked_and_recorded(session, connection, request, account,
+                                         replay_only=False, moved=moved)
     except _Unwritten as unwritten:
         return unwritten.recorded
     except IntegrityError:
         # The key was recorded before (unique): meanwhile by another process, or for another
         # mark. Its answer stands, to a caller who still passes the checks.
         with write_transaction() as session:
-            replayed = _checked_and_recorded(session, request, account, replay_only=True)
+            replayed = _checked_and_recorded(session, session.connection(), request, account,
+                                             replay_only=True)
         if replayed is not None:
             return replayed
         raise
 
 
-def _checked_and_recorded(session, request: MarkRequest, account: Account, replay_only: bool,
-                          moved: tuple[int, sa.Row] | None = None) -> Recorded | None:
+def _checked_and_recorded(session, connection, request: MarkRequest, account: Account,
+                          replay_only: bool, moved: tuple[int, tuple] | None = None
+                          ) -> Recorded | None:
     # The skill's row first (locked on PostgreSQL): a resend of this key still being written
     # by another transaction is committed by then, and answered as a replay instead of a
     # conflict with itself. The key is looked up after the checks: a refused caller hears the
@@ -211,13 +215,14 @@ def _checked_and_recorded(session, request: MarkRequest, account: Account, repla
     # (`moved`: caller_first moved the version already, with the caller's account)
     skill_id, versions = moved or (skill_id_for(request, account.expert_id), None)
     if versions is None:
-        versions = session.connection().execute(_VERSIONS if replay_only else NEXT_VERSION,
-                                                {"skill": skill_id}).one()
+        versions = (_VERSIONS if replay_only else NEXT_VERSION).one(connection,
+                                                                    {"skill": skill_id})
     checked = _authorize(session, request, skill_id, versions.scheme_version, account.expert_id)
     if replay_only:
         return _replay(session, request, checked, account.id, account.login)
     try:
-        return _record(session, request, checked, versions.version, account.id, account.login)
+        return _record(session, connection, request, checked, versions.version, account.id,
+                       account.login)
     except Refused:
         # A stale base, a lock, a full cell: a tablet resending a mark saved before (the
         # sign-off after it, say) hears "saved", the key's first answer.
@@ -260,10 +265,9 @@ def _authorize(session, request: MarkRequest, skill_id: int, scheme_version: int
     return _Checked(context, judge, aspect, competitor_id, value)
 
 
-def _record(session, request: MarkRequest, checked: _Checked, version: int, user_id: int,
-            login: str) -> Recorded:
+def _record(session, connection, request: MarkRequest, checked: _Checked, version: int,
+            user_id: int, login: str) -> Recorded:
     """Write the mark at the skill's new `version`, or raise Refused (or _Unwritten)."""
-    connection = session.connection()
     context, judge, aspect, competitor_id, value = (
         checked.context, checked.judge, checked.aspect, checked.competitor_id, checked.value)
     skill_id, expert_id = context.skill_id, judge.expert_id
@@ -279,12 +283,12 @@ def _record(session, request: MarkRequest, checked: _Checked, version: int, user
     where = {"aspect": aspect.id, "competitor": competitor_id}
     others: list[tuple[str, Decimal]] = []  # the co-judges' scores of a J cell
     if is_j:
-        rows = connection.execute(_J_CELLS, where).all()
+        rows = _J_CELLS.all(connection, where)
         current_row = next((row for row in rows if row.judge_id == expert_id), None)
         others = [(row.code, row.value) for row in rows
                   if row.judge_id != expert_id and row.value is not None]
     else:
-        current_row = connection.execute(_M_CELL, where).first()
+        current_row = _M_CELL.first(connection, where)
     current = None
     if current_row is not None:
         current = _mark_json(context.ref, aspect.code, request.competitor, judge_code,

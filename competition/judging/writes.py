@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..models import Mark, MarkRevision
+from ..statements import Prepared
 
 NEW = ("skill_id", "aspect_id", "aspect_type", "competitor_id", "judge_id")  # a new mark's own
 FIELDS = ("value", "revision", "version", "updated_by_id", "updated_at", "device")
@@ -20,9 +21,9 @@ _marks = Mark.__table__
 _revisions = MarkRevision.__table__
 
 
-def _bound(table: sa.Table, names: tuple[str, ...], prefix: str) -> dict:
-    return {name: _typed(sa.bindparam(prefix + name, type_=table.c[name].type))
-            for name in names}
+def _bound(table: sa.Table, names: tuple[str, ...], prefix: str, typed: bool = True) -> dict:
+    bound = {name: sa.bindparam(prefix + name, type_=table.c[name].type) for name in names}
+    return {name: _typed(param) for name, param in bound.items()} if typed else bound
 
 
 def _typed(param: sa.BindParameter):
@@ -38,13 +39,18 @@ def _with_revision(written) -> sa.Insert:
         sa.select(written.c.id, *_bound(_revisions, REVISION, "r_").values()))
 
 
-_NEW_AND_REVISION = _with_revision(sa.insert(_marks).values(_bound(_marks, NEW + FIELDS, "m_")))
-_CHANGED_AND_REVISION = _with_revision(
+_NEW_AND_REVISION = Prepared(_with_revision(
+    sa.insert(_marks).values(_bound(_marks, NEW + FIELDS, "m_"))))
+_CHANGED_AND_REVISION = Prepared(_with_revision(
     sa.update(_marks).where(_marks.c.id == sa.bindparam("m_id"))
-    .values(_bound(_marks, FIELDS, "m_")))
-_NEW_MARK = sa.insert(_marks)
-_CHANGE_MARK = sa.update(_marks).where(_marks.c.id == sa.bindparam("b_id"))
-_NEW_REVISION = sa.insert(_revisions)
+    .values(_bound(_marks, FIELDS, "m_"))))
+# SQLite: every column named (a prepared statement's columns are fixed; these are all the
+# table's but the id)
+_NEW_MARK = Prepared(sa.insert(_marks).values(_bound(_marks, NEW + FIELDS, "", typed=False)))
+_CHANGE_MARK = Prepared(sa.update(_marks).where(_marks.c.id == sa.bindparam("b_id"))
+                        .values(_bound(_marks, FIELDS, "", typed=False)))
+_NEW_REVISION = Prepared(sa.insert(_revisions).values(
+    _bound(_revisions, ("mark_id", *REVISION), "", typed=False)))
 
 
 def write_mark(connection, mark_id: int | None, mark: dict, revision: dict) -> None:
@@ -54,12 +60,12 @@ def write_mark(connection, mark_id: int | None, mark: dict, revision: dict) -> N
         params = {f"m_{name}": value for name, value in mark.items()} | {
             f"r_{name}": value for name, value in revision.items()}
         if mark_id is None:
-            connection.execute(_NEW_AND_REVISION, params)
+            _NEW_AND_REVISION.execute(connection, params)
         else:
-            connection.execute(_CHANGED_AND_REVISION, params | {"m_id": mark_id})
+            _CHANGED_AND_REVISION.execute(connection, params | {"m_id": mark_id})
         return
     if mark_id is None:
-        mark_id = connection.execute(_NEW_MARK, mark).inserted_primary_key[0]
+        mark_id = _NEW_MARK.execute(connection, mark)
     else:
-        connection.execute(_CHANGE_MARK, {"b_id": mark_id, **mark})
-    connection.execute(_NEW_REVISION, {"mark_id": mark_id, **revision})
+        _CHANGE_MARK.execute(connection, {"b_id": mark_id, **mark})
+    _NEW_REVISION.execute(connection, {"mark_id": mark_id, **revision})

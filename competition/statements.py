@@ -1,0 +1,139 @@
+"""The live path's statements, compiled once and run on the driver's own cursor.
+
+A mark runs some six statements (docs/design.md, "the live path"). Through SQLAlchemy's Core
+each execution costs about 0.07 ms of CPU here besides the database's own work (the cache
+key, an execution context, a result object), where the driver alone takes 0.013 ms
+(bench/bench_mark_path.py). A `Prepared` statement is compiled by SQLAlchemy once per dialect:
+its SQL, the order of its parameters, what converts each value to the driver's type and each
+column back (the models' types: UTCDateTime, exact marks). It is then run on the DBAPI
+connection behind a SQLAlchemy connection, inside that connection's transaction.
+
+What the caller still gets from SQLAlchemy: its exceptions (an IntegrityError is
+sqlalchemy.exc.IntegrityError), a lost connection invalidated as SQLAlchemy would, and the
+engine's `before_cursor_execute` listeners told of each statement (as observers: what they
+return is not used). Statements that take a list (`IN`), or whose columns repeat a name, are
+refused when they are prepared.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import sqlalchemy as sa
+
+
+class Prepared:
+    """One Core statement (a SELECT, or DML with or without RETURNING) to run many times."""
+
+    __slots__ = ("statement", "_compiled", "_Row")
+
+    def __init__(self, statement: sa.Executable):
+        self.statement = statement
+        self._compiled: WeakKeyDictionary = WeakKeyDictionary()  # dialect -> _Compiled
+        # its rows: named tuples, by SQLAlchemy's keys of its columns (a repeated name gets
+        # `_1`; a name that is no identifier is refused here)
+        names = list(statement.exported_columns.keys()) \
+            if hasattr(statement, "exported_columns") else []
+        self._Row = namedtuple("Row", names) if names else None
+
+    def first(self, connection, params: dict[str, Any]):
+        """The first row (a named tuple), or None."""
+        rows = self._run(connection, params, 1)
+        return rows[0] if rows else None
+
+    def one(self, connection, params: dict[str, Any]):
+        rows = self._run(connection, params, 2)
+        if len(rows) != 1:
+            raise sa.exc.NoResultFound("no row") if not rows else \
+                sa.exc.MultipleResultsFound("more than one row")
+        return rows[0]
+
+    def all(self, connection, params: dict[str, Any]) -> list:
+        return self._run(connection, params, None)
+
+    def execute(self, connection, params: dict[str, Any]) -> int | None:
+        """Run a statement that returns no rows; the new row's id of an INSERT on SQLite."""
+        return self._run(connection, params, 0)
+
+    # --- how ---------------------------------------------------------------------------------
+
+    def _compiled_for(self, dialect) -> _Compiled:
+        found = self._compiled.get(dialect)
+        if found is None:
+            found = self._compiled[dialect] = _Compiled(self.statement, dialect)
+        return found
+
+    def _run(self, connection, params: dict[str, Any], rows: int | None):
+        dialect = connection.dialect
+        compiled = self._compiled_for(dialect)
+        values = compiled.values(params)
+        fairy = connection.connection  # the pooled DBAPI connection of this transaction
+        cursor = fairy.cursor()
+        try:
+            listeners = connection.dispatch.before_cursor_execute
+            if listeners:
+                for listener in listeners:
+                    listener(connection, cursor, compiled.sql, values, None, False)
+            try:
+                cursor.execute(compiled.sql, values)
+            except dialect.loaded_dbapi.Error as error:
+                lost = dialect.is_disconnect(error, fairy, cursor)
+                if lost:
+                    connection.invalidate(error)
+                raise sa.exc.DBAPIError.instance(
+                    compiled.sql, values, error, dialect.loaded_dbapi.Error,
+                    connection_invalidated=lost, dialect=dialect) from error
+            if rows == 0:
+                return cursor.lastrowid if dialect.name == "sqlite" else None
+            fetched = cursor.fetchall() if rows is None else cursor.fetchmany(rows)
+            if not fetched:
+                return []
+            convert = compiled.converters(dialect, cursor.description)
+            row = self._Row
+            return [row._make([value if to is None else to(value)
+                               for to, value in zip(convert, raw, strict=True)])
+                    for raw in fetched]
+        finally:
+            cursor.close()
+
+
+class _Compiled:
+    """A statement as one dialect runs it."""
+
+    __slots__ = ("sql", "_names", "_fixed", "_bind", "_positional", "_columns", "_converters")
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._positional = compiled.positional
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        if any(bind.expanding for bind in binds.values()):
+            raise ValueError("a prepared statement takes no list parameter (IN)")
+        self._names = tuple(compiled.positiontup) if compiled.positional else tuple(binds)
+        # values written into the statement (`version + 1`), and each parameter's conversion
+        self._fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
+        self._bind = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                      for name, bind in binds.items()}
+        self._columns = [column.type for column in statement.exported_columns] \
+            if hasattr(statement, "exported_columns") else []
+        self._converters = None
+
+    def values(self, params: dict[str, Any]):
+        fixed, bind = self._fixed, self._bind
+        converted = []
+        for name in self._names:
+            value = params[name] if name in params else fixed[name]
+            to = bind[name]
+            converted.append(value if to is None else to(value))
+        return converted if self._positional else dict(zip(self._names, converted, strict=True))
+
+    def converters(self, dialect, description) -> list:
+        """Each column's conversion from the driver's value; the first run's cursor tells the
+        database's own type of each (PostgreSQL's numeric conversions depend on it)."""
+        if self._converters is None:
+            self._converters = [
+                kind.dialect_impl(dialect).result_processor(dialect, described[1])
+                for kind, described in zip(self._columns, description, strict=True)]
+        return self._converters
