@@ -23,6 +23,7 @@ from .lookup import skill_ref
 from .models import Aspect, Championship, Competitor, Expert, Mark, Skill, User
 from .models.base import decimal_text, iso
 from .rooms import panel_blind_room, panel_full_room, panel_judge_room, panel_room
+from .statements import Prepared
 
 
 def _value_json(aspect_type: str, value: Decimal | None):
@@ -72,6 +73,11 @@ _SELECT = (
     .outerjoin(User, User.id == Mark.updated_by_id)
 )
 MARK_COLUMNS = 10  # the columns of _SELECT, which mark_json takes after the skill's ref
+# The marks of one J cell, by its codes (_with_cells); more cells than _FEW_CELLS are read at once
+_J_CELL = Prepared(_SELECT.where(
+    Mark.skill_id == sa.bindparam("skill"), Mark.aspect_type == "J",
+    Aspect.code == sa.bindparam("aspect"), Competitor.code == sa.bindparam("competitor")))
+_FEW_CELLS = 4
 
 
 def marks_after_subquery() -> sa.Subquery:
@@ -128,17 +134,22 @@ def _with_cells(skill_id: int, ref: str, marks: list[dict]) -> list[dict]:
     count and its reveal need all of its scores, not only the changed ones."""
     cells = {(m["aspect"], m["competitor"]) for m in marks if m["judge"] is not None}
     latest = {(m["aspect"], m["competitor"], m["judge"]): m for m in marks}
-    if cells:
+    if len(cells) > _FEW_CELLS:
         rows = db.session.execute(_SELECT.where(
             Mark.skill_id == skill_id, Mark.aspect_type == "J",
             Aspect.code.in_({a for a, _c in cells}),
             Competitor.code.in_({c for _a, c in cells}))).all()
-        for row in rows:
-            mark = mark_json(ref, *row)
-            key = (mark["aspect"], mark["competitor"], mark["judge"])
-            if key[:2] in cells and (key not in latest
-                                     or latest[key]["version"] < mark["version"]):
-                latest[key] = mark
+    elif cells:  # a broadcast's few cells: a prepared read of each
+        connection = db.session.connection()
+        rows = [row for aspect, competitor in cells for row in _J_CELL.all(
+            connection, {"skill": skill_id, "aspect": aspect, "competitor": competitor})]
+    else:
+        rows = []
+    for row in rows:
+        mark = mark_json(ref, *row)
+        key = (mark["aspect"], mark["competitor"], mark["judge"])
+        if key[:2] in cells and (key not in latest or latest[key]["version"] < mark["version"]):
+            latest[key] = mark
     return sorted(latest.values(), key=lambda mark: mark["version"])
 
 

@@ -24,7 +24,6 @@ import logging
 import threading
 import time
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .. import rules, signals
@@ -36,7 +35,7 @@ from ..models.base import iso, utcnow
 from ..rooms import board_room, panel_room
 from .changes import results_changes
 from .document import progress_counts
-from .reads import reading_only, skill_and_marks, skill_now, whole_skill
+from .reads import SkillRow, reading_only, skill_and_marks, skill_now, whole_skill
 from .served import ServedSnapshots
 from .state import KeptStandings, frozen_standings, public_results
 
@@ -185,7 +184,7 @@ class Hub:
     # --- standings -----------------------------------------------------------------------
 
     def _skill_now(self, skill_id: int,
-                   with_marks: bool = True) -> tuple[sa.Row | None, list[dict] | None]:
+                   with_marks: bool = True) -> tuple[SkillRow | None, list[dict] | None]:
         """The skill's row of reads.SKILL_NOW and, `with_marks` and standings kept, the marks
         changed since their version, read in the same statement (None: not read)."""
         with self._standings_lock:
@@ -196,7 +195,7 @@ class Hub:
         return skill_now(skill_id), None
 
     @staticmethod
-    def _catch_up(state: KeptStandings, skill: sa.Row,
+    def _catch_up(state: KeptStandings, skill: SkillRow,
                   fetched: list[dict] | None = None) -> KeptStandings | None:
         """Apply the marks another process wrote since the kept version (several server
         processes share the database): only those rows are read, in one statement, unless
@@ -218,7 +217,7 @@ class Hub:
         state._snapshot = None
         return state
 
-    def snapshot(self, skill_id: int, marks: list[dict] = (), now: sa.Row | None = None,
+    def snapshot(self, skill_id: int, marks: list[dict] = (), now: SkillRow | None = None,
                  fetched: list[dict] | None = None) -> tuple[dict, dict | None] | None:
         """(for staff, for the public) snapshots of the skill now (docs/api.md, "Boards and
         their snapshots"); None when the skill is gone or its standings cannot be computed.
@@ -281,7 +280,7 @@ class Hub:
         for key in [k for k in self._frozen if k[0] == skill_id and k[1] != keep]:
             del self._frozen[key]
 
-    def _public(self, skill: sa.Row, base: dict, staff: dict) -> dict:
+    def _public(self, skill: SkillRow, base: dict, staff: dict) -> dict:
         visibility = skill.visibility
         frozen_now = visibility == "frozen" and skill.frozen_version is not None
         self._forget_frozen(skill.id, skill.frozen_version if frozen_now else None)

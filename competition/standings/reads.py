@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..marks import MARK_COLUMNS, mark_json, marks_after_subquery
 from ..models import Appeal, Championship, Skill
+from ..statements import Prepared
 
 # What a broadcast reads of its skill, in one statement: the skill as a whole (its scheme, its
 # competitors and their marks) is read only when the kept standings are reloaded.
@@ -21,15 +22,20 @@ SKILL_NOW = sa.select(
 ).where(Skill.id == sa.bindparam("skill"))
 
 
-def skill_now(skill_id: int) -> sa.Row | None:
-    return db.session.execute(SKILL_NOW, {"skill": skill_id}).first()
+_PREPARED_SKILL_NOW = Prepared(SKILL_NOW)
+SkillRow = tuple  # a row of SKILL_NOW: a named tuple of its columns (competition/statements.py)
+
+
+def skill_now(skill_id: int) -> SkillRow | None:
+    """The skill's row of SKILL_NOW (a named tuple), or None."""
+    return _PREPARED_SKILL_NOW.first(db.session.connection(), {"skill": skill_id})
 
 
 # The same with the marks changed since a version, in the same statement (a row per mark, the
 # skill's columns on each; one row of NULL marks when none changed): a process catching up with
 # the marks of the others (several server processes) reads both at once.
 _MARKS_SINCE = marks_after_subquery()
-_SKILL_AND_MARKS = (
+_SKILL_AND_MARKS = Prepared(
     sa.select(*SKILL_NOW.selected_columns, *_MARKS_SINCE.c)
     .outerjoin_from(Skill, _MARKS_SINCE, sa.true())
     .where(Skill.id == sa.bindparam("skill"))
@@ -39,10 +45,10 @@ _SKILL_WIDTH = len(SKILL_NOW.selected_columns)
 _MARK_VERSION = _SKILL_WIDTH + 6  # the mark's version (mark_json's seventh): NULL, no mark
 
 
-def skill_and_marks(skill_id: int, since: int, ref: str) -> tuple[sa.Row | None, list[dict]]:
+def skill_and_marks(skill_id: int, since: int, ref: str) -> tuple[SkillRow | None, list[dict]]:
     """The skill's row of SKILL_NOW and its marks changed after version `since` (as
     marks_after gives them), read in one statement."""
-    rows = db.session.execute(_SKILL_AND_MARKS, {"skill": skill_id, "since": since}).all()
+    rows = _SKILL_AND_MARKS.all(db.session.connection(), {"skill": skill_id, "since": since})
     if not rows:
         return None, []
     marks = [mark_json(ref, *row[_SKILL_WIDTH:_SKILL_WIDTH + MARK_COLUMNS])

@@ -204,3 +204,29 @@ def test_boards_asking_for_changes_get_them_from_a_single_process_only(ctx, queu
         assert not any("results_changes" in e for e in later)
     else:
         assert any("results_changes" in e for e in later)
+
+
+@pytest.mark.parametrize("few", [4, 0])
+def test_a_broadcast_reads_the_other_scores_of_its_judgement_cells(ctx, monkeypatch, few):
+    """The panel's `marks` event of a J mark carries every score of its cell (the count and the
+    reveal need them): read a cell at a time for a broadcast's few cells, else at once."""
+    from competition import marks
+
+    _app, panel = ctx
+    monkeypatch.setattr(marks, "_FEW_CELLS", few)
+    recorded = mark_at_random(panel, 150, seed=5)
+    skill_id = skill_10().id
+    stored = [mark for mark in marks.marks_after(skill_id, "10") if mark["judge"] is not None]
+    cells = list(dict.fromkeys((mark["aspect"], mark["competitor"]) for mark in stored))
+    assert len(cells) > 6
+    newest = {}
+    for mark in recorded:
+        newest[mark["aspect"], mark["competitor"]] = mark
+    for count in (1, 3, 6):
+        chosen = set(cells[:count])
+        sent = sorted((newest[cell] for cell in chosen), key=lambda mark: mark["version"])
+        every = marks._with_cells(skill_id, "10", sent)
+        assert every == [mark for mark in stored
+                         if (mark["aspect"], mark["competitor"]) in chosen]
+        assert any(len([m for m in every if (m["aspect"], m["competitor"]) == cell]) > 1
+                   for cell in chosen) or count == 1
