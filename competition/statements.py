@@ -34,8 +34,7 @@ class Prepared:
         self._compiled: WeakKeyDictionary = WeakKeyDictionary()  # dialect -> _Compiled
         # its rows: named tuples, by SQLAlchemy's keys of its columns (a repeated name gets
         # `_1`; a name that is no identifier is refused here)
-        names = list(statement.exported_columns.keys()) \
-            if hasattr(statement, "exported_columns") else []
+        names = [name for name, _column in _columns(statement)]
         self._Row = namedtuple("Row", names) if names else None
 
     def first(self, connection, params: dict[str, Any]):
@@ -74,8 +73,7 @@ class Prepared:
         try:
             listeners = connection.dispatch.before_cursor_execute
             if listeners:
-                for listener in listeners:
-                    listener(connection, cursor, compiled.sql, values, None, False)
+                listeners(connection, cursor, compiled.sql, values, None, False)
             try:
                 cursor.execute(compiled.sql, values)
             except dialect.loaded_dbapi.Error as error:
@@ -99,6 +97,11 @@ class Prepared:
             cursor.close()
 
 
+def _columns(statement) -> list[tuple[str, sa.ColumnElement]]:
+    """(key, column) of each column the statement returns (none for an INSERT … SELECT)."""
+    return list(getattr(statement, "exported_columns", {}).items())
+
+
 class _Compiled:
     """A statement as one dialect runs it."""
 
@@ -116,8 +119,7 @@ class _Compiled:
         self._fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
         self._bind = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                       for name, bind in binds.items()}
-        self._columns = [column.type for column in statement.exported_columns] \
-            if hasattr(statement, "exported_columns") else []
+        self._columns = [column.type for _name, column in _columns(statement)]
         self._converters = None
 
     def values(self, params: dict[str, Any]):
