@@ -16,7 +16,9 @@ the others through their queue as before.
 
 from __future__ import annotations
 
+import contextvars
 import struct
+from contextlib import contextmanager
 
 import socketio
 from engineio import packet as eio_packet
@@ -95,11 +97,90 @@ class _Ending:
         return super().basic_close_room(room, namespace)
 
 
+_GATHERED: contextvars.ContextVar[list | None] = contextvars.ContextVar("gathered", default=None)
+BATCH = "competition:batch"  # the method of a queue message that carries several
+
+
+class _Gathering:
+    """The emits of a broadcast round go to the other processes as one queue message, and a
+    process's listener drops what it published itself without decoding it.
+
+    Each emit through the queue is a publish to Redis, and a message every process's listener
+    reads and decodes, its own included (python-socketio decodes it, then skips it by its
+    host_id): a round of the live standings emits three or more (the panel's marks, the staff's
+    and the public's snapshots). Inside `gathered()` each emit is still sent at once to this
+    process's members; what the other processes are sent waits for the end of the block and
+    leaves in one message, in the order emitted."""
+
+    @contextmanager
+    def gathered(self):
+        token = _GATHERED.set([])
+        try:
+            yield
+        finally:
+            messages = _GATHERED.get()
+            _GATHERED.reset(token)
+            if len(messages) == 1:
+                super()._publish(messages[0])
+            elif messages:  # host_id before the messages: the sender knows its own by the start
+                super()._publish({"method": BATCH, "host_id": self.host_id,
+                                  "messages": messages})
+
+    def _publish(self, data):
+        messages = _GATHERED.get()
+        if messages is not None and data.get("method") == "emit" and data.get("callback") is None:
+            messages.append(data)
+            return None
+        return super()._publish(data)
+
+    def _own(self) -> tuple[bytes, bytes, bytes]:
+        """How this process's own batches begin, and its own emits begin and end, as its json
+        module writes them (python-socketio's emit message ends with its host_id)."""
+        dumps = self.json.dumps
+        return (dumps({"method": BATCH, "host_id": self.host_id})[:-1].encode(),
+                dumps({"method": "emit"})[:-1].encode(),
+                dumps({"host_id": self.host_id})[1:].encode())
+
+    def _listen(self):
+        marker = BATCH.encode()
+        own_batch, emit_start, own_end = self._own()
+        for message in super()._listen():
+            if not isinstance(message, bytes):
+                yield message
+            elif message.startswith(own_batch) or (message.startswith(emit_start)
+                                                    and message.endswith(own_end)):
+                continue  # sent by this process, which handled it when it sent it
+            elif marker not in message:
+                yield message  # decoded by the library, as before
+            else:
+                try:
+                    data = self.json.loads(message)
+                except ValueError:
+                    yield message
+                    continue
+                if data.get("method") != BATCH:
+                    yield data
+                elif data.get("host_id") != self.host_id:
+                    yield from data.get("messages", ())
+
+
+@contextmanager
+def gathered(server):
+    """One queue message for the emits of the block, where the server's manager gathers them
+    (a Redis queue); elsewhere the block as it is."""
+    gather = getattr(getattr(server, "manager", None), "gathered", None)
+    if gather is None:
+        yield
+        return
+    with gather():
+        yield
+
+
 class YieldingManager(_Ending, _Yielding, _Framed):
     """The in-process manager (one server process)."""
 
 
-class YieldingRedisManager(_Ending, _Yielding, socketio.RedisManager, _Framed):
+class YieldingRedisManager(_Ending, _Yielding, _Gathering, socketio.RedisManager, _Framed):
     """The Redis message queue manager (several server processes). _Framed comes after it:
     the queue's listener sends a message from another process with the emit of the class
     that follows PubSubManager."""

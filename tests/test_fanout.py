@@ -4,6 +4,7 @@ the server still delivers through Redis when several processes share a message q
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 
 from competition.fanout import CHUNK, YieldingManager, client_manager
@@ -77,3 +78,68 @@ def test_marks_reach_the_panel_through_redis(demo_template_db, tmp_path, redis_u
         for client in clients:
             client.disconnect()
         stop_server(server)
+
+
+def test_a_round_of_emits_reaches_the_other_processes_as_one_queue_message(redis_url):
+    """Inside `gathered`, the emits leave for the other processes as one Redis message that
+    their listener opens into the emits, in order; an emit outside it is published at once."""
+    import json
+
+    import redis
+    import socketio
+
+    from competition.fanout import BATCH, gathered
+
+    channel = f"gathered-{uuid.uuid4().hex}"
+    sender = client_manager(redis_url, channel)
+    server = socketio.Server(client_manager=sender, async_mode="threading")
+    receiver = client_manager(redis_url, channel)
+    watcher = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    watcher.subscribe(channel)
+    try:
+        with gathered(server):
+            server.emit("marks", {"marks": [{"version": 7}]}, to="panel:1")
+            server.emit("board:snapshot", {"version": 7, "audience": "staff"}, to="board:1:staff")
+            server.emit("board:snapshot", {"version": 7, "audience": "public"}, to="board:1:public")
+        server.emit("lock", {"locked": True}, to="panel:1")
+        published = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # (None for the subscription's own message too)
+            message = watcher.get_message(timeout=0.2)
+            if message is not None:
+                published.append(message)
+            elif len(published) >= 2:
+                break
+        assert len(published) == 2, f"{len(published)} queue messages, not 2"
+    finally:
+        watcher.close()
+
+    # The receiving process's listener reads what Redis delivered.
+    assert json.loads(published[0]["data"])["method"] == BATCH
+    receiver._redis_connect()
+    receiver._redis_listen_with_retries = lambda: iter(published)
+    opened = [json.loads(m) if isinstance(m, bytes) else m for m in receiver._listen()]
+    assert [(m["method"], m["event"], m["room"]) for m in opened] == [
+        ("emit", "marks", "panel:1"), ("emit", "board:snapshot", "board:1:staff"),
+        ("emit", "board:snapshot", "board:1:public"), ("emit", "lock", "panel:1")]
+    assert opened[2]["data"] == [{"version": 7, "audience": "public"}]
+    # and the process that sent them drops them, its round and its single emit, undecoded
+    sender._redis_listen_with_retries = lambda: iter(published)
+    own = sender._own()
+    sender._own = lambda: own
+    sender.json = None  # (any decoding would fail)
+    assert list(sender._listen()) == []
+
+
+def test_gathered_leaves_a_server_without_a_queue_as_it_is():
+    import socketio
+
+    from competition.fanout import gathered
+
+    manager = YieldingManager()
+    server = socketio.Server(client_manager=manager, async_mode="threading")
+    sent = []
+    manager.emit = lambda *args, **kwargs: sent.append(args[0])
+    with gathered(server):
+        server.emit("marks", {}, to="panel:1")
+    assert sent == ["marks"]

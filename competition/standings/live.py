@@ -29,6 +29,7 @@ from flask import Flask, current_app
 from .. import rules, signals
 from ..auth.access import STAFF, role_of
 from ..extensions import socketio
+from ..fanout import gathered
 from ..lookup import expert_role
 from ..marks import marks_after, panel_events
 from ..models.base import iso, utcnow
@@ -105,7 +106,7 @@ class Hub:
                     self._running.discard(skill_id)
                     return
             try:
-                with self.app.app_context():
+                with self.app.app_context(), gathered(socketio.server):
                     reading_only()
                     self._publish(skill_id, marks, disputes, refresh)
             except Exception:
