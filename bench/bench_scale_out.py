@@ -29,9 +29,10 @@ from /proc (the socket's inode in /proc/net/tcp and in the workers' /proc/PID/fd
 /proc/PID/stat) per acknowledged mark, of the server processes alone and with the whole
 PostgreSQL server (its children that exited included) and redis-server added (SQLite works
 inside the server process); with PostgreSQL, its transactions and rows per mark
-(pg_stat_database). Ratios are to the first case, (a). Nothing is timed against a target:
-this machine's 2 CPUs also run PostgreSQL, Redis and the load generator, and the notes under
-the table say how busy each was. Not a timed test.
+(pg_stat_database); with Redis, its messages per mark (PUBLISH calls). Ratios are to the
+first case, (a). Nothing is timed against a target: this machine's 2 CPUs also run
+PostgreSQL, Redis and the load generator, and the notes under the table say how busy each was.
+Not a timed test.
 """
 
 # The load generator (this file with --load-generator) patches the standard library for gevent
@@ -496,6 +497,14 @@ def server_tree_seconds(parent: int) -> float:
     return total
 
 
+def queue_publishes(url: str) -> int:
+    """How many PUBLISH commands redis-server has run (INFO commandstats)."""
+    import redis
+
+    stats = redis.Redis.from_url(url).info("commandstats")
+    return stats.get("cmdstat_publish", {}).get("calls", 0)
+
+
 def redis_pids() -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -530,6 +539,7 @@ def measure(case: Case, running: Running, specs: list[dict], skills: list[str], 
         database_before = server_tree_seconds(running.postmaster) if running.postmaster else 0
         statistics = database_statistics(postgres, running.database) if running.database else {}
         queue_pids = redis_pids() if case.queue else []
+        published = queue_publishes(args.redis) if case.queue else None
         before = cpu_of(app_pids + queue_pids + [generator.process.pid])
         busy_before = machine_busy_seconds()
         began = time.monotonic()
@@ -537,6 +547,8 @@ def measure(case: Case, running: Running, specs: list[dict], skills: list[str], 
         wall = time.monotonic() - began
         busy = machine_busy_seconds() - busy_before
         after = cpu_of(app_pids + queue_pids + [generator.process.pid])
+        if published is not None:
+            published = queue_publishes(args.redis) - published
         database_after = server_tree_seconds(running.postmaster) if running.postmaster else 0
         if running.database:
             time.sleep(1.5)  # the backends report their counters when idle, about each second
@@ -596,6 +608,9 @@ def measure(case: Case, running: Running, specs: list[dict], skills: list[str], 
             f"{statistics['tup_inserted'] / marks:.1f}, updated "
             f"{statistics['tup_updated'] / marks:.1f} (pg_stat_database over the measured "
             "seconds)")
+    if published is not None and marks:
+        notes.append(f"queue messages per mark: {published / marks:.2f} (Redis PUBLISH calls "
+                     "over the measured seconds)")
     return Outcome(
         case=case, marks=len(result["marks"]), seconds=result["seconds"], wall_seconds=wall,
         ack_ms=[1000 * (acked - sent) for _j, _s, _v, sent, acked in result["marks"]],
