@@ -4,7 +4,7 @@ and fail as Core would."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from competition.database import write_transaction
 from competition.extensions import db
-from competition.models import Championship, Mark, MarkRevision, Skill, User
-from competition.statements import Prepared
+from competition.models import Championship, Competitor, Mark, MarkRevision, Skill, User
+from competition.statements import Prepared, PreparedRows
 from tests.helpers import statements_during
 from tests.test_database import _mark, _scheme
 
@@ -113,6 +113,46 @@ def test_the_engines_statement_listeners_see_a_prepared_statement(db_app):
             seen = statements_during(db.engine, lambda: Prepared(CELL).one(connection, cell))
             assert [statement for statement in seen if statement.startswith("SELECT")] == [
                 str(CELL.compile(dialect=db.engine.dialect))]
+
+
+def test_rows_made_ready_insert_what_core_inserts_defaults_included(db_app):
+    """PreparedRows (an import's new competitors): made ready outside the transaction, run
+    inside it; the columns left out get their Python defaults, each row its own."""
+    with db_app.app_context():
+        with write_transaction() as session:
+            skill_id = _scheme(session)[0].id
+        rows = [{"skill_id": skill_id, "code": f"10-0{n}", "name_ru": f"Участник {n}",
+                 "birth_date": date(2008, 3, n)} for n in (1, 2, 3)]
+        ready = PreparedRows(Competitor.__table__, rows, db.engine.dialect)
+        with write_transaction() as session:
+            seen = statements_during(db.engine, lambda: ready.run(session.connection()))
+        assert [s for s in seen if s.startswith("INSERT")] == [ready.sql]
+        stored = db.session.execute(
+            sa.select(Competitor.code, Competitor.name_ru, Competitor.birth_date,
+                      Competitor.status, Competitor.health_note, Competitor.name_consent,
+                      Competitor.results_code)
+            .where(Competitor.code.like("10-0%")).order_by(Competitor.code)).all()
+        assert [row[:6] for row in stored] == [
+            (f"10-0{n}", f"Участник {n}", date(2008, 3, n), "active", "", False)
+            for n in (1, 2, 3)]
+        assert len({row.results_code for row in stored}) == 3  # a code of its own each
+        db.session.rollback()
+
+        # a code already taken: SQLAlchemy's IntegrityError, and none of the rows kept
+        again = PreparedRows(Competitor.__table__, [
+            {"skill_id": skill_id, "code": "10-09", "name_ru": "Новый", "birth_date": None},
+            {"skill_id": skill_id, "code": "10-01", "name_ru": "Дубль", "birth_date": None}],
+            db.engine.dialect)
+        with pytest.raises(IntegrityError), write_transaction() as session:
+            again.run(session.connection())
+        assert db.session.execute(sa.select(sa.func.count(Competitor.id))).scalar() == 4
+        db.session.rollback()
+
+
+def test_rows_that_name_different_columns_are_refused_when_made_ready(app):
+    with app.app_context(), pytest.raises(ValueError, match="names the columns"):
+        PreparedRows(Competitor.__table__, [{"skill_id": 1, "code": "a"},
+                                            {"skill_id": 1, "name_ru": "b"}], db.engine.dialect)
 
 
 @pytest.mark.parametrize(("statement", "problem"), [
