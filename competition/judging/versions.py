@@ -67,17 +67,23 @@ def bump(session, skills=(), championships=(), experts=(), organizations=()) -> 
     """Bump the versions of the skills these changes concern (the ids of changed skills,
     championships, experts, organizations) and queue `scheme_changed` for each; for a change
     the ORM does not see (a bulk insert or update: registry/imports), inside its transaction."""
-    if not (skills or championships or experts or organizations):
+    # only the conditions with ids: SQLite still scans the competitors for an empty list's
+    conditions = [Skill.id.in_(skills)] if skills else []
+    if championships:
+        conditions.append(Skill.championship_id.in_(championships))
+    if experts:
+        conditions.append(Skill.id.in_(sa.select(ExpertRole.skill_id)
+                                       .where(ExpertRole.expert_id.in_(experts))))
+    if organizations:
+        conditions += [Skill.id.in_(sa.select(Competitor.skill_id)
+                                    .where(Competitor.organization_id.in_(organizations))),
+                       Skill.id.in_(sa.select(ExpertRole.skill_id).join(Expert)
+                                    .where(Expert.organization_id.in_(organizations)))]
+    if not conditions:
         return
     bumped = session.execute(
         sa.update(Skill)
-        .where(sa.or_(Skill.id.in_(skills), Skill.championship_id.in_(championships),
-                      Skill.id.in_(sa.select(ExpertRole.skill_id)
-                                   .where(ExpertRole.expert_id.in_(experts))),
-                      Skill.id.in_(sa.select(Competitor.skill_id)
-                                   .where(Competitor.organization_id.in_(organizations))),
-                      Skill.id.in_(sa.select(ExpertRole.skill_id).join(Expert)
-                                   .where(Expert.organization_id.in_(organizations)))))
+        .where(sa.or_(*conditions))
         .values(version=Skill.version + 1, scheme_version=Skill.scheme_version + 1)
         .returning(Skill.id)
         .execution_options(synchronize_session=False)

@@ -1,6 +1,8 @@
 """The people importers' writes in bulk (people.py): rows built before the write transaction
 (`Writes`), written inside it in a few statements — one INSERT (or UPDATE) per table for the
-whole file instead of a flush per row. The skills' versions are bumped here, as the ORM's flush
+whole file instead of a flush per row; the new rows' INSERT made ready for the driver before
+the transaction too (statements.PreparedRows), so the write lock is held for the database's
+own work. The skills' versions are bumped here, as the ORM's flush
 would have (judging/versions.py), so that judging and the boards reload the names.
 """
 
@@ -14,6 +16,7 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...judging.versions import bump
 from ...models import Competitor, CompetitorMember, Organization
+from ...statements import PreparedRows
 from ..people.service.competitors import member_rows, member_values
 from .tabular import Row, RowsInvalid
 
@@ -30,6 +33,11 @@ class Writes:
     member_inserts: list[dict] = field(default_factory=list)
     member_deletes: list[int] = field(default_factory=list)
     organizations: dict[int, Row] = field(default_factory=dict)  # id -> first row naming it
+    inserts: PreparedRows | None = None  # the creates, once ready()
+
+    def ready(self, table) -> None:
+        """Make the creates ready to insert into `table`: before the write transaction."""
+        self.inserts = PreparedRows(table, self.creates, db.session.get_bind().dialect)
 
     def member_changes(self, competitor: Competitor, members: list[dict]) -> None:
         """A stored team's members to become `members` (members_from()), in place as the
@@ -49,7 +57,7 @@ class Writes:
 def write_organizations(writes: Writes) -> None:
     session = db.session
     if writes.creates:
-        session.execute(sa.insert(Organization), writes.creates)
+        writes.inserts.run(session.connection())
     if writes.updates:
         session.execute(sa.update(Organization), writes.updates)
         # boards show the names of the organizations competitors come from
@@ -61,7 +69,7 @@ def write_competitors(writes: Writes) -> None:
     _refuse_organizations_gone(writes.organizations)
     if writes.creates:
         # one executemany; RETURNING in the rows' order would cost SQLite a statement per row
-        session.execute(sa.insert(Competitor.__table__), writes.creates)
+        writes.inserts.run(session.connection())
         if any(writes.members):  # a team skill: the members follow their new teams' ids
             codes = [row["code"] for row in writes.creates]
             ids = dict(session.execute(sa.select(Competitor.code, Competitor.id).where(

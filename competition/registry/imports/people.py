@@ -105,6 +105,7 @@ class OrganizationImporter:
             else:
                 updates.append({"id": current_id, **values})
         plan.writes = bulk.Writes(creates=creates, updates=updates)
+        plan.writes.ready(Organization.__table__)
 
     def apply(self, plan: Plan, target, progress=None) -> None:
         bulk.write_organizations(plan.writes)
@@ -192,11 +193,14 @@ class CompetitorImporter:
 
     def stamps(self, target, codes: list[str]) -> dict:
         skill_id = target.skill.id
-        rows = db.session.execute(sa.select(Competitor.__table__).where(
-            Competitor.skill_id == skill_id, Competitor.code.in_(codes))).all()
+        # the skill's rows, those of the file's codes kept here: a list of 2,000 codes in the
+        # statement cost more than the rows it spares (this runs inside the write transaction)
+        wanted = set(codes)
+        rows = [row for row in db.session.execute(sa.select(Competitor.__table__).where(
+            Competitor.skill_id == skill_id)) if row.code in wanted]
         members = grouped(db.session.execute(
-            sa.select(CompetitorMember.__table__)
-            .where(CompetitorMember.competitor_id.in_([row.id for row in rows]))
+            sa.select(CompetitorMember.__table__).join(Competitor)
+            .where(Competitor.skill_id == skill_id)
             .order_by(CompetitorMember.competitor_id, CompetitorMember.position)),
             "competitor_id") if rows else {}
         stamps = {row.code: (tuple(row), members.get(row.id, ())) for row in rows}
@@ -243,6 +247,7 @@ class CompetitorImporter:
             else:
                 writes.updates.append({"id": competitor.id, **values})
                 writes.member_changes(competitor, members)
+        writes.ready(Competitor.__table__)
         plan.writes = writes
 
     def apply(self, plan: Plan, target, progress=None) -> None:
