@@ -1,9 +1,9 @@
 """The people importers' writes in bulk (people.py): rows built before the write transaction
 (`Writes`), written inside it in a few statements — one INSERT (or UPDATE) per table for the
-whole file instead of a flush per row; the new rows' INSERT made ready for the driver before
-the transaction too (statements.PreparedRows), so the write lock is held for the database's
-own work. The skills' versions are bumped here, as the ORM's flush
-would have (judging/versions.py), so that judging and the boards reload the names.
+whole file instead of a flush per row, the INSERT's rows made ready for the driver before the
+transaction too (statements.PreparedRows), so the write lock is held for the database's own
+work. The skills' versions are bumped here, as the ORM's flush would have
+(judging/versions.py), so that judging and the boards reload the names.
 """
 
 from __future__ import annotations
