@@ -97,7 +97,7 @@ class PreparedRows:
     __slots__ = ("sql", "values", "_dialect")
 
     def __init__(self, table: sa.Table, rows: list[dict[str, Any]], dialect):
-        names = list(rows[0]) if rows else []
+        names = rows[0].keys() if rows else {}.keys()
         filled = {}  # the columns left out that have a default of Python's
         for column in table.columns:
             if column.key in names or column.default is None:
@@ -111,8 +111,8 @@ class PreparedRows:
         compiled = _Compiled(statement, dialect)
         self.sql, self._dialect, self.values = compiled.sql, dialect, []
         for row in rows:
-            if len(row) != len(names) or any(name not in row for name in names):
-                raise ValueError(f"every row of {table.name} names the columns {names}")
+            if row.keys() != names:
+                raise ValueError(f"every row of {table.name} names the columns {list(names)}")
             self.values.append(compiled.values({**row, **{
                 name: default.arg if default.is_scalar else default.arg(None)
                 for name, default in filled.items()}}))
