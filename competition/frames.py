@@ -17,11 +17,16 @@ interval and timeout is cut off.
 
 Its `send` (the queue's writer's) also sends each packet whole, which simple-websocket's does
 not under gevent.
+
+`install` also sends every other text packet of the server (an acknowledgement, an emit to one
+client) that way when its connection is idle: written from the greenlet that made it, rather
+than queued for the connection's writer greenlet, woken, and framed there.
 """
 
 from __future__ import annotations
 
 import socket
+import struct
 
 import gevent
 import gevent.lock
@@ -29,7 +34,20 @@ from engineio.async_drivers import gevent as gevent_driver
 from wsproto.events import Message, TextMessage
 
 
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked websocket text frame (a server's; RFC 6455, 5.2)."""
+    data = text.encode()
+    size = len(data)
+    if size < 126:
+        return bytes((0x81, size)) + data
+    if size < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, size) + data
+    return struct.pack("!BBQ", 0x81, 127, size) + data
+
+
 class FramedWebSocket(gevent_driver.WebSocketWSGI):
+    frame = staticmethod(text_frame)  # for competition/fanout.py, which does not import this
+
     def __init__(self, handler, server):
         super().__init__(handler, server)
         self.lock = gevent.lock.Semaphore()
@@ -63,14 +81,20 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
         with self.lock:  # its close frame after the frame under way, not inside it
             super().close()
 
+    def takes(self, served) -> bool:
+        """Whether a frame would be written now to this connection, whose engine.io socket is
+        `served`: idle (see the module's docstring)."""
+        ws = getattr(self, "ws", None)
+        return not (not self.framing or ws is None or not ws.connected or served.closed
+                    or not served.upgraded or served.upgrading or self.lock.locked()
+                    or served.queue.qsize())
+
     def write(self, served, frame: bytes) -> bool:
         """Send `frame` (one whole websocket frame) to this connection, whose engine.io
         socket is `served`, now if it is idle; False if the packet must take the queue."""
-        ws = getattr(self, "ws", None)
-        if (not self.framing or ws is None or not ws.connected or served.closed
-                or not served.upgraded or served.upgrading or self.lock.locked()
-                or served.queue.qsize()):
+        if not self.takes(served):
             return False
+        ws = self.ws
         if not served.check_ping_timeout():
             return True  # the client is gone and its socket closed: dropped, as engine.io does
         raw = getattr(ws.sock, "_sock", None)  # gevent's socket wraps a non-blocking one
@@ -118,6 +142,23 @@ def install(server) -> bool:
     when they are not simple-websocket's (gevent-websocket installed)."""
     if server.eio.async_mode != "gevent" or gevent_driver.SimpleWebSocketWSGI is None:
         return False
-    server.eio._async = dict(server.eio._async, websocket=FramedWebSocket)
-    server.eio.frames_broadcasts = True
+    eio = server.eio
+    eio._async = dict(eio._async, websocket=FramedWebSocket)
+    eio.frames_broadcasts = True
+    eio.send_packet = _direct(eio.send_packet, eio.sockets)
     return True
+
+
+def _direct(queued, sockets):
+    """engine.io's `send_packet(sid, packet)` (`queued`), but a text packet to an idle framed
+    websocket is written at once; `sockets`: engine.io's, by sid."""
+
+    def send_packet(sid, pkt):
+        served = sockets.get(sid)
+        framed = getattr(served, "framed", None)
+        if framed is not None and not pkt.binary and framed.takes(served) \
+                and framed.write(served, text_frame(pkt.encode())):
+            return
+        queued(sid, pkt)
+
+    return send_packet
