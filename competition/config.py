@@ -57,7 +57,9 @@ def _pool(database_url: str) -> dict:
     PostgreSQL"): COMPETITION_DB_POOL_SIZE connections kept open (SQLAlchemy's default 5) and
     COMPETITION_DB_MAX_OVERFLOW more under load (default 10)."""
     if not database_url.startswith("postgresql"):
-        return {"pool_pre_ping": True}  # SQLite: one writer at a time whatever the pool
+        # SQLite: one writer at a time whatever the pool, and no ping at each checkout (a file
+        # does not drop the connection; a ping was a statement more per mark and request)
+        return {}
     sizes = {"pool_size": _whole_number("COMPETITION_DB_POOL_SIZE", 1),
              "max_overflow": _whole_number("COMPETITION_DB_MAX_OVERFLOW", 0)}
     # No pool_pre_ping: competition/database.py pings a connection only after it sat idle.
