@@ -68,7 +68,7 @@ class _Framed(socketio.Manager):
                 continue
             socket = eio.sockets.get(eio_sid)
             framed = getattr(socket, "framed", None)
-            if framed is not None and framed.takes(socket):
+            if framed is not None:
                 if frame is None:
                     frame = framed.frame(eio_pkt.encode())
                 if framed.write(socket, frame):
