@@ -145,16 +145,17 @@ def install(server) -> bool:
     eio = server.eio
     eio._async = dict(eio._async, websocket=FramedWebSocket)
     eio.frames_broadcasts = True
-    eio.send_packet = _direct(eio.send_packet, eio.sockets)
+    eio.send_packet = _direct(eio)
     return True
 
 
-def _direct(queued, sockets):
-    """engine.io's `send_packet(sid, packet)` (`queued`), but a text packet to an idle framed
-    websocket is written at once; `sockets`: engine.io's, by sid."""
+def _direct(eio):
+    """engine.io's `send_packet(sid, packet)`, but a text packet to an idle framed websocket is
+    written at once."""
+    queued = eio.send_packet
 
     def send_packet(sid, pkt):
-        served = sockets.get(sid)
+        served = eio.sockets.get(sid)  # (a disconnection of all replaces the dict)
         framed = getattr(served, "framed", None)
         if framed is not None and not pkt.binary and framed.takes(served) \
                 and framed.write(served, text_frame(pkt.encode())):
