@@ -12,7 +12,10 @@ database for every run. In the same run:
   transaction: the re-check of what changed meanwhile, every competitor written in bulk, the
   audit entry;
 - of which the write transaction: how long the import holds the database's write lock (what
-  judges' marks wait behind; issue 24's target: tens of milliseconds).
+  judges' marks wait behind; issue 24's target: tens of milliseconds), from just before its
+  BEGIN to its commit;
+- rows staged before it: on SQLite the new rows go into a TEMP table of the transaction's
+  connection before it takes the lock (competition/statements.py, PreparedRows.stage).
 Target (issue 4): preview + import of 2,000 competitors under 10 s. Not a timed test.
 The same import confirmed on a running server while a judge marks: bench_import_live.py.
 """
@@ -94,18 +97,8 @@ def main(argv: list[str] | None = None) -> None:
                                     "preview (read + check every row)": [],
                                     "import (check again, build, write)": [],
                                     "  of which the write transaction": [],
+                                    "  rows staged before it (SQLite)": [],
                                     "preview + import": []}
-    held: list[float] = []
-    write = service._write
-
-    def timed_write(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return write(*args, **kwargs)
-        finally:
-            held.append(time.perf_counter() - start)
-
-    service._write = timed_write
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         template = demo_database(folder)
@@ -130,7 +123,9 @@ def main(argv: list[str] | None = None) -> None:
                 db.engine.dispose()
             if run == 0:
                 continue
-            for label, value in zip(rows, (baseline, reader, preview, imported, held[-1],
+            timings = result.timings  # the write: from before its BEGIN to its commit
+            for label, value in zip(rows, (baseline, reader, preview, imported,
+                                           timings["written"], timings.get("staged", 0.0),
                                            preview + imported), strict=True):
                 rows[label].append(value)
     base = statistics.median(rows["baseline: openpyxl reads the workbook"])

@@ -27,6 +27,7 @@ from . import signals
 from .extensions import db
 
 WRITE_OPTION = "competition_write"
+BEFORE_LOCK = "competition_before_lock"  # write_transaction(before_lock=…), on SQLite
 
 # One writer at a time per process on SQLite. Under gevent (monkey-patched threading) this lock
 # is cooperative: a greenlet waiting for it lets the others run, whereas SQLite's busy wait is a
@@ -53,7 +54,11 @@ BUSY_TIMEOUT_MS = 5000  # how long a writer waits for another process's write lo
 
 
 def _sqlite_on_begin(connection) -> None:
-    if connection.get_execution_options().get(WRITE_OPTION):
+    options = connection.get_execution_options()
+    if options.get(WRITE_OPTION):
+        before = options.get(BEFORE_LOCK)
+        if before is not None:
+            before(connection.connection.driver_connection)
         _begin_immediate(connection)
     else:
         connection.connection.driver_connection.execute("BEGIN")
@@ -148,8 +153,12 @@ def _refuse_flush_outside_write_transaction(session, _context, _instances) -> No
 
 
 @contextmanager
-def write_transaction() -> Iterator:
+def write_transaction(before_lock=None) -> Iterator:
     """Run a unit of work in one write transaction (BEGIN IMMEDIATE on SQLite), then commit.
+
+    `before_lock(driver_connection)`, on SQLite only, runs on the transaction's own sqlite3
+    connection just before it takes the write lock (an import stages its rows there:
+    statements.PreparedRows.stage).
 
     A read transaction already open in this session (a request that looked things up first) is
     ended before on SQLite: its snapshot may be stale, and SQLite cannot upgrade it to a writer
@@ -170,7 +179,8 @@ def write_transaction() -> Iterator:
             session.expire_all()  # read again inside, as after a commit
     with _sqlite_writer if sqlite else nullcontext():
         if sqlite:
-            session.connection(execution_options={WRITE_OPTION: True})
+            session.connection(execution_options={WRITE_OPTION: True} if before_lock is None
+                               else {WRITE_OPTION: True, BEFORE_LOCK: before_lock})
         session.info[signals.OPEN] = True
         try:
             yield session

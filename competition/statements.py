@@ -94,7 +94,7 @@ class PreparedRows:
     2,000 competitors' parameters as SQLite spent inserting them). Every row names the same
     columns."""
 
-    __slots__ = ("sql", "values", "_dialect")
+    __slots__ = ("sql", "values", "_dialect", "_staging", "_staged")
 
     def __init__(self, table: sa.Table, rows: list[dict[str, Any]], dialect):
         names = rows[0].keys() if rows else {}.keys()
@@ -110,6 +110,9 @@ class PreparedRows:
             {name: sa.bindparam(name, type_=table.c[name].type) for name in [*names, *filled]})
         compiled = _Compiled(statement, dialect)
         self.sql, self._dialect, self.values = compiled.sql, dialect, []
+        self._staging = _Staging(table, [*names, *filled], compiled, dialect) \
+            if dialect.name == "sqlite" and rows else None
+        self._staged = None  # the driver connection whose TEMP table holds the rows
         for row in rows:
             if row.keys() != names:
                 raise ValueError(f"every row of {table.name} names the columns {list(names)}")
@@ -117,18 +120,72 @@ class PreparedRows:
                 name: default.arg if default.is_scalar else default.arg(None)
                 for name, default in filled.items()}}))
 
+    def stage(self, driver_connection) -> None:
+        """SQLite: write the rows into a TEMP table of `driver_connection` (sqlite3's), in a
+        transaction of its own that takes no lock of the database, so that `run` on the same
+        connection copies them in with one INSERT … SELECT. The write lock is then held for the
+        database's own work on the rows (their indexes, their keys), not for an INSERT run
+        once per row, which took about as long again (bench/README.md). Elsewhere nothing."""
+        if self._staging is None:
+            return
+        self._staging.fill(driver_connection, self.values)
+        self._staged = driver_connection
+
     def run(self, connection) -> None:
         """Insert the rows in the transaction of `connection` (SQLAlchemy's), of the dialect
-        they were made ready for."""
+        they were made ready for: copied from the TEMP table when they were staged on this
+        connection, else one executemany."""
         if not self.values:
             return
         if connection.dialect is not self._dialect:
             raise ValueError("the rows were made ready for another database")
+        staged = self._staged is not None and \
+            self._staged is connection.connection.driver_connection
         cursor = connection.connection.cursor()
         try:
-            _execute(connection, cursor, self.sql, self.values, many=True)
+            if staged:
+                _execute(connection, cursor, self._staging.copy, ())
+                cursor.execute(self._staging.drop)
+            else:
+                _execute(connection, cursor, self.sql, self.values, many=True)
         finally:
             cursor.close()
+            self._staged = None
+
+
+class _Staging:
+    """The TEMP table that rows for `table` are staged in (PreparedRows.stage), its columns
+    those of the rows, in the order of their INSERT's parameters."""
+
+    __slots__ = ("create", "insert", "copy", "drop")
+
+    def __init__(self, table: sa.Table, keys: list[str], compiled: _Compiled, dialect):
+        order = [key for key in (column.key for column in table.columns) if key in keys]
+        staged = sa.Table(f"staged_{table.name}", sa.MetaData(),
+                          *[sa.Column(table.c[key].name, table.c[key].type, key=key)
+                            for key in order], prefixes=["TEMPORARY"])
+        insert = _Compiled(sa.insert(staged).values(
+            {key: sa.bindparam(key, type_=table.c[key].type) for key in order}), dialect)
+        if insert._names != compiled._names:  # the rows' values are the INSERT's, in its order
+            raise ValueError(f"{table.name}: the staged columns differ from the INSERT's")
+        self.create = str(sa.schema.CreateTable(staged).compile(dialect=dialect))
+        self.insert = insert.sql
+        self.copy = str(sa.insert(table).from_select(
+            [table.c[key] for key in order],
+            sa.select(*[staged.c[key] for key in order]).order_by(sa.literal_column("rowid")))
+            .compile(dialect=dialect))
+        self.drop = f"DROP TABLE IF EXISTS temp.{dialect.identifier_preparer.quote(staged.name)}"
+
+    def fill(self, driver_connection, values: list) -> None:
+        driver_connection.execute(self.drop)  # one left by an import that failed
+        driver_connection.execute(self.create)
+        driver_connection.execute("BEGIN")
+        try:
+            driver_connection.executemany(self.insert, values)
+            driver_connection.execute("COMMIT")
+        except BaseException:
+            driver_connection.execute("ROLLBACK")
+            raise
 
 
 def _execute(connection, cursor, sql: str, values, many: bool = False) -> None:

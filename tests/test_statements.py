@@ -149,6 +149,75 @@ def test_rows_made_ready_insert_what_core_inserts_defaults_included(db_app):
         db.session.rollback()
 
 
+@pytest.mark.sqlite
+def test_rows_staged_before_the_lock_are_copied_in_with_one_statement(app):
+    """SQLite: PreparedRows.stage, run by write_transaction(before_lock=…) on the
+    transaction's own connection, fills a TEMP table without the database's write lock; inside
+    the transaction one INSERT … SELECT copies the rows, in their order, as the executemany
+    would have written them, and the TEMP table goes."""
+    import sqlite3
+
+    with app.app_context():
+        with write_transaction() as session:
+            skill_id = _scheme(session)[0].id
+        rows = [{"skill_id": skill_id, "code": f"10-{n:02d}", "name_ru": f"Участник {n}",
+                 "birth_date": date(2008, 3, n)} for n in (3, 1, 2)]
+        ready = PreparedRows(Competitor.__table__, rows, db.engine.dialect)
+        others_wrote = []
+
+        def stage(driver_connection):
+            ready.stage(driver_connection)
+            # the write lock is still free: another connection takes it at once
+            other = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=0)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            other.close()
+            others_wrote.append(True)
+
+        with write_transaction(before_lock=stage) as session:
+            connection = session.connection()
+            seen = statements_during(db.engine, lambda: ready.run(connection))
+            left = connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_temp_master WHERE name = 'staged_competitor'")
+            assert left.scalar() == 0
+        assert others_wrote == [True]
+        assert ready.sql not in seen
+        assert [s.split("(")[0].strip() for s in seen] == ["INSERT INTO competitor"]
+        assert "SELECT" in seen[0] and "staged_competitor" in seen[0]
+        stored = db.session.execute(
+            sa.select(Competitor.code, Competitor.name_ru, Competitor.birth_date,
+                      Competitor.status, Competitor.name_consent)
+            .where(Competitor.skill_id == skill_id, Competitor.code.like("10-__"))
+            .order_by(Competitor.id)).all()
+        assert stored == [(f"10-{n:02d}", f"Участник {n}", date(2008, 3, n), "active", False)
+                          for n in (3, 1, 2)]  # in the rows' order, defaults filled
+        db.session.rollback()
+
+        # staged on another connection than the write's: written by the executemany
+        elsewhere = PreparedRows(Competitor.__table__, [
+            {"skill_id": skill_id, "code": "10-07", "name_ru": "Другой", "birth_date": None}],
+            db.engine.dialect)
+        other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        elsewhere.stage(other)
+        with write_transaction() as session:
+            seen = statements_during(
+                db.engine, lambda: elsewhere.run(session.connection()))
+        other.close()
+        assert seen == [elsewhere.sql]
+
+        # a code already taken, staged: SQLAlchemy's IntegrityError, none of the rows kept
+        again = PreparedRows(Competitor.__table__, [
+            {"skill_id": skill_id, "code": "10-09", "name_ru": "Новый", "birth_date": None},
+            {"skill_id": skill_id, "code": "10-01", "name_ru": "Дубль", "birth_date": None}],
+            db.engine.dialect)
+        with pytest.raises(IntegrityError), \
+                write_transaction(before_lock=again.stage) as session:
+            again.run(session.connection())
+        codes = set(db.session.execute(sa.select(Competitor.code)).scalars())
+        assert "10-09" not in codes and "10-07" in codes
+        db.session.rollback()
+
+
 def test_rows_that_name_different_columns_are_refused_when_made_ready(app):
     with app.app_context(), pytest.raises(ValueError, match="names the columns"):
         PreparedRows(Competitor.__table__, [{"skill_id": 1, "code": "a"},

@@ -39,6 +39,12 @@ class Writes:
         """Make the creates ready to insert into `table`: before the write transaction."""
         self.inserts = PreparedRows(table, self.creates, db.session.get_bind().dialect)
 
+    def stage(self, driver_connection) -> None:
+        """The creates staged on the write transaction's connection, before its lock
+        (write_transaction's `before_lock`; SQLite only)."""
+        if self.inserts is not None:
+            self.inserts.stage(driver_connection)
+
     def member_changes(self, competitor: Competitor, members: list[dict]) -> None:
         """A stored team's members to become `members` (members_from()), in place as the
         form's save does: their ids stay (certificates refer to them)."""

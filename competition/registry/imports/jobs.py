@@ -151,9 +151,12 @@ def run(job_id: int, progress) -> str:
         report = service.run_import(importer, target, upload.meta["filename"], upload.data,
                                     progress=progress, on_written=partial(_done, job_id))
         # for the administrator (the job's log): how long the write lock was held
+        staged = report.timings.get("staged")
         sys.stderr.write(f"import job {job_id}: {report.rows} rows read and checked in "
-                         f"{report.timings['checked']:.2f} s, written in "
-                         f"{report.timings['written'] * 1000:.1f} ms (one write transaction)\n")
+                         f"{report.timings['checked']:.2f} s, "
+                         + (f"staged in {staged * 1000:.1f} ms, " if staged is not None else "")
+                         + f"written in {report.timings['written'] * 1000:.1f} ms "
+                         "(one write transaction)\n")
         return "done"
     except service.ImportFailed as failed:
         report = failed.report

@@ -269,7 +269,15 @@ def run_import(importer: Importer, target: Target, filename: str, data: bytes,
 def _write(importer: Importer, report: Report, table: Table, ids: dict, codes: list[str],
            seen: dict, progress: Progress, on_written: Written) -> Report:
     began = time.perf_counter()
-    with write_transaction() as session:
+    stage = getattr(report.plan.writes, "stage", None)
+
+    def before_lock(driver_connection) -> None:  # SQLite: the new rows staged before the lock
+        nonlocal began
+        stage(driver_connection)
+        report.timings["staged"] = time.perf_counter() - began
+        began = time.perf_counter()
+
+    with write_transaction(before_lock=None if stage is None else before_lock) as session:
         target = Target(session.get(Championship, ids["championship_id"])
                         if ids["championship_id"] else None,
                         session.get(Skill, ids["skill_id"]) if ids["skill_id"] else None)
