@@ -124,8 +124,9 @@ class PreparedRows:
         """SQLite: write the rows into a TEMP table of `driver_connection` (sqlite3's), in a
         transaction of its own that takes no lock of the database, so that `run` on the same
         connection copies them in with one INSERT … SELECT. The write lock is then held for the
-        database's own work on the rows (their indexes, their keys), not for an INSERT run
-        once per row, which took about as long again (bench/README.md). Elsewhere nothing."""
+        database's own work on the rows (their indexes, their keys), not also for an INSERT
+        run once per row (bench/README.md has the figures). Elsewhere nothing. A TEMP table
+        left by a write that failed is dropped by the next staging."""
         if self._staging is None:
             return
         self._staging.fill(driver_connection, self.values)
