@@ -55,11 +55,18 @@ class _Framed(socketio.Manager):
             except TypeError:
                 encoded = None
             if encoded is not None:
-                self._framed(eio, eio_packet.Packet(eio_packet.MESSAGE, encoded), namespace,
-                             to or room, skip_sid if isinstance(skip_sid, list) else [skip_sid])
+                _ENCODED.set(encoded)  # for the queue's message, when a round is gathered
+                self.emit_encoded(encoded, namespace, to or room, skip_sid)
                 return
         super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
                      to=to, **kwargs)
+
+    def emit_encoded(self, encoded: str, namespace, room, skip_sid) -> None:
+        """Send a Socket.IO packet already encoded as text to the members of `room`."""
+        if namespace not in self.rooms:
+            return  # nobody of this namespace here
+        self._framed(self.server.eio, eio_packet.Packet(eio_packet.MESSAGE, encoded), namespace,
+                     room, skip_sid if isinstance(skip_sid, list) else [skip_sid])
 
     def _framed(self, eio, eio_pkt, namespace, room, skip) -> None:
         frame = None
@@ -92,7 +99,10 @@ class _Ending:
 
 
 _GATHERED: contextvars.ContextVar[list | None] = contextvars.ContextVar("gathered", default=None)
+# the text the emit under way was encoded to here (_Framed.emit), for its queue message
+_ENCODED: contextvars.ContextVar[str | None] = contextvars.ContextVar("encoded", default=None)
 BATCH = "competition:batch"  # the method of a queue message that carries several
+PACKET = "competition:packet"  # an emit's Socket.IO packet, encoded, in place of its data
 
 
 class _Gathering:
@@ -120,12 +130,34 @@ class _Gathering:
                 super()._publish({"method": BATCH, "host_id": self.host_id,
                                   "messages": messages})
 
+    def emit(self, *args, **kwargs):
+        token = _ENCODED.set(None)
+        try:
+            return super().emit(*args, **kwargs)
+        finally:
+            _ENCODED.reset(token)
+
     def _publish(self, data):
         messages = _GATHERED.get()
         if messages is not None and data.get("method") == "emit" and data.get("callback") is None:
+            encoded = _ENCODED.get()
+            if encoded is not None and not data.get("binary"):
+                # the packet as this process encoded it for its own members: the others send
+                # it as it is, without decoding the data and encoding it again (host_id last,
+                # as _listen reads it)
+                data = {**{key: value for key, value in data.items()
+                           if key not in ("data", "host_id")},
+                        PACKET: encoded, "host_id": data["host_id"]}
             messages.append(data)
             return None
         return super()._publish(data)
+
+    def _handle_emit(self, message):
+        encoded = message.get(PACKET)
+        if encoded is None:
+            return super()._handle_emit(message)
+        return self.emit_encoded(encoded, message.get("namespace") or "/", message.get("room"),
+                                 message.get("skip_sid"))
 
     def _own(self) -> tuple[bytes, bytes, bytes]:
         """How this process's own batches begin, and its own emits begin and end, as its json

@@ -49,22 +49,37 @@ def test_messages_from_other_processes_are_framed_too():
 
 
 @pytest.fixture
-def framed_server(tmp_path):
-    port = free_port()
-    log = (tmp_path / "framed.log").open("w")
-    process = subprocess.Popen([sys.executable, str(SCRIPT), str(port)], stdout=log,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not answers_http(url + "/socket.io/?EIO=4&transport=polling", 1):
-        assert process.poll() is None, (tmp_path / "framed.log").read_text()
-        assert time.monotonic() < deadline, "the framed server did not start"
-        time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-    assert "Traceback" not in (tmp_path / "framed.log").read_text()
+def framed_servers(tmp_path):
+    """start(*queue) -> the URL of a framed server (tests/fixtures/framed_server.py; `queue`:
+    a Redis URL and channel); each stopped after the test, its log free of tracebacks."""
+    started = []
+
+    def start(*queue: str) -> str:
+        port = free_port()
+        path = tmp_path / f"framed-{port}.log"
+        log = path.open("w")
+        process = subprocess.Popen([sys.executable, str(SCRIPT), str(port), *queue],
+                                   stdout=log, stderr=subprocess.STDOUT)
+        started.append((process, log, path))
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while not answers_http(url + "/socket.io/?EIO=4&transport=polling", 1):
+            assert process.poll() is None, path.read_text()
+            assert time.monotonic() < deadline, "the framed server did not start"
+            time.sleep(0.1)
+        return url
+
+    yield start
+    for process, log, path in started:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+        assert "Traceback" not in path.read_text()
+
+
+@pytest.fixture
+def framed_server(framed_servers):
+    return framed_servers()
 
 
 class Viewer:
@@ -143,6 +158,45 @@ def test_an_answer_to_an_idle_connection_is_written_at_once(framed_server):
         assert after["framed"] == before["framed"] + 1  # the first answer
     finally:
         viewer.client.disconnect()
+
+
+def test_a_round_reaches_another_process_as_the_packets_its_sender_encoded(framed_servers,
+                                                                          redis_url):
+    """Two processes on one Redis channel: a broadcast round leaves as one queue message that
+    carries each emit's encoded packet instead of its data (fanout.PACKET), and the other
+    process sends those packets to its members as they are, whole and in order."""
+    import redis
+
+    from competition.fanout import BATCH, PACKET
+
+    channel = f"framed-{time.monotonic_ns()}"
+    one, other = framed_servers(redis_url, channel), framed_servers(redis_url, channel)
+    here, there = Viewer(one, "room"), Viewer(other, "room")
+    there_polling = Viewer(other, "room", transport="polling")
+    watcher = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    watcher.subscribe(channel)
+    try:
+        assert here.client.call("round", {"room": "room", "count": 3, "size": 300},
+                                timeout=10) is True
+        for viewer in (here, there, there_polling):
+            _wait_for(lambda viewer=viewer: len(viewer.ticks) >= 3, 10)
+            assert viewer.ticks == [{"n": n, "pad": "x" * 300} for n in range(3)]
+        published = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not published:
+            message = watcher.get_message(timeout=0.2)
+            if message is not None and b"tick" in message["data"]:
+                published.append(json.loads(message["data"]))
+        assert len(published) == 1 and published[0]["method"] == BATCH
+        emits = published[0]["messages"]
+        assert len(emits) == 3 and all("data" not in emit for emit in emits)
+        assert [json.loads(emit[PACKET][1:]) for emit in emits] == [
+            ["tick", {"n": n, "pad": "x" * 300}] for n in range(3)]
+        assert there.client.call("counts", timeout=10)["framed"] >= 3  # written as frames
+    finally:
+        watcher.close()
+        for viewer in (here, there, there_polling):
+            viewer.client.disconnect()
 
 
 class RawViewer:
