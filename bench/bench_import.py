@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -44,33 +45,47 @@ from competition.registry.imports.reading import read_table
 ORGANIZATIONS = ["VKPTK", "UKSTK", "UKKSP", "RATK", "ZCPO", "ZMK", "SPK", "VKTU"]
 
 
-def workbook(n: int) -> bytes:
+def _xlsx(sheet_name: str, header: list[str], rows) -> bytes:
     book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("competitors")
-    sheet.append(["Код", "ФИО (рус)", "Аты-жөні (қаз)", "ФИО (англ)", "Организация (код)",
-                  "Статус", "Рабочее место"])
-    for i in range(n):
-        sheet.append([f"B{i:05d}", f"Участник Номер {i}", f"Қатысушы Нөмір {i}",
-                      f"Competitor Number {i}", ORGANIZATIONS[i % len(ORGANIZATIONS)],
-                      "гость" if i % 10 == 0 else "активный", str(i + 1)])
+    sheet = book.create_sheet(sheet_name)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def workbook(n: int) -> bytes:
+    return _xlsx("competitors", ["Код", "ФИО (рус)", "Аты-жөні (қаз)", "ФИО (англ)",
+                                 "Организация (код)", "Статус", "Рабочее место"], (
+        [f"B{i:05d}", f"Участник Номер {i}", f"Қатысушы Нөмір {i}", f"Competitor Number {i}",
+         ORGANIZATIONS[i % len(ORGANIZATIONS)], "гость" if i % 10 == 0 else "активный",
+         str(i + 1)] for i in range(n)))
 
 
 def experts_workbook(n: int) -> bytes:
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("experts")
-    sheet.append(["Коды", "Аты-жөні (орыс)", "Аты-жөні (қаз)", "Ұйым (коды)",
-                  "Құзырет (коды)", "Рөлі"])
     skills = ["04", "10", "18", "29", "34"]  # the demo championship's
-    for i in range(n):
-        sheet.append([f"X{i:04d}", f"Эксперт {i}", f"Сарапшы {i}", "KAZZINC", skills[i % 5],
-                      "эксперт"])
-        sheet.append([f"X{i:04d}", "", "", "", skills[(i + 1) % 5], "эксперт"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return _xlsx("experts", ["Коды", "Аты-жөні (орыс)", "Аты-жөні (қаз)", "Ұйым (коды)",
+                             "Құзырет (коды)", "Рөлі"], (
+        row for i in range(n) for row in (
+            [f"X{i:04d}", f"Эксперт {i}", f"Сарапшы {i}", "KAZZINC", skills[i % 5], "эксперт"],
+            [f"X{i:04d}", "", "", "", skills[(i + 1) % 5], "эксперт"])))
+
+
+@contextmanager
+def importing(template: Path, folder: Path, name: str, kind: str, skill: str | None):
+    """(importer, target) of a fresh copy of the demo database `template`, inside a request of
+    its app; the engine let go after."""
+    database = folder / f"{name}.db"
+    shutil.copyfile(template, database)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                      "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"})
+    with app.test_request_context():
+        importer = service.importer_for(kind)
+        yield importer, service.resolve_target(importer, "vko-ws-2026", skill)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def experts_written(template: Path, folder: Path, n: int, runs: int) -> list[float]:
@@ -78,17 +93,9 @@ def experts_written(template: Path, folder: Path, n: int, runs: int) -> list[flo
     data = experts_workbook(n)
     held = []
     for run in range(runs + 1):
-        database = folder / f"experts{run}.db"
-        shutil.copyfile(template, database)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                          "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"})
-        with app.test_request_context():
-            kind = service.importer_for("experts")
-            target = service.resolve_target(kind, "vko-ws-2026", None)
+        with importing(template, folder, f"experts{run}", "experts", None) as (kind, target):
             result = service.run_import(kind, target, "experts.xlsx", data)
             assert result.counts()["create"] == n, result.errors[:3]
-            db.session.remove()
-            db.engine.dispose()
         if run:
             held.append(result.timings["written"])
     return held
@@ -144,13 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(folder)
         template = demo_database(folder)
         for run in range(args.runs + 1):  # the first run warms up and is not counted
-            database = folder / f"run{run}.db"
-            shutil.copyfile(template, database)
-            app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                              "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"})
-            with app.test_request_context():
-                kind = service.importer_for("competitors")
-                target = service.resolve_target(kind, "vko-ws-2026", "18")
+            with importing(template, folder, f"run{run}", "competitors", "18") as (kind,
+                                                                                 target):
                 baseline, cells = timed(lambda: read_with_openpyxl(data))
                 reader, table = timed(lambda k=kind: read_table("bench.xlsx", data, k.columns))
                 preview, report = timed(
@@ -160,8 +162,6 @@ def main(argv: list[str] | None = None) -> None:
                 imported, result = timed(
                     lambda k=kind, t=target: service.run_import(k, t, "bench.xlsx", data))
                 assert result.counts()["create"] == args.competitors
-                db.session.remove()
-                db.engine.dispose()
             if run == 0:
                 continue
             timings = result.timings  # the write: from before its BEGIN to its commit
