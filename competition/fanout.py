@@ -55,7 +55,8 @@ class _Framed(socketio.Manager):
             except TypeError:
                 encoded = None
             if encoded is not None:
-                _ENCODED.set(encoded)  # for the queue's message, when a round is gathered
+                if _GATHERED.get() is not None:  # for the round's queue message
+                    _ENCODED.set(encoded)
                 self.emit_encoded(encoded, namespace, to or room, skip_sid)
                 return
         super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
