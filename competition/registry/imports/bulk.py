@@ -1,11 +1,10 @@
-"""The people importers' writes in bulk (people.py): rows built before the write transaction
-(`Writes`), written inside it in a few statements — one INSERT (or UPDATE) per table for the
-whole file instead of a flush per row, the INSERT's rows made ready for the driver before the
-transaction too (statements.PreparedRows), so the write lock is held for the database's own
-work. The skills' versions are bumped here, as the ORM's flush would have
+"""The people importers' writes in bulk (people.py, experts.py): rows built before the write
+transaction (`Writes`), written inside it in a few statements — one INSERT (or UPDATE) per
+table for the whole file instead of a flush per row, the INSERT's rows made ready for the
+driver before the transaction too (statements.PreparedRows), so the write lock is held for the
+database's own work. The skills' versions are bumped here, as the ORM's flush would have
 (judging/versions.py), so that judging and the boards reload the names.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...judging.versions import bump
-from ...models import Competitor, CompetitorMember, Organization
+from ...models import Competitor, CompetitorMember, Expert, ExpertRole, Organization
 from ...statements import PreparedRows
 from ..people.service.competitors import member_rows, member_values
 from .tabular import Row, RowsInvalid
@@ -60,6 +59,17 @@ class Writes:
         self.member_deletes.extend(member.id for member in current[len(members):])
 
 
+@dataclass
+class ExpertWrites(Writes):
+    """An experts import's writes: the experts (`creates`, `updates`) and their roles, in the
+    file's order — the roles to insert (with the expert's `code`, and `expert_id` when the
+    expert is stored) and the roles whose `role` changes (by `id`)."""
+
+    roles: list[dict] = field(default_factory=list)
+    role_updates: list[dict] = field(default_factory=list)
+    skills: set[int] = field(default_factory=set)  # of the roles updated
+
+
 def write_organizations(writes: Writes) -> None:
     session = db.session
     if writes.creates:
@@ -95,6 +105,32 @@ def write_competitors(writes: Writes) -> None:
         session.execute(sa.insert(CompetitorMember), writes.member_inserts)
     if writes.creates or writes.updates or writes.member_deletes or writes.member_inserts:
         bump(session, skills=[writes.skill_id])
+
+
+def write_experts(writes: ExpertWrites, championship_id: int) -> None:
+    """The experts, then their roles: the changed roles first, in the file's order (a chief
+    expert demoted before the one named after), then the new ones, which need the new experts'
+    ids (read back by code)."""
+    session = db.session
+    _refuse_organizations_gone(writes.organizations)
+    if writes.creates:
+        writes.inserts.run(session.connection())
+    if writes.updates:
+        session.execute(sa.update(Expert), writes.updates)
+    if writes.role_updates:
+        session.execute(sa.update(ExpertRole), writes.role_updates)
+    if writes.roles:
+        new = [row["code"] for row in writes.roles if row["expert_id"] is None]
+        ids = dict(session.execute(sa.select(Expert.code, Expert.id).where(
+            Expert.championship_id == championship_id, Expert.code.in_(new))).all()) \
+            if new else {}
+        session.execute(sa.insert(ExpertRole), [
+            {"expert_id": row["expert_id"] or ids[row["code"]], "skill_id": row["skill_id"],
+             "role": row["role"]} for row in writes.roles])
+    # what the flush of each row bumped: the skills of the roles given or changed, and every
+    # skill of an expert whose details changed (boards and sheets show the experts' names)
+    bump(session, skills=writes.skills | {row["skill_id"] for row in writes.roles},
+         experts=[row["id"] for row in writes.updates])
 
 
 def _refuse_organizations_gone(organizations: dict[int, Row]) -> None:

@@ -17,13 +17,16 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
+from ...errors import Invalid
 from ...extensions import db
 from ...models import Expert, ExpertRole, Skill
 from ..people.fields import report_locale
 from ..people.forms import ExpertRoleRowForm
 from ..people.orgnames import resolve_organization
 from ..people.service.common import natural_key
-from ..people.service.experts import apply_expert_role
+from ..people.service.experts import expert_values
+from ..people.service.organizations import organization_finder
+from . import bulk
 from .checking import (
     NAMES,
     changed_fields,
@@ -32,11 +35,10 @@ from .checking import (
     fold_name_column,
     form_errors,
     name_label,
-    write_row,
 )
 from .personal import NAME_COLUMN, ORGANIZATION_COLUMN
 from .stale import grouped
-from .tabular import Column, Plan, PlannedRow, Row, Table
+from .tabular import Column, Plan, PlannedRow, Row, RowsInvalid, Table
 
 
 class ExpertImporter:
@@ -90,6 +92,7 @@ class ExpertImporter:
         person_rows: dict[str, int] = {}
         pairs: dict[tuple[str, str], int] = {}
         planned: dict[str, PlannedRow] = {}
+        roles: dict[str, dict[str, tuple[str, str]]] = {}  # code -> the role changes by key
         order: list[tuple[str, dict, Row]] = []
         with report_locale():
             for row in each_row(table.rows, progress, _("Checking experts")):
@@ -126,9 +129,10 @@ class ExpertImporter:
                     continue
                 pairs[pair] = row.number
                 if code not in person:
-                    person[code], person_rows[code] = {k: data.get(k) or "" for k in
-                                                       (*NAMES, "organization")}, row.number
-                    person[code]["code"] = code
+                    person[code], person_rows[code] = {"code": code}, row.number
+                for key in (*NAMES, "organization"):  # a later row may fill an empty cell
+                    if not person[code].get(key):
+                        person[code][key] = data.get(key) or ""
                 chief = chiefs.get(skill_code)
                 if role == "chief" and chief and chief != code:
                     plan.errors.append(row.error("role", _(
@@ -142,24 +146,24 @@ class ExpertImporter:
                     del chiefs[skill_code]
                 old_role = next((r.role for r in current.roles
                                  if r.skill.code == skill_code), None) if current else None
-                item = planned.get(code)
-                if item is None:
-                    stored = self.stored(current) if current else None
-                    new = {k: data.get(k) or "" for k in self.PERSON}
-                    changes = changed_fields(stored, new, self.PERSON) if stored else {}
-                    item = PlannedRow(row, code, name_label(new),
-                                      "create" if current is None else "unchanged", changes,
-                                      payload=current.id if current else None)
-                    planned[code] = item
-                    plan.items.append(item)
+                if code not in planned:
+                    planned[code] = PlannedRow(row, code, "", "create" if current is None
+                                               else "unchanged",
+                                               payload=current.id if current else None)
+                    plan.items.append(planned[code])
                 if old_role != role:
-                    item.changes[f"role {skill_code}"] = (old_role or "", role)
+                    roles.setdefault(code, {})[f"role {skill_code}"] = (old_role or "", role)
                 order.append((code, data, row))
-                if item.action == "unchanged" and item.changes:
-                    item.action = "update"
+        for code, item in planned.items():  # each expert as all their rows make them
+            current = existing.get(code)
+            item.label = name_label(person[code])
+            item.changes = {**(changed_fields(self.stored(current), person[code], self.PERSON)
+                               if current else {}), **roles.get(code, {})}
+            if current is not None and item.changes:
+                item.action = "update"
         # written in the file's order: a chief expert demoted on one row frees the place for the
         # chief expert named on a later row
-        plan.extra["rows"] = order
+        plan.extra["rows"], plan.extra["people"] = order, person
         return plan
 
     def stamps(self, target, codes: list[str]) -> dict:
@@ -180,24 +184,55 @@ class ExpertImporter:
                 .order_by(ExpertRole.skill_id, ExpertRole.expert_id))))
         return stamps
 
-    def apply(self, plan: Plan, target, progress=None) -> None:
+    def prepare(self, plan: Plan, target, progress=None) -> None:
+        """The experts and their roles as the rows the write inserts and updates (bulk.py),
+        each expert's columns as the people service's save would write them."""
         championship = target.championship
+        skills = dict(db.session.execute(sa.select(Skill.code, Skill.id).where(
+            Skill.championship_id == championship.id)).all())
+        organization_id = organization_finder()
+        current = {e.id: e for e in db.session.execute(
+            sa.select(Expert).where(Expert.championship_id == championship.id)
+            .options(selectinload(Expert.roles))).scalars()}
         items = {item.code: item for item in plan.items}
-        experts: dict[str, Expert | None] = {}
+        writes = bulk.ExpertWrites()
         for code, data, row in each_row(plan.extra.get("rows", []), progress,
                                         _("Importing experts")):
             item = items[code]
             if item.action == "unchanged":
                 continue
-            if code not in experts:
-                experts[code] = db.session.get(Expert, item.payload) if item.payload else None
-            holder: dict[str, Expert] = {}
+            expert = current.get(item.payload)
+            if item.row is row:  # the expert's first row: their details
+                try:
+                    values = expert_values(plan.extra["people"][code], organization_id)
+                except Invalid as invalid:
+                    raise RowsInvalid([row.error(invalid.field or "", invalid.message)]) \
+                        from None
+                if values["organization_id"] is not None:
+                    writes.organizations.setdefault(values["organization_id"], row)
+                if expert is None:
+                    writes.creates.append({"championship_id": championship.id, **values})
+                elif any(getattr(expert, key) != value for key, value in values.items()):
+                    writes.updates.append({"id": expert.id, **values})
+            skill_id = skills.get(data["skill"])
+            if skill_id is None:  # deleted since the check (the write's check says so too)
+                raise RowsInvalid([row.error("skill", _(
+                    "No skill has the code “%(code)s” in this championship.",
+                    code=data["skill"]))])
+            role = data["role"] or "expert"
+            stored = next((r for r in expert.roles if r.skill_id == skill_id), None) \
+                if expert is not None else None
+            if stored is None:
+                writes.roles.append({"code": code, "expert_id": expert.id if expert else None,
+                                     "skill_id": skill_id, "role": role})
+            elif stored.role != role:
+                writes.role_updates.append({"id": stored.id, "role": role})
+                writes.skills.add(skill_id)
+        writes.ready(Expert.__table__)
+        plan.writes = writes
 
-            def one(d=data, e=experts[code], h=holder):
-                h["expert"] = apply_expert_role(championship, d, e)
-
-            write_row(PlannedRow(row, code, item.label, item.action), one)
-            experts[code] = holder["expert"]
+    def apply(self, plan: Plan, target, progress=None) -> None:
+        bulk.write_experts(plan.writes, target.championship.id)
 
     def export_rows(self, target) -> Iterable[dict[str, Any]]:
         experts = db.session.execute(

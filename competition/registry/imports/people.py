@@ -34,7 +34,7 @@ from ..people.forms import CompetitorForm, OrganizationForm
 from ..people.member_fields import members_from
 from ..people.service.common import natural_key
 from ..people.service.competitors import competitor_form_data, competitor_values, member_rows
-from ..people.service.organizations import organization_id_by_code, organization_values
+from ..people.service.organizations import organization_finder, organization_values
 from . import bulk
 from .checking import NAMES, each_row, first_language, fold_name_column, plan_by_code
 from .personal import (
@@ -213,13 +213,7 @@ class CompetitorImporter:
     def prepare(self, plan: Plan, target, progress=None) -> None:
         """Every row as the columns it writes, checked by the service as the form's save is."""
         skill = target.skill
-        organizations = dict(db.session.execute(
-            sa.select(Organization.code, Organization.id)).all())
-
-        def organization_id(code):
-            return organizations.get(code) if code in organizations else \
-                organization_id_by_code(code)
-
+        organization_id = organization_finder()
         current = {c.id: c for c in self._existing(skill).values()}
         results_codes = set(db.session.execute(sa.select(Competitor.results_code)).scalars())
         writes = bulk.Writes(skill_id=skill.id)

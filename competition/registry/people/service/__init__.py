@@ -17,15 +17,11 @@ Two layers, so that the Excel/CSV import can reuse the rules of a single row:
   `competitor_values` refuses a status that may not be set so, and an unknown organization
   code, with `competition.errors.Invalid`.
 
-  `experts.apply_expert_role(championship, data, existing_expert)` creates or updates ONE
-  (expert, skill, role) row from ExpertRoleRowForm's data, INSIDE the caller's
-  `write_transaction()` (no transaction of its own, no audit entry, no commit): it creates the
-  expert when `existing_expert` is None, otherwise updates the names given (an empty name cell
-  keeps the name) and the organization (an empty cell means none), then sets the expert's role
-  in that skill. It checks what a form cannot (a code taken by another expert of the
-  championship, one chief expert per skill) and raises `Invalid` (`.field` is the form field /
-  import column, `.message` the text for people); the import reports the row and rolls
-  everything back.
+  `experts.expert_values(data)` does the same for an expert (the data of the expert form or
+  of ExpertRoleRowForm); the import
+  of experts writes them, and the experts' roles, in bulk too. What the save checks inside its
+  transaction (a code taken by another expert, one chief expert per skill) the import checks
+  for the whole file (registry/imports/stale.py).
 
 * `save_*`, `delete_*`, `draw_workstations` … are the organizer pages' use cases: each runs in
   its own write transaction and records an audit entry (competition.audit.record). Input that

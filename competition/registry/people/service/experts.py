@@ -1,5 +1,6 @@
-"""Experts of a championship and their roles in its skills (one chief expert per skill): one
-import row (`apply_expert_role`), the organizer's page (save with every role, delete, list)."""
+"""Experts of a championship and their roles in its skills (one chief expert per skill): the
+columns stored of an expert (`expert_values`, also the import's), the organizer's page (save
+with every role, delete, list)."""
 
 from __future__ import annotations
 
@@ -54,33 +55,11 @@ def _set_role(expert: Expert, skill: Skill, role: str) -> list | None:
     return None
 
 
-def _expert_values(data: dict) -> dict:
+def expert_values(data: dict, organization_id=organization_id_by_code) -> dict:
+    """The columns stored of an expert from the expert form's (or an import row's) data;
+    `organization_id(code)` finds the organization (Invalid when none has the code)."""
     return {"code": text_of(data.get("code")), **{f: text_of(data.get(f)) for f in NAME_FIELDS},
-            "organization_id": organization_id_by_code(data.get("organization"))}
-
-
-def apply_expert_role(championship: Championship, data: dict,
-                      existing_expert: Expert | None) -> Expert:
-    """One import row (ExpertRoleRowForm.data): create or update the expert, set one role."""
-    session = db.session
-    values = _expert_values(data)
-    _check_expert_code(championship, values["code"], existing_expert)
-    expert = existing_expert or Expert(championship_id=championship.id)
-    if existing_expert is not None:  # an empty name cell keeps the name already known
-        values = {k: v for k, v in values.items() if k not in NAME_FIELDS or v}
-    audit.diff(expert, list(EXPERT_FIELDS), values)
-    if existing_expert is None:
-        session.add(expert)
-    skill = session.execute(
-        sa.select(Skill).where(Skill.championship_id == championship.id,
-                               Skill.code == text_of(data.get("skill")))).scalar_one_or_none()
-    if skill is None:
-        raise Invalid(_("No skill has the code “%(code)s” in this championship.",
-                        code=text_of(data.get("skill"))),
-                      field="skill", code="unknown_skill")
-    _set_role(expert, skill, data.get("role") or "expert")
-    session.flush()
-    return expert
+            "organization_id": organization_id(text_of(data.get("organization")))}
 
 
 def marks_of_judge(expert: Expert, skill_id: int | None = None) -> int:
@@ -97,7 +76,7 @@ def save_expert(championship_id: int, data: dict, roles: dict[str, str],
     with write_transaction() as session:
         championship = session.get(Championship, championship_id)
         existing = session.get(Expert, expert_id) if expert_id else None
-        values = _expert_values(data)
+        values = expert_values(data)
         _check_expert_code(championship, values["code"], existing)
         expert = existing or Expert(championship_id=championship.id)
         changes = audit.diff(expert, list(EXPERT_FIELDS), values)

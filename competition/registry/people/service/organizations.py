@@ -105,3 +105,15 @@ def organization_id_by_code(code: str | None, field: str = "organization") -> in
                         "correct the code.", code=code),
                       field=field, code="unknown_organization")
     return organization.id
+
+
+def organization_finder():
+    """`organization_id_by_code` for many rows (an import's): every organization's id read at
+    once, the query only for a code not among them (for its error)."""
+    ids = dict(db.session.execute(sa.select(Organization.code, Organization.id)).all())
+
+    def organization_id(code: str | None) -> int | None:
+        code = text_of(code)
+        return ids[code] if code in ids else organization_id_by_code(code)
+
+    return organization_id
