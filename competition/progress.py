@@ -11,7 +11,7 @@ watcher started beside it (`socketio.start_background_task`) sends the latest co
 ten times a second, and once more at the end. So a write transaction does no network I/O
 (docs/design.md, "gevent and SQLite"): under threading the watcher is a thread of its own
 and the bar moves during the transaction too; under gevent it is a greenlet that runs only
-when the worker yields, which the reporter does (`socketio.sleep(0)`) only outside write
+when the worker yields, which the reporter does (`socketio.sleep(PAUSE)`) only outside write
 transactions — there the bar moves while checking and jumps to the end after the commit.
 A task in a child process counts through `Steps`, which hands each step to the child's
 relay (printed, or sent through the message queue) in the same rhythm, never inside a write
@@ -35,6 +35,7 @@ from .auth.access import STAFF, role_of
 from .database import in_write_transaction
 
 INTERVAL = 0.1  # seconds between two progress events of one task (at most ~10 a second)
+PAUSE_EVERY, PAUSE = 0.015, 0.001  # a request's long work pauses this often, this long
 TASK_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16,64}$")
 WATCH_ROLES = STAFF  # who may watch a task (their own tasks only)
 
@@ -65,7 +66,32 @@ def owns(task: str | None, user_id) -> bool:
     return hmac.compare_digest(signature, _signature(nonce, user_id))
 
 
-class Reporter:
+class _Pausing:
+    """What every `progress` callable of a request does: lets the process's other greenlets
+    (the judges' acknowledgements, the watcher) run every PAUSE_EVERY, outside write
+    transactions: under gevent a request's CPU work holds the whole process otherwise. The
+    pause is a sleep of PAUSE, not of 0: gevent resumes a sleep(0) before its loop polls the
+    sockets, so a judge's mark that arrived meanwhile would wait for the end of the work."""
+
+    socketio = None
+    _yielded = 0.0
+
+    def paused(self, items: Iterable) -> Iterator:
+        """`items` as they come, pausing as the counted work does (work that is not counted:
+        an import's file being read)."""
+        for item in items:
+            yield item
+            self._pause()
+
+    def _pause(self) -> None:
+        now = time.monotonic()
+        if now - self._yielded >= PAUSE_EVERY:
+            self._yielded = now
+            if not in_write_transaction():
+                self.socketio.sleep(PAUSE)  # (no I/O of ours is under way here)
+
+
+class Reporter(_Pausing):
     """The `progress` callable of a long task: `for item in reporter(items, label): …`.
 
     Counts only; `watch()` starts the task's watcher and `close()` sends the final count."""
@@ -78,7 +104,6 @@ class Reporter:
         self.ends: deque[dict] = deque()  # the last counts of finished phases, to be sent
         self.closed = False
         self.watcher = None
-        self._yielded = 0.0
 
     def __call__(self, items: Iterable, label: str) -> Iterator:
         items = list(items)
@@ -91,11 +116,7 @@ class Reporter:
 
     def _update(self, done: int, total: int, label: str) -> None:
         self.state = {"task": self.task, "done": done, "total": total, "label": label}
-        now = time.monotonic()
-        if now - self._yielded >= INTERVAL / 2:
-            self._yielded = now
-            if not in_write_transaction():
-                self.socketio.sleep(0)  # gevent: let the watcher send (no I/O here)
+        self._pause()
 
     def watch(self) -> Reporter:
         self.watcher = self.socketio.start_background_task(self._run)
@@ -168,12 +189,17 @@ class Steps:
         self._send()
 
 
-class _Silent:
-    def __call__(self, items: Iterable, label: str) -> Iterable:
-        return items
+class _Silent(_Pausing):
+    """The `progress` of a request no page watches: it sends nothing, and still pauses."""
 
-    def __enter__(self):
-        return None  # services take progress=None as "no progress"
+    def __init__(self, socketio):
+        self.socketio = socketio
+
+    def __call__(self, items: Iterable, label: str) -> Iterator:
+        return self.paused(items)
+
+    def __enter__(self) -> _Silent:
+        return self
 
     def __exit__(self, *_exc) -> None:
         return None
@@ -182,13 +208,14 @@ class _Silent:
 def reporter(task: str | None, user_id=None):
     """`with reporter(form.task.data) as progress: service.run(…, progress=progress)`.
 
-    A missing task id, or one not issued to the user, gives progress=None (no events)."""
+    A missing task id, or one not issued to the user, gives a progress that sends no events
+    (and pauses all the same)."""
     from .extensions import socketio
 
     if user_id is None:
         user_id = current_user.get_id()
     if not owns(task, user_id):
-        return _Silent()
+        return _Silent(socketio)
     return Reporter(socketio, task)
 
 

@@ -9,7 +9,9 @@ import io
 import os
 import re
 import signal
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import openpyxl
@@ -353,3 +355,90 @@ def test_serve_reports_a_dead_worker(served):
         assert http.get(job_page + ".json", timeout=10).json()["status"] == "failed"
     finally:
         client.disconnect()
+
+
+@pytest.fixture
+def served_with_judge(demo_template_db, tmp_path):
+    """`competition serve` (gevent) on a copy of the demo; an organizer's HTTP session, and a
+    judge of skill 10 marking a measurement cell over a websocket: `marks_during(request)`
+    counts the judge's marks sent and answered while `request()` ran (and its result)."""
+    import shutil
+
+    import socketio
+
+    from competition.auth.service import create_token
+    from tests.fixtures.databases import make_app
+    from tests.judging.panel import make_panel
+
+    database = tmp_path / "competition.db"
+    shutil.copyfile(demo_template_db, database)
+    app = make_app(f"sqlite:///{database}", tmp_path)
+    panel = make_panel(app, "10")
+    with app.app_context():
+        token = create_token(f"judge-{panel.codes[0].lower()}")
+        db.session.remove()
+        db.engine.dispose()
+    server = start_server(tmp_path, f"sqlite:///{database}", command="serve")
+    tablet = None
+    try:
+        http = requests.Session()
+        http.headers.update({"Accept-Language": "en"})
+        login = add_organizer(server)
+        page = http.get(server.url + "/login", timeout=10).text
+        assert http.post(server.url + "/login", timeout=10, allow_redirects=False, data={
+            "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD}
+        ).status_code in (302, 303)
+        tablet = socketio.Client(reconnection=False)
+        tablet.connect(server.url, transports=["websocket"], wait_timeout=10,
+                       auth={"token": token})
+
+        def marks_during(request) -> tuple[int, object]:
+            trips: list[tuple[float, float]] = []
+            stop, revision = threading.Event(), [0]
+
+            def mark():
+                while not stop.is_set():
+                    sent = time.monotonic()
+                    answer = tablet.call("mark:submit", {
+                        "id": str(uuid.uuid4()), "skill": "10", "aspect": panel.m_aspect,
+                        "competitor": panel.competitor, "base": revision[0],
+                        "value": panel.m_values[len(trips) % 2]}, timeout=30)
+                    assert answer["ok"], answer
+                    revision[0] = answer["mark"]["revision"]
+                    trips.append((sent, time.monotonic()))
+                    time.sleep(0.01)
+
+            judge = threading.Thread(target=mark, daemon=True)
+            judge.start()
+            time.sleep(0.5)
+            began = time.monotonic()
+            result = request()
+            ended = time.monotonic()
+            stop.set()
+            judge.join(timeout=35)
+            return sum(1 for sent, answered in trips if began < sent and answered < ended), result
+
+        yield server, http, marks_during
+    finally:
+        if tablet is not None:
+            tablet.disconnect()
+        stop_server(server)
+
+
+def test_a_long_preview_lets_the_server_take_marks_meanwhile(served_with_judge):
+    """Under gevent the preview's checking runs in the server's process: it pauses (a sleep
+    long enough for the loop to go round, progress.py), so a judge's marks are written and
+    answered during it, not after it."""
+    server, http, marks_during = served_with_judge
+
+    def checked():  # as the page sends it: with its progress task
+        page = http.get(server.url + "/manage/import", timeout=10).text
+        return http.post(server.url + "/manage/import/preview", timeout=60, data={
+            "csrf_token": csrf(page), "task": task_of(page, "import-form"),
+            "kind": "competitors", "championship": WS, "skill": f"{WS}/10"},
+            files={"file": ("big.xlsx", competitors_xlsx(1500))}).text
+
+    during, html = marks_during(checked)
+    assert "create 1500" in html
+    assert during >= 20, during  # with a sleep(0) three got through: the loop rarely went round
+

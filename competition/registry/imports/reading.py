@@ -57,11 +57,13 @@ def file_kind(filename: str, data: bytes) -> str:
 
 
 def read_table(filename: str, data: bytes, columns: Sequence[Column], *,
-               limits: Limits = DEFAULT_LIMITS, sheet: str | None = None) -> Table:
+               limits: Limits = DEFAULT_LIMITS, sheet: str | None = None,
+               paused=None) -> Table:
     """Read an uploaded .xlsx or .csv into rows keyed by `columns`; FileRefused if it cannot be.
 
     The header is the first non-empty row. For a workbook, `sheet` names the worksheet to read
-    (case-insensitive); by default the first one.
+    (case-insensitive); by default the first one. `paused(rows)` (a request's progress's: see
+    competition/progress.py) lets the server's other work run while the rows are read.
     """
     name = filename or "upload"
     if not data:
@@ -77,7 +79,8 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *,
         sheet_name, raw_rows = _xlsx_rows(name, data, limits, sheet)
     else:
         sheet_name, raw_rows = name, _csv_rows(name, data, limits)
-    return tabulate(kind, sheet_name, raw_rows, columns, limits)
+    return tabulate(kind, sheet_name, paused(raw_rows) if paused is not None else raw_rows,
+                    columns, limits)
 
 
 def _megabytes(size: int) -> str:

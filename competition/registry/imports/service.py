@@ -193,7 +193,9 @@ def limits() -> Limits:
 
 # --- preview and import -------------------------------------------------------------------------
 
-def _read(importer: Importer, filename: str, data: bytes) -> tuple[Report, Table | None]:
+def _read(importer: Importer, filename: str, data: bytes,
+          progress: Progress = None) -> tuple[Report, Table | None]:
+    """The file's table (its rows read pausing as `progress` does, in a request)."""
     report = Report(importer.kind, filename)
     try:
         reader = getattr(importer, "read", None)  # an importer may read its own layouts
@@ -201,7 +203,8 @@ def _read(importer: Importer, filename: str, data: bytes) -> tuple[Report, Table
             table = reader(filename, data, limits())
         else:
             table = read_table(filename, data, importer.columns, limits=limits(),
-                               sheet=getattr(importer, "sheet", None))
+                               sheet=getattr(importer, "sheet", None),
+                               paused=getattr(progress, "paused", None))
     except FileRefused as refused:
         report.errors = refused.errors
         return report, None
@@ -224,7 +227,7 @@ def _error_order(error: RowError):
 def preview(importer: Importer, target: Target, filename: str, data: bytes,
             progress: Progress = None) -> Report:
     """What importing the file would do, or all its errors. Writes nothing."""
-    report, table = _read(importer, filename, data)
+    report, table = _read(importer, filename, data, progress)
     if table is None:
         return report
     try:
