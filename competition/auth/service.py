@@ -209,15 +209,24 @@ def issue_login_code(session, user: User, days: int = LOGIN_CODE_DAYS,
     """A new one-time login code for `user`, valid `days`; the user's earlier unused codes are
     revoked (only the newest badge works). Runs in the caller's write transaction; returns the
     code (shown once, only its hash is kept) and when it expires."""
+    code = code or secrets.token_urlsafe(24)
+    return code, issue_login_codes(session, {user.id: code}, days)
+
+
+def issue_login_codes(session, codes: dict[int, str], days: int = LOGIN_CODE_DAYS) -> datetime:
+    """`issue_login_code` for many accounts (user id → its new code) in three statements, in
+    the caller's write transaction; when the codes expire."""
     if not 1 <= days <= LOGIN_CODE_MAX_DAYS:
         raise AccountError(f"a login code is valid for 1 to {LOGIN_CODE_MAX_DAYS} days")
     now = utcnow()
-    revoke_login_codes(session, user.id, now)
-    code = code or secrets.token_urlsafe(24)
+    session.execute(sa.update(LoginCode).where(
+        LoginCode.user_id.in_(list(codes)), LoginCode.used_at.is_(None),
+        LoginCode.revoked_at.is_(None)).values(revoked_at=now))
     expires_at = now + timedelta(days=days)
-    session.add(LoginCode(user_id=user.id, code_hash=hash_code(code), created_at=now,
-                          expires_at=expires_at))
-    return code, expires_at
+    session.execute(sa.insert(LoginCode), [
+        {"user_id": user_id, "code_hash": hash_code(code), "created_at": now,
+         "expires_at": expires_at} for user_id, code in codes.items()])
+    return expires_at
 
 
 def revoke_login_codes(session, user_id: int, now: datetime | None = None) -> int:
@@ -332,6 +341,27 @@ def add_user(login: str, role: str, password: str | None, *, expert: Expert | No
         user.set_password(password)
     session.add(user)
     return user
+
+
+def add_expert_accounts(session, accounts: list[tuple[str, str, int]]) -> dict[int, int]:
+    """Accounts without a password for experts (login, role "expert" or "chief", expert id),
+    as `add_user` would make them, in a few statements; expert id → the new account's id.
+    AccountError when a login is taken or an expert has an account already."""
+    for login, role, _expert_id in accounts:
+        if role not in PIN_ROLES or not login or len(login) > 64 or \
+                any(ch.isspace() for ch in login):
+            raise AccountError(f"no expert account can have the login {login!r} and role "
+                               f"{role!r}")
+    experts = [expert_id for _login, _role, expert_id in accounts]
+    taken = session.execute(sa.select(User.login).where(sa.or_(
+        sa.func.lower(User.login).in_([login.lower() for login, _r, _e in accounts]),
+        User.expert_id.in_(experts)))).scalars().first()
+    if taken is not None:
+        raise AccountError(f"the login {taken!r} is taken, or its expert has an account")
+    session.execute(sa.insert(User), [{"login": login, "role": role, "expert_id": expert_id}
+                                      for login, role, expert_id in accounts])
+    return dict(session.execute(sa.select(User.expert_id, User.id).where(
+        User.expert_id.in_(experts))).all())
 
 
 def create_token(login: str, label: str = "") -> str:

@@ -1,6 +1,9 @@
-// Expert badges: fetch the PDF in the background so the page can say "preparing…" and then
+// Expert badges: fetch the PDF in the background so the page can say "preparing…", move a
+// progress bar with the server's steps (pushed over Socket.IO: progress.js), and then say
 // "ready" (a plain form post shows nothing while the server renders). Without JavaScript the
 // form posts normally and the browser downloads the PDF.
+import { followProgress, watch } from "./progress.js";
+
 const form = document.getElementById("badges-form");
 const status = document.getElementById("badges-status");
 
@@ -17,6 +20,9 @@ if (form && status && window.fetch) {
     buttons.forEach((button) => { button.disabled = true; });
     form.setAttribute("aria-busy", "true");
     status.textContent = form.dataset.preparing;
+    const task = form.querySelector('[name="task"]')?.value;
+    const socket = await watch(task);
+    if (socket) followProgress(socket, form, status, task);
     try {
       const response = await fetch(form.action || window.location.href, {
         method: "POST", body: new FormData(form), credentials: "same-origin",
@@ -42,6 +48,7 @@ if (form && status && window.fetch) {
     } catch (error) {
       status.textContent = form.dataset.failed;
     } finally {
+      if (socket) socket.close();
       buttons.forEach((button) => { button.disabled = false; });
       form.removeAttribute("aria-busy");
     }

@@ -3,6 +3,8 @@
 // then that page leaves for the result; only the championship / skill fields the chosen kind
 // of list needs. The pages work without this.
 
+import { followProgress, watch, working } from "./progress.js";
+
 const SCOPES = {
   organizations: { championship: false, skill: false },
   experts: { championship: true, skill: false },
@@ -36,61 +38,6 @@ function showScope(form, prefix = "") {
   kind.addEventListener("change", update);
   championship.addEventListener("change", update);
   update();
-}
-
-// The Socket.IO client, vendored (static/vendor/socket.io): loaded at once, used on submit.
-const socketClient = import("../vendor/socket.io/socket.io.esm.min.js").catch(() => null);
-const CONNECT_WAIT = 2000; // ms: after this the form is sent without a progress bar
-const SPEAK_EVERY = 1500; // ms between two announcements of the count to screen readers
-
-function working(form, status) {
-  status.textContent = form.dataset.working;
-  const bar = document.createElement("progress");
-  bar.setAttribute("aria-hidden", "true");
-  status.append(" ", bar);
-  return bar;
-}
-
-// Join the task's room: resolves to the socket when the server accepted, else to null.
-async function watch(task) {
-  const module = await socketClient;
-  if (!module || !task) return null;
-  const socket = module.io({ transports: ["websocket"], reconnection: false, timeout: CONNECT_WAIT });
-  const joined = new Promise((resolve) => {
-    socket.on("connect_error", () => resolve(false));
-    socket.on("connect", () => {
-      socket.emit("progress:watch", { task }, (answer) => resolve(Boolean(answer && answer.ok)));
-    });
-  });
-  const timeout = new Promise((resolve) => { window.setTimeout(() => resolve(false), CONNECT_WAIT); });
-  if (await Promise.race([joined, timeout])) return socket;
-  socket.close();
-  return null;
-}
-
-function followProgress(socket, form, status, task) {
-  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
-  let bar = null;
-  let spoken = 0;
-  socket.on("progress", (event) => {
-    if (!event || event.task !== task || !event.total) return;
-    if (!bar) {
-      bar = document.createElement("progress");
-      bar.setAttribute("aria-hidden", "true"); // the text below says the same
-      status.replaceChildren(bar, " ", document.createElement("span"));
-    }
-    // Attributes, not properties: what a test (or an extension) observes.
-    bar.setAttribute("max", String(event.total));
-    bar.setAttribute("value", String(event.done));
-    const now = Date.now();
-    if (now - spoken >= SPEAK_EVERY || event.done === event.total) {
-      spoken = now;
-      status.lastChild.textContent = (form.dataset.progress || "{done} / {total}")
-        .replace("{label}", event.label || "")
-        .replace("{done}", numbers.format(event.done))
-        .replace("{total}", numbers.format(event.total));
-    }
-  });
 }
 
 // `follow`: the answer comes when the work is done (the preview), so the bar follows the task

@@ -244,3 +244,129 @@ def test_documents_cannot_read_local_files(app, tmp_path):
     assert refused.pages == 1
     assert b"/Image" in pdf_text_objects(allowed.data)  # the same picture, inline, is drawn
     assert b"/Image" not in pdf_text_objects(refused.data)
+
+
+def test_badges_are_rendered_in_a_child_and_stored_in_a_few_statements(badge_setup,
+                                                                       monkeypatch):
+    """The PDF is rendered by a render child (WeasyPrint's seconds of CPU in the server's
+    process would stall every socket), and the accounts and codes of every badge are written
+    by one statement each (the write lock that judges' marks wait for)."""
+    from competition.documents import render
+    from tests.helpers import statements_during
+
+    app, ids, info = badge_setup
+
+    def in_this_process(_html):
+        raise AssertionError("the badges were rendered in the server's process")
+
+    monkeypatch.setattr(render, "render_pdf", in_this_process)
+    with app.test_request_context("/manage/badges", headers=EN):
+        prepared = prepare_badges(info["championship_id"], None, 3, None)
+        printed = []
+        seen = statements_during(db.engine, lambda: printed.append(finish_badges(prepared)))
+    assert printed[0].pdf.startswith(b"%PDF-") and printed[0].accounts_created == \
+        info["experts"] - 5  # make_role_users gave five of them accounts
+    writes = sorted(" ".join(s.split()[:3]) for s in seen if s.startswith(("INSERT", "UPDATE")))
+    assert writes == ["INSERT INTO audit_entry", "INSERT INTO login_code",
+                      "INSERT INTO user_account", "UPDATE login_code SET"], writes
+    with app.app_context():
+        codes = dict(db.session.execute(sa.select(LoginCode.code_hash, User.expert_id)
+                                        .join(User)).all())
+    from competition.auth.service import hash_code
+
+    assert {codes.get(hash_code(badge.code)) for badge in prepared.plan.badges} == {
+        badge.expert_id for badge in prepared.plan.badges}  # each badge's code is its own
+
+
+def test_an_account_made_while_the_badges_were_prepared_stops_the_print(badge_setup):
+    from competition.auth import service as auth
+    from competition.errors import Conflict
+
+    app, ids, info = badge_setup
+    with app.test_request_context("/manage/badges", headers=EN):
+        prepared = prepare_badges(info["championship_id"], None, 3, None)
+        badge = next(b for b in prepared.plan.badges if b.user_id is None)
+        with write_transaction() as session:  # someone else gives that expert an account
+            auth.add_user("someone-else", "expert", None,
+                          expert=session.get(Expert, badge.expert_id))
+        with pytest.raises(Conflict, match="accounts changed"):
+            finish_badges(prepared)
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(LoginCode)
+                                  ).scalar_one() == 0
+        assert db.session.execute(sa.select(sa.func.count()).select_from(User).where(
+            User.login.like("vko-ws-2026-%"))).scalar_one() == 0
+
+
+def test_a_render_that_fails_says_so_and_stores_nothing(badge_setup, monkeypatch):
+    from competition.documents.render import RenderFailed
+    from competition.registry.accounts import badges
+
+    app, ids, info = badge_setup
+
+    def fails(_html):
+        raise RenderFailed("MemoryError")
+
+    monkeypatch.setattr(badges, "render_pdf_isolated", fails)
+    organizer = client_as(app, "organizer", ids)
+    response = post_form(organizer, "/manage/badges", {
+        "championship": info["championship_id"], "skill": 0, "days": 3})
+    assert response.status_code == 400
+    assert "The badges could not be printed (MemoryError); try again" in \
+        response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(LoginCode)
+                                  ).scalar_one() == 0
+
+
+def add_experts(app, n: int, skill_code: str = "10") -> None:
+    """`n` more experts of the demo championship, each an expert of `skill_code`."""
+    from competition.models import ExpertRole
+
+    with app.app_context():
+        with write_transaction() as session:
+            championship = session.execute(sa.select(Championship).where(
+                Championship.code == "vko-ws-2026")).scalar_one()
+            skill = session.execute(sa.select(Skill).where(
+                Skill.championship_id == championship.id, Skill.code == skill_code)
+            ).scalar_one()
+            for i in range(n):
+                expert = Expert(championship_id=championship.id, code=f"B{i:03d}",
+                                name_ru=f"Эксперт {i}", name_kk=f"Сарапшы {i}")
+                expert.roles.append(ExpertRole(skill_id=skill.id, role="expert"))
+                session.add(expert)
+        db.session.remove()
+
+
+def test_the_page_watches_the_badges_count_up_and_gets_the_parts_joined(badge_setup):
+    """The badges' steps reach the page's progress bar over Socket.IO (progress.py); a print
+    of more pages than a part's is rendered part by part and joined into one PDF."""
+    from competition.extensions import socketio
+    from competition.registry.accounts.badges import PAGES_PER_PART, PER_PAGE
+    from tests.registry.test_import_progress import assert_counts_up, events, task_of
+
+    app, ids, info = badge_setup
+    add_experts(app, 40)
+    n = info["experts"] + 40
+    parts, pages = -(-n // (PER_PAGE * PAGES_PER_PART)), -(-n // PER_PAGE)
+    assert parts > 1
+    organizer = client_as(app, "organizer", ids)
+    sio = socketio.test_client(app, flask_test_client=organizer)
+    page = organizer.get(f"/manage/badges?championship={info['championship_id']}",
+                         headers=EN).get_data(as_text=True)
+    task = task_of(page, "badges-form")
+    assert sio.emit("progress:watch", {"task": task}, callback=True) == {"ok": True}
+    response = organizer.post("/manage/badges", headers=EN, data={
+        "csrf_token": csrf(page), "task": task, "championship": info["championship_id"],
+        "skill": 0, "days": 3})
+    assert response.status_code == 200 and response.headers["X-Pages"] == str(pages)
+    data = response.get_data()
+    assert pdf_pages(data) == pages
+    fonts = set(re.findall(rb"/BaseFont\s*/\w+\+([\w-]+)", pdf_text_objects(data)))
+    assert fonts and all(name.startswith(b"Badge-Sans") for name in fonts), fonts
+    received = events(sio, task)
+    drawn = [e["done"] for e in received if e["label"] == "Drawing the login codes"]
+    assert drawn[-1] == n and {e["total"] for e in received
+                               if e["label"] == "Drawing the login codes"} == {n}
+    assert_counts_up(received, "Printing the badges", parts)
+    sio.disconnect()

@@ -2,12 +2,19 @@
 
 The order matters: the codes are drawn and the PDF rendered first, with no lock held (rendering
 a hundred badges takes seconds); then ONE write transaction creates the missing expert
-accounts, revokes every older unused code of those experts and stores the new codes' hashes.
-If rendering fails nothing has changed; a badge never carries a code the database lacks.
+accounts, revokes every older unused code of those experts and stores the new codes' hashes,
+a statement each for all the badges. If rendering fails nothing has changed; a badge never
+carries a code the database lacks.
+
+The PDF is rendered by render children (documents/render.py), a few pages at a time, and the
+parts joined: the server's process, which serves every judge's socket, only draws the QR codes
+and writes the HTML, yielding between badges. The steps are counted for the page's progress
+bar (competition/progress.py).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import secrets
@@ -24,7 +31,7 @@ from sqlalchemy.orm import selectinload
 from ...audit import record
 from ...auth import service as auth
 from ...database import write_transaction
-from ...documents.render import qr_svg, render_pdf
+from ...documents.render import qr_svg, render_pdf_isolated
 from ...errors import Conflict, Invalid
 from ...extensions import db
 from ...models import Championship, Expert, ExpertRole, Skill, User
@@ -33,6 +40,7 @@ from ...vocabulary import ExpertRole as Role
 
 BADGE_LOCALES = ("kk", "ru")  # badges are printed in both state languages
 PER_PAGE = 8  # 2 columns x 4 rows on A4
+PAGES_PER_PART = 4  # rendered at a time: the progress bar moves between the parts
 
 
 
@@ -162,16 +170,25 @@ def _texts(expires_at: datetime) -> dict[str, dict[str, str]]:
 
 @dataclass
 class PreparedBadges:
-    """Badges with their new codes drawn and their HTML written; nothing stored yet."""
+    """Badges with their new codes drawn and their HTML written (a document per few pages);
+    nothing stored yet."""
 
     plan: BadgePlan
-    html: str
+    parts: list[str]
     days: int
     expires_at: datetime
 
+    @property
+    def html(self) -> str:
+        return "".join(self.parts)
+
+
+def _each(progress, items, label):
+    return progress(items, label) if progress is not None else items
+
 
 def prepare_badges(championship_id: int, skill_id: int | None, days: int,
-                   public_url: str | None) -> PreparedBadges:
+                   public_url: str | None, progress=None) -> PreparedBadges:
     if not 1 <= days <= auth.LOGIN_CODE_MAX_DAYS:
         raise Invalid(_("A login code is valid for 1 to %(n)s days.",
                         n=auth.LOGIN_CODE_MAX_DAYS), field="days")
@@ -180,54 +197,75 @@ def prepare_badges(championship_id: int, skill_id: int | None, days: int,
         raise Conflict(_("This championship (or skill) has no experts yet: register them "
                          "first."), field="championship", code="no_experts")
     expires_at = utcnow() + timedelta(days=days)
-    for badge in plan.badges:
+    for badge in _each(progress, plan.badges, _("Drawing the login codes")):
         if not badge.note:
             badge.code = secrets.token_urlsafe(24)
             badge.qr_svg = qr_svg(login_url(badge.code, public_url))
-    html = render_template("auth/badges.html", plan=plan, texts=_texts(expires_at),
-                           locales=BADGE_LOCALES)
-    return PreparedBadges(plan, html, days, expires_at)
+    texts, size = _texts(expires_at), PER_PAGE * PAGES_PER_PART
+    parts = [render_template("auth/badges.html", plan=plan, badges=plan.badges[i:i + size],
+                             texts=texts, locales=BADGE_LOCALES)
+             for i in range(0, len(plan.badges), size)]
+    return PreparedBadges(plan, parts, days, expires_at)
 
 
-def finish_badges(prepared: PreparedBadges) -> PrintedBadges:
+def finish_badges(prepared: PreparedBadges, progress=None) -> PrintedBadges:
     """Render the PDF, then store the codes (and create the missing accounts)."""
-    rendered = render_pdf(prepared.html)
+    from pypdf import PdfWriter
+
+    pdfs = [render_pdf_isolated(part)  # a child's CPU: the sockets go on
+            for part in _each(progress, prepared.parts, _("Printing the badges"))]
+    data = pdfs[0].data
+    if len(pdfs) > 1:
+        joined, buffer = PdfWriter(), io.BytesIO()
+        for pdf in pdfs:
+            joined.append(io.BytesIO(pdf.data))
+        joined.write(buffer)
+        data = buffer.getvalue()
     created = _store_codes(prepared.plan, prepared.days, prepared.expires_at)
     plan = prepared.plan
     name = plan.championship.code + (f"-{plan.skill.code}" if plan.skill else "")
-    return PrintedBadges(rendered.data, rendered.pages, len(plan.badges), created,
+    return PrintedBadges(data, sum(pdf.pages for pdf in pdfs), len(plan.badges), created,
                          f"badges-{name}.pdf")
 
 
 def print_badges(championship_id: int, skill_id: int | None, days: int,
-                 public_url: str | None) -> PrintedBadges:
-    return finish_badges(prepare_badges(championship_id, skill_id, days, public_url))
+                 public_url: str | None, progress=None) -> PrintedBadges:
+    return finish_badges(prepare_badges(championship_id, skill_id, days, public_url, progress),
+                         progress)
 
 
 def _store_codes(plan: BadgePlan, days: int, expires_at: datetime) -> int:
-    created: list[str] = []
+    """Create the missing accounts and store the codes, for every badge at once: the write
+    lock that judges' marks wait for is held for a few statements, not a flush per badge."""
+    badges = [badge for badge in plan.badges if badge.code is not None]
+    experts = [badge.expert_id for badge in badges]
     with write_transaction() as session:
-        for badge in plan.badges:
-            if badge.code is None:
-                continue
-            expert = session.get(Expert, badge.expert_id)
-            if expert is None:
-                raise Conflict(_("The experts changed while the badges were prepared; "
-                                 "print them again."))
-            user = session.execute(
-                sa.select(User).where(User.expert_id == expert.id)).scalar_one_or_none()
-            if user is None:
-                try:
-                    user = auth.add_user(badge.login, badge.account_role, None, expert=expert)
-                except auth.AccountError:
-                    raise Conflict(_("The accounts changed while the badges were "
-                                     "prepared; print them again.")) from None
-                session.flush()
-                created.append(badge.login)
-            elif not user.is_enabled or user.role not in auth.PIN_ROLES:
-                raise Conflict(_("The accounts changed while the badges were prepared; "
-                                 "print them again."))
-            auth.issue_login_code(session, user, days, code=badge.code)
+        if len(set(session.scalars(sa.select(Expert.id).where(Expert.id.in_(experts))))) \
+                != len(set(experts)):
+            raise Conflict(_("The experts changed while the badges were prepared; "
+                             "print them again."))
+        users = {row.expert_id: row for row in session.execute(
+            sa.select(User.id, User.expert_id, User.is_enabled, User.role)
+            .where(User.expert_id.in_(experts)))}
+        if any(not user.is_enabled or user.role not in auth.PIN_ROLES
+               for user in users.values()) or any(
+                (users[badge.expert_id].id if badge.expert_id in users else None)
+                != badge.user_id for badge in badges):  # the badge shows the plan's login
+            raise Conflict(_("The accounts changed while the badges were prepared; "
+                             "print them again."))
+        new = [badge for badge in badges if badge.user_id is None]
+        accounts = {expert_id: user.id for expert_id, user in users.items()}
+        if new:
+            try:
+                accounts.update(auth.add_expert_accounts(session, [
+                    (badge.login, badge.account_role, badge.expert_id) for badge in new]))
+            except auth.AccountError:
+                raise Conflict(_("The accounts changed while the badges were "
+                                 "prepared; print them again.")) from None
+        created = [badge.login for badge in new]
+        if badges:
+            auth.issue_login_codes(
+                session, {accounts[badge.expert_id]: badge.code for badge in badges}, days)
         record("badges", "championship", plan.championship.id,
                f"{len(plan.badges)} badges printed"
                + (f" for skill {plan.skill.code}" if plan.skill else ""),

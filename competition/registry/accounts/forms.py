@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -106,3 +106,4 @@ class BadgesForm(LoginCodeForm):
                                validators=[DataRequired(_l("Choose a championship."))])
     skill = SelectField(_l("Skill (leave empty for every skill)"), coerce=_int_or_zero,
                         validators=[Optional()])
+    task = HiddenField()  # the page's progress bar (competition/progress.py)

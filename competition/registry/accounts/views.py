@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ... import progress
+from ...documents.render import RenderFailed
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...extensions import db
 from ...models import Championship, Skill
@@ -287,10 +289,16 @@ def badges():
         status = 400
         if form.validate_on_submit():
             try:
-                printed = print_badges(form.championship.data, form.skill.data or None,
-                                       form.days.data, current_app.config.get("PUBLIC_URL"))
+                with progress.reporter(form.task.data) as report:
+                    printed = print_badges(form.championship.data, form.skill.data or None,
+                                           form.days.data, current_app.config.get("PUBLIC_URL"),
+                                           report)
             except REFUSALS as error:
                 _apply_error(form, error)
+            except RenderFailed as error:
+                form.form_errors.append(_(
+                    "The badges could not be printed (%(error)s); try again, and if it fails "
+                    "again tell the administrator.", error=str(error)))
             else:
                 response = make_response(printed.pdf)
                 response.headers["Content-Type"] = "application/pdf"
@@ -300,6 +308,7 @@ def badges():
                 response.headers["X-Badges"] = str(printed.badges)
                 response.headers["X-Pages"] = str(printed.pages)
                 return response
+    form.task.data = progress.new_task()  # a fresh one for every page shown
     plan = None
     if form.championship.data:
         try:
