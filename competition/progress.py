@@ -205,6 +205,14 @@ class _Silent(_Pausing):
         return None
 
 
+def paused(items: Iterable) -> Iterator:
+    """`items` as they come, with the pauses of a request's long work (the rows of an export):
+    under gevent the process's other work runs meanwhile."""
+    from .extensions import socketio
+
+    return _Silent(socketio).paused(items)
+
+
 def reporter(task: str | None, user_id=None):
     """`with reporter(form.task.data) as progress: service.run(…, progress=progress)`.
 

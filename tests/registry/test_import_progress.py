@@ -12,6 +12,7 @@ import time
 import openpyxl
 import pytest
 import requests
+import sqlalchemy as sa
 
 from competition import progress
 from competition.database import in_write_transaction
@@ -180,3 +181,24 @@ def test_the_real_server_pushes_progress_over_a_websocket(live_server, sio_clien
     seconds = time.monotonic() - began
     assert len(received) <= 10 * seconds + 10, (len(received), seconds)
     assert len(received) < 1500 / 4
+
+
+def test_paused_work_sleeps_long_enough_for_the_loop_but_never_in_a_write(app, monkeypatch):
+    """`progress.paused` (an export's rows) and every progress of a request pause with a
+    positive sleep: gevent resumes a sleep(0) before its loop polls the sockets. Never inside
+    a write transaction, which must not switch out (docs/design.md, "gevent and SQLite")."""
+    from competition.database import write_transaction
+
+    slept: list[float] = []
+    monkeypatch.setattr(socketio, "sleep", slept.append)
+    monkeypatch.setattr(progress, "PAUSE_EVERY", 0)
+    with app.test_request_context():
+        assert list(progress.paused(iter(range(5)))) == [0, 1, 2, 3, 4]
+        assert progress.PAUSE > 0 and slept == [progress.PAUSE] * 5
+        with write_transaction() as session:
+            session.execute(sa.text("SELECT 1"))  # (PostgreSQL begins at the first statement)
+            assert list(progress.paused(range(3))) == [0, 1, 2]
+        assert len(slept) == 5
+        with progress.reporter(None, user_id=1) as silent:  # no page watches: still pauses
+            assert list(silent(range(2), "rows")) == [0, 1]
+        assert len(slept) == 7

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
+from ... import progress
 from ...errors import Invalid
 from ...models import Championship, Competitor
 from ..blueprint import bp
@@ -65,8 +66,8 @@ def eligibility(championship_id: int):
 @bp.get("/championships/<int:championship_id>/eligibility.xlsx")
 def eligibility_sheet(championship_id: int):
     championship = get_or_404(Championship, championship_id)
-    content = write_xlsx(SHEET_COLUMNS, sheet_rows(report(championship)), locale="ru",
-                         sheet="eligibility")
+    content = write_xlsx(SHEET_COLUMNS, progress.paused(sheet_rows(report(championship))),
+                         locale="ru", sheet="eligibility")
     response = Response(content, mimetype=XLSX_MIME)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="eligibility-{championship.code}.xlsx"')

@@ -15,6 +15,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from ... import progress
 from ...errors import Conflict, DomainError, Invalid
 from ...lookup import find_skill
 from ..blueprint import bp
@@ -118,7 +119,7 @@ def scheme():
 def scheme_export(skill_id: int, fmt: str):
     """The scheme as a table with the English column keys: it re-imports as it is."""
     skill = reading.get_skill(skill_id)
-    rows = export_scheme(skill)
+    rows = progress.paused(export_scheme(skill))  # the server's other work runs meanwhile
     if fmt == "xlsx":
         content = write_xlsx(COLUMNS, rows, locale="en", sheet="scheme")
         mimetype = XLSX_MIME
