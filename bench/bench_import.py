@@ -18,7 +18,9 @@ database for every run. In the same run:
   connection before it takes the lock (competition/statements.py, PreparedRows.stage).
 With `--experts N` (N > 0), after that: N experts of the demo championship, each on two rows
 (two skills), imported the same way, and how long that import's write transaction held the lock
-(written in bulk, as the competitors are: the same target of tens of milliseconds).
+(written in bulk, as the competitors are: the same target of tens of milliseconds), then how
+long the badges of the championship take to store their accounts and login codes (a badges
+print's write transaction, registry/accounts/badges.py; the PDF is not rendered).
 Target (issue 4): preview + import of 2,000 competitors under 10 s. Not a timed test.
 The same import confirmed on a running server while a judge marks: bench_import_live.py.
 """
@@ -88,17 +90,29 @@ def importing(template: Path, folder: Path, name: str, kind: str, skill: str | N
         db.engine.dispose()
 
 
-def experts_written(template: Path, folder: Path, n: int, runs: int) -> list[float]:
-    """The seconds each run's experts import held the write lock (after one warm-up run)."""
+def experts_written(template: Path, folder: Path, n: int, runs: int
+                    ) -> tuple[list[float], list[float], int]:
+    """The seconds each run's experts import held the write lock (after one warm-up run), the
+    seconds the badges of the championship then took to store their accounts and codes (the
+    badges print's write transaction; the PDF is not rendered here), and how many badges."""
+    from competition.registry.accounts import badges
+
     data = experts_workbook(n)
-    held = []
+    held, stored, printed = [], [], 0
     for run in range(runs + 1):
         with importing(template, folder, f"experts{run}", "experts", None) as (kind, target):
             result = service.run_import(kind, target, "experts.xlsx", data)
             assert result.counts()["create"] == n, result.errors[:3]
+            plan = badges.plan_badges(target.championship.id)
+            for number, badge in enumerate(plan.badges):
+                badge.code = None if badge.note else f"bench-{run}-{number}"
+            printed = len(plan.badges)
+            db.session.rollback()
+            took, _created = timed(lambda p=plan: badges._store_codes(p, 3, badges.utcnow()))
         if run:
             held.append(result.timings["written"])
-    return held
+            stored.append(took)
+    return held, stored, printed
 
 
 def read_with_openpyxl(data: bytes) -> int:
@@ -169,8 +183,8 @@ def main(argv: list[str] | None = None) -> None:
                                            timings["written"], timings.get("staged", 0.0),
                                            preview + imported), strict=True):
                 rows[label].append(value)
-        experts = experts_written(template, folder, args.experts, args.runs) \
-            if args.experts > 0 else []
+        experts, badges, printed = experts_written(template, folder, args.experts, args.runs) \
+            if args.experts > 0 else ([], [], 0)
     base = statistics.median(rows["baseline: openpyxl reads the workbook"])
     print(f"  {'':46} {'p50':>7} {'max':>7} {'p50/baseline':>13}")
     for label, times in rows.items():
@@ -187,6 +201,9 @@ def main(argv: list[str] | None = None) -> None:
               f"p50 {1000 * statistics.median(experts):.1f} ms, max "
               f"{1000 * max(experts):.1f} ms, {statistics.median(experts) / written:.1f}× "
               f"the {args.competitors} competitors' write transaction")
+        print(f"then the {printed} badges of the championship: their accounts and codes stored "
+              f"in p50 {1000 * statistics.median(badges):.1f} ms, max {1000 * max(badges):.1f} ms "
+              f"(the write transaction of a badges print)")
 
 
 if __name__ == "__main__":
