@@ -267,6 +267,18 @@ def test_an_organization_deleted_meanwhile_fails_the_import(demo_app):
 
 # --- the real server ------------------------------------------------------------------------------
 
+def organizer_session(server) -> requests.Session:
+    """An organizer logged in to `server` over HTTP, in English."""
+    http = requests.Session()
+    http.headers.update({"Accept-Language": "en"})
+    login = add_organizer(server)
+    page = http.get(server.url + "/login", timeout=10).text
+    assert http.post(server.url + "/login", timeout=10, allow_redirects=False, data={
+        "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD}
+    ).status_code in (302, 303)
+    return http
+
+
 @pytest.fixture
 def served(demo_template_db, tmp_path):
     """`competition serve` (gevent) on a copy of the demo, and an organizer's HTTP session."""
@@ -276,13 +288,7 @@ def served(demo_template_db, tmp_path):
     shutil.copyfile(demo_template_db, database)
     server = start_server(tmp_path, f"sqlite:///{database}", command="serve")
     try:
-        http = requests.Session()
-        http.headers.update({"Accept-Language": "en"})
-        login = add_organizer(server)
-        page = http.get(server.url + "/login", timeout=10).text
-        assert http.post(server.url + "/login", timeout=10, allow_redirects=False, data={
-            "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD}
-        ).status_code in (302, 303)
+        http = organizer_session(server)
         yield server, http
     finally:
         stop_server(server)
@@ -381,13 +387,7 @@ def served_with_judge(demo_template_db, tmp_path):
     server = start_server(tmp_path, f"sqlite:///{database}", command="serve")
     tablet = None
     try:
-        http = requests.Session()
-        http.headers.update({"Accept-Language": "en"})
-        login = add_organizer(server)
-        page = http.get(server.url + "/login", timeout=10).text
-        assert http.post(server.url + "/login", timeout=10, allow_redirects=False, data={
-            "csrf_token": csrf(page), "login": login, "password": E2E_PASSWORD}
-        ).status_code in (302, 303)
+        http = organizer_session(server)
         tablet = socketio.Client(reconnection=False)
         tablet.connect(server.url, transports=["websocket"], wait_timeout=10,
                        auth={"token": token})
