@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import has_request_context, session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from ..database import write_transaction
 from ..errors import DomainError, Invalid
@@ -22,6 +22,7 @@ from ..models import ApiToken, Competitor, Expert, LoginCode, User, people
 from ..models.base import utcnow
 from ..models.people import USER_ROLES, hash_token
 from . import devices, limits
+from .hashing import matches, off_the_loop
 from .sockets import TOKEN_KEY, session_user, token_live
 
 PIN_ROLES = frozenset({"expert", "chief"})
@@ -97,8 +98,9 @@ _DUMMY_HASH: list[str] = []
 def _spend_hash_time(secret: str) -> None:
     """Check against a throw-away hash so an unknown login takes as long as a wrong password."""
     if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16), method="scrypt"))
-    check_password_hash(_DUMMY_HASH[0], secret)
+        _DUMMY_HASH.append(off_the_loop(generate_password_hash, secrets.token_urlsafe(16),
+                                        "scrypt"))
+    matches(_DUMMY_HASH[0], secret)
 
 
 def _account(login: str) -> User | None:
@@ -139,7 +141,7 @@ def login_with_password(login: str, password: str, address: str | None,
     if user is None or not user.password_hash:
         _spend_hash_time(password)
         raise LoginFailed
-    if not user.check_password(password) or not user.is_active:
+    if not matches(user.password_hash, password) or not user.is_active:
         raise LoginFailed
     return _logged_in(user.id, slot)
 
@@ -193,7 +195,7 @@ def login_with_pin(identifier: str, championship_id: int | None, pin: str,
     if user is None or not user.pin_hash:
         _spend_hash_time(pin)
         raise LoginFailed
-    if not check_password_hash(user.pin_hash, pin) or not user.is_active:
+    if not matches(user.pin_hash, pin) or not user.is_active:
         raise LoginFailed
     return _logged_in(user.id, slot)
 

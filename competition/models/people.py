@@ -186,11 +186,6 @@ class User(UserMixin, db.Model):
 
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
-    def check_password(self, password: str) -> bool:
-        from werkzeug.security import check_password_hash
-
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
-
 
 # How passwords and PINs are hashed (a Werkzeug method): scrypt, a fifth of a second a hash.
 # Only the test suite, which makes thousands of accounts, lowers it (tests/conftest.py, and

@@ -206,14 +206,10 @@ def _client_burst(app, path: str, forms: list[dict]) -> list[tuple[int, str]]:
 
 
 def test_no_secret_is_checked_before_its_attempt_is_counted(db_app, monkeypatch):
-    import werkzeug.security
+    import competition.auth.hashing as hashing
 
-    import competition.auth.service as service
-
-    gate = Gate(BURST)
-    monkeypatch.setattr(service, "check_password_hash", gate.wrap(service.check_password_hash))
-    monkeypatch.setattr(werkzeug.security, "check_password_hash",
-                        gate.wrap(werkzeug.security.check_password_hash))
+    gate = Gate(BURST)  # every password and PIN is checked there (auth/hashing.py)
+    monkeypatch.setattr(hashing, "check_password_hash", gate.wrap(hashing.check_password_hash))
     with db_app.app_context():
         from competition.auth.service import add_user, set_pin
         from competition.database import write_transaction
