@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_import_live.py [--runs 3] [--competitors 2000] [--rate 20]
         [--baseline 10] [--skill vko-ws-2026/10] [--import-skill vko-ws-2026/18]
-        [--badges [--experts 100]]
+        [--badges [--experts 100]] [--logins N]
 
 `competition serve` (gevent, SQLite) on the demo championship (bench_live.prepare_instance:
 every skill live, an API token per expert). One judge of `--skill` (python-socketio, websocket,
@@ -27,6 +27,9 @@ With `--badges`, the organizer prints the badges of the judge's championship ins
 importing (POST /manage/badges: the PDF rendered, an account and a login code stored for every
 expert), after `--experts N` more experts are registered (two skills each) before the server
 starts; the windows are the baseline and that request's ("badges").
+
+With `--logins N`, the organizer logs in N times in a row instead (each a password checked
+against its scrypt hash); the windows are the baseline and those logins ("logins").
 """
 
 from __future__ import annotations
@@ -252,10 +255,12 @@ def main() -> None:
                         help="the skill the competitors are imported into")
     parser.add_argument("--badges", action="store_true",
                         help="print the championship's badges instead of importing")
+    parser.add_argument("--logins", type=int, default=0,
+                        help="log the organizer in this many times instead of importing")
     parser.add_argument("--experts", type=int, default=100,
                         help="with --badges: experts registered before, besides the demo's")
     args = parser.parse_args()
-    windows = ["badges"] if args.badges else ["preview", "import"]
+    windows = ["badges"] if args.badges else ["logins"] if args.logins else ["preview", "import"]
     print(f"bench_import_live: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}")
     print(f"{os.cpu_count()} CPUs; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
@@ -284,6 +289,16 @@ def main() -> None:
                 judge.window = "baseline"
                 time.sleep(args.baseline)
                 judge.window = None
+                if args.logins:
+                    judge.window = "logins"
+                    began = time.perf_counter()
+                    for _login in range(args.logins):
+                        log_in(server.url)
+                    judge.window = None
+                    took.append((time.perf_counter() - began) / args.logins)
+                    print(f"run {run + 1}: {args.logins} logins, {ms(took[-1])} ms each; marks "
+                          f"so far: { {k: len(v) for k, v in judge.acks.items()} }", flush=True)
+                    continue
                 if args.badges:
                     judge.window = "badges"
                     ended, badges = print_badges(http, server.url, championship_id)
@@ -311,6 +326,7 @@ def main() -> None:
     if not base or not all(judge.acks.get(window) for window in windows):
         raise SystemExit(f"no marks measured: {judge.acks}, refused {judge.refused}")
     task = (f"the badges of {args.skill.split('/')[0]} printed" if args.badges else
+            f"{args.logins} logins of the organizer" if args.logins else
             f"one import of {args.competitors} competitors into {args.import_skill}")
     print(f"\none judge of {args.skill}, {args.rate:g} marks/s; {args.runs} runs of "
           f"{args.baseline:g} s without it and {task}; ack latency in ms")
@@ -328,6 +344,10 @@ def main() -> None:
     if judge.refused:
         print(f"refused marks: {judge.refused}")
     p99 = percentile(judge.acks[windows[-1]], 0.99)
+    if args.logins:
+        print(f"\na login took p50 {ms(statistics.median(took))} ms; ack p99 during them: "
+              f"{ms(p99)} ms")
+        return
     if args.badges:
         print(f"\nthe badges took p50 {statistics.median(took):.2f} s from the POST to the PDF")
         print(f"ack p99 while they were printed: {ms(p99)} ms "
