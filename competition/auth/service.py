@@ -152,8 +152,9 @@ def valid_pin(pin: str) -> bool:
     return pin.isascii() and pin.isdigit() and PIN_LENGTHS[0] <= len(pin) <= PIN_LENGTHS[1]
 
 
-def set_pin(user: User, pin: str | None) -> None:
-    """Set (or with None remove) an expert's PIN; the caller owns the write transaction."""
+def set_pin(user: User, pin: str | None, pin_hash: str | None = None) -> None:
+    """Set (or with None remove) an expert's PIN; the caller owns the write transaction.
+    `pin_hash`: the PIN's hash made before it (`hashing.hashed`), else it is made here."""
     if pin is None:
         user.pin_hash = None
         return
@@ -161,7 +162,7 @@ def set_pin(user: User, pin: str | None) -> None:
         raise AccountError("a PIN has 4 to 6 digits")
     if user.role not in PIN_ROLES:
         raise AccountError("only expert and chief expert accounts can have a PIN")
-    user.pin_hash = generate_password_hash(pin, method=people.PASSWORD_METHOD)
+    user.pin_hash = pin_hash or people.password_hash(pin)
 
 
 def find_pin_user(identifier: str, championship_id: int | None) -> User | None:
@@ -313,11 +314,13 @@ def login_with_code(code: str, address: str | None) -> CodeState:
 # Accounts ---------------------------------------------------------------------------------
 
 def add_user(login: str, role: str, password: str | None, *, expert: Expert | None = None,
-             competitor: Competitor | None = None, locale: str | None = None) -> User:
+             competitor: Competitor | None = None, locale: str | None = None,
+             password_hash: str | None = None) -> User:
     """Create an account; the caller owns the write transaction.
 
     `password=None` makes an account that cannot log in with a password (an expert who uses
-    the QR code on the badge or a PIN)."""
+    the QR code on the badge or a PIN). `password_hash`: the password's hash made before the
+    transaction (`hashing.hashed`), else it is made here."""
     login = login.strip()
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):
         raise AccountError("the login must be 1-64 characters without spaces")
@@ -340,7 +343,7 @@ def add_user(login: str, role: str, password: str | None, *, expert: Expert | No
         raise AccountError(f"expert {expert.code} already has an account")
     user = User(login=login, role=role, expert=expert, competitor=competitor, locale=locale)
     if password is not None:
-        user.set_password(password)
+        user.password_hash = password_hash or people.password_hash(password)
     session.add(user)
     return user
 

@@ -182,9 +182,7 @@ class User(UserMixin, db.Model):
         return self.is_enabled
 
     def set_password(self, password: str) -> None:
-        from werkzeug.security import generate_password_hash
-
-        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.password_hash = password_hash(password)
 
 
 # How passwords and PINs are hashed (a Werkzeug method): scrypt, a fifth of a second a hash.
@@ -193,6 +191,13 @@ class User(UserMixin, db.Model):
 # hashes 37 passwords and PINs); the stored hash names its method, so a password is always
 # checked with the method it was hashed with.
 PASSWORD_METHOD = os.environ.get("COMPETITION_TEST_PASSWORD_METHOD") or "scrypt"
+
+
+def password_hash(secret: str) -> str:
+    """A password's (or PIN's) hash, by PASSWORD_METHOD."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(secret, method=PASSWORD_METHOD)
 
 
 def hash_token(token: str) -> str:

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from ...audit import diff, record
 from ...auth import limits, sockets
 from ...auth import service as auth
+from ...auth.hashing import hashed
 from ...database import write_transaction
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...extensions import db
@@ -220,6 +221,9 @@ def create_account(actor, data: AccountInput) -> int:
     login = data.login.strip()
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):
         raise Invalid(_("A login has 1 to 64 characters and no spaces."), field="login")
+    # hashed before the write lock is taken, and off the loop (auth/hashing.py)
+    password_hash = hashed(data.password) if data.password and \
+        len(data.password) >= PASSWORD_MIN else None
     with write_transaction() as session:
         if session.execute(
             sa.select(User.id).where(sa.func.lower(User.login) == login.lower())
@@ -231,7 +235,8 @@ def create_account(actor, data: AccountInput) -> int:
         _check_expert_free(session, expert, None)
         try:
             user = auth.add_user(login, data.role, data.password or None, expert=expert,
-                                 competitor=competitor, locale=data.locale or None)
+                                 competitor=competitor, locale=data.locale or None,
+                                 password_hash=password_hash)
         except auth.AccountError as error:  # a rule the checks above should have caught
             raise Invalid(str(error)) from None
         session.flush()
@@ -274,12 +279,13 @@ def update_account(actor, user_id: int, data: AccountInput) -> None:
 
 
 def reset_password(actor, user_id: int, password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise Invalid(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
+                      field="password")
+    password_hash = hashed(password)  # before the write lock, off the loop (auth/hashing.py)
     with write_transaction() as session:
         user = _target(session, actor, user_id)
-        if len(password) < PASSWORD_MIN:
-            raise Invalid(_("A password needs at least %(n)s characters.", n=PASSWORD_MIN),
-                          field="password")
-        user.set_password(password)
+        user.password_hash = password_hash
         user.session_version += 1  # whoever knew the old password is logged out
         limits.clear_failures(session, [limits.login_key(user.login)])
         record("password", "user", user.id, f"new password for {user.login}", {},
@@ -288,13 +294,14 @@ def reset_password(actor, user_id: int, password: str) -> None:
 
 
 def change_pin(actor, user_id: int, pin: str | None) -> None:
+    if pin is not None and not auth.valid_pin(pin):
+        raise Invalid(_("A PIN has 4 to 6 digits."), field="pin")
+    pin_hash = hashed(pin) if pin is not None else None  # before the write lock
     with write_transaction() as session:
         user = _target(session, actor, user_id)
         if user.role not in auth.PIN_ROLES:
             raise Conflict(_("Only expert and chief expert accounts can have a PIN."))
-        if pin is not None and not auth.valid_pin(pin):
-            raise Invalid(_("A PIN has 4 to 6 digits."), field="pin")
-        auth.set_pin(user, pin)
+        auth.set_pin(user, pin, pin_hash)
         # A new PIN is what an organizer gives for a lost tablet: the sessions of the old one
         # (its 7-day remember cookie too) end, as with a new password.
         user.session_version += 1
