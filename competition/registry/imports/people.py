@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ... import progress
 from ...errors import Invalid
 from ...extensions import db
 from ...models import Championship, Competitor, CompetitorMember, Organization, Skill
@@ -166,10 +167,12 @@ class CompetitorImporter:
         return personal_cells(data)
 
     def _existing(self, skill) -> dict[str, Competitor]:
-        return {c.code: c for c in db.session.execute(
+        """The skill's competitors by code, loaded a few hundred at a time with the request's
+        pauses between them (progress.paused): 2,000 took 160 ms of CPU in one go."""
+        return {c.code: c for c in progress.paused(db.session.execute(
             sa.select(Competitor).where(Competitor.skill_id == skill.id)
             .options(selectinload(Competitor.members), selectinload(Competitor.organization))
-        ).scalars()}
+            .execution_options(yield_per=250)).scalars())}
 
     def plan(self, table: Table, target, progress=None) -> Plan:
         skill = target.skill
