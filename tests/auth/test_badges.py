@@ -338,16 +338,19 @@ def add_experts(app, n: int, skill_code: str = "10") -> None:
         db.session.remove()
 
 
-def test_the_page_watches_the_badges_count_up_and_gets_the_parts_joined(badge_setup):
+def test_the_page_watches_the_badges_count_up_and_gets_the_parts_joined(badge_setup,
+                                                                        monkeypatch):
     """The badges' steps reach the page's progress bar over Socket.IO (progress.py); a print
     of more pages than a part's is rendered part by part and joined into one PDF."""
+    from competition import progress
     from competition.extensions import socketio
     from competition.registry.accounts.badges import PAGES_PER_PART, PER_PAGE
     from tests.registry.test_import_progress import assert_counts_up, events, task_of
 
     app, ids, info = badge_setup
-    add_experts(app, 40)
-    n = info["experts"] + 40
+    monkeypatch.setattr(progress, "INTERVAL", 0.01)  # the second part's render is seen too
+    add_experts(app, 10)
+    n = info["experts"] + 10
     parts, pages = -(-n // (PER_PAGE * PAGES_PER_PART)), -(-n // PER_PAGE)
     assert parts > 1
     organizer = client_as(app, "organizer", ids)
