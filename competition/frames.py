@@ -8,12 +8,12 @@ about half of the server's samples in a 1,000-viewer run (bench/bench_live.py --
 `FramedWebSocket` is the websocket that python-engineio makes under gevent, with a lock around
 every write and one more way in: `write(served, frame)` sends a frame that was built once for
 the whole room (competition/fanout.py) straight from the broadcasting greenlet, when the
-connection is idle — upgraded to websocket, nothing waiting in its queue, no write under way,
-no extension negotiated (`competition serve` declines compression). Otherwise it answers False
-and the packet takes the queue, behind what is already there, so each viewer still gets every
-packet in order. A frame that the socket's buffer cannot take at once is finished by a greenlet
-that holds the lock meanwhile; the writer waits for it. A viewer that takes nothing for a ping
-interval and timeout is cut off.
+connection is idle — upgraded to websocket, nothing waiting in its queue nor taken out of it
+by its writer, no write under way, no extension negotiated (`competition serve` declines
+compression). Otherwise it answers False and the packet takes the queue, behind what is
+already there, so each viewer still gets every packet in order. A frame that the socket's
+buffer cannot take at once is finished by a greenlet that holds the lock meanwhile; the writer
+waits for it. A viewer that takes nothing for a ping interval and timeout is cut off.
 
 Its `send` (the queue's writer's) also sends each packet whole, which simple-websocket's does
 not under gevent.
@@ -51,6 +51,9 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
     def __init__(self, handler, server):
         super().__init__(handler, server)
         self.lock = gevent.lock.Semaphore()
+        # packets the queue's writer has taken out of the queue and not yet written: one
+        # waiting for the lock is in neither the queue nor the lock, yet must go first
+        self.taken = 0
         self.framing = False
         self.patience = server.ping_interval + server.ping_timeout
         served = getattr(handler, "__self__", None)  # the engine.io socket it serves
@@ -67,15 +70,21 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
         """Send one packet whole, under the lock. simple-websocket 1.1 passes the frame to
         `socket.send` once, and under gevent that sends what the buffer takes and drops the
         rest when it is full (a slow viewer then gets a broken stream: simple-websocket
-        issue 45); this is its `send` with `sendall`."""
-        with self.lock:
-            ws = self.ws
-            if not ws.connected:
-                raise OSError("the websocket is closed")  # as engine.io's wrapper raises
-            event = Message(data=message) if isinstance(message, bytes) \
-                else TextMessage(data=str(message))
-            if not self._whole(ws.ws.send(event)):
-                raise OSError("the viewer took nothing for too long")
+        issue 45); this is its `send` with `sendall`. Until it is written the connection is
+        not idle: a lock that was just released is free before this writer, woken, takes it,
+        and a frame written meanwhile would overtake this packet."""
+        self.taken += 1
+        try:
+            with self.lock:
+                ws = self.ws
+                if not ws.connected:
+                    raise OSError("the websocket is closed")  # as engine.io's wrapper raises
+                event = Message(data=message) if isinstance(message, bytes) \
+                    else TextMessage(data=str(message))
+                if not self._whole(ws.ws.send(event)):
+                    raise OSError("the viewer took nothing for too long")
+        finally:
+            self.taken -= 1
 
     def close(self):
         with self.lock:  # its close frame after the frame under way, not inside it
@@ -87,7 +96,7 @@ class FramedWebSocket(gevent_driver.WebSocketWSGI):
         ws = getattr(self, "ws", None)
         return not (not self.framing or ws is None or not ws.connected or served.closed
                     or not served.upgraded or served.upgrading or self.lock.locked()
-                    or served.queue.qsize())
+                    or self.taken or served.queue.qsize())
 
     def write(self, served, frame: bytes) -> bool:
         """Send `frame` (one whole websocket frame) to this connection, whose engine.io

@@ -302,3 +302,48 @@ def test_a_viewer_that_reads_nothing_is_cut_off_and_the_others_go_on(framed_serv
     finally:
         sender.client.disconnect()
         gone.sock.close()
+
+
+def test_a_packet_the_writer_took_out_of_the_queue_keeps_the_connection_busy():
+    """The race behind a broadcast once seen out of order (121, 123, 124, 122): a frame being
+    finished holds the lock, the queue's writer takes the next packet out of the queue and
+    waits for the lock; when the lock is released it is free before the writer, woken, takes
+    it. A frame written in that moment would overtake the writer's packet."""
+    import gevent
+    import gevent.queue
+
+    from competition.frames import FramedWebSocket
+
+    class Server:
+        ping_interval, ping_timeout = 25, 20
+
+    class Served:  # engine.io's socket, as far as `takes` looks at it
+        closed, upgraded, upgrading = False, True, False
+
+        def __init__(self):
+            self.queue = gevent.queue.Queue()
+
+        def handle(self, _ws):
+            return None
+
+    class Connection:  # simple-websocket's, as far as `send` uses it
+        connected = True
+
+        def __init__(self, written):
+            self.ws = type("Wsproto", (), {"send": lambda _self, event: event.data.encode()})()
+            self.sock = type("Sock", (), {"sendall": lambda _self, data: written.append(
+                bytes(data))})()
+
+    served, written = Served(), []
+    framed = FramedWebSocket(served.handle, Server())
+    framed.framing, framed.ws = True, Connection(written)
+    assert framed.takes(served)  # idle
+    framed.lock.acquire()  # a frame's rest being sent (FramedWebSocket._finish)
+    writer = gevent.spawn(framed.send, "122")  # the writer, its packet out of the queue
+    gevent.sleep(0)  # it waits for the lock
+    assert not framed.takes(served)
+    framed.lock.release()
+    assert not framed.lock.locked()  # the window: free, and the writer not yet awake
+    assert not framed.takes(served)  # so packet 123 takes the queue, behind 122
+    writer.join(timeout=5)
+    assert written == [b"122"] and framed.takes(served)
