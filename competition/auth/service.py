@@ -222,9 +222,7 @@ def issue_login_codes(session, codes: dict[int, str], days: int = LOGIN_CODE_DAY
     if not 1 <= days <= LOGIN_CODE_MAX_DAYS:
         raise AccountError(f"a login code is valid for 1 to {LOGIN_CODE_MAX_DAYS} days")
     now = utcnow()
-    session.execute(sa.update(LoginCode).where(
-        LoginCode.user_id.in_(list(codes)), LoginCode.used_at.is_(None),
-        LoginCode.revoked_at.is_(None)).values(revoked_at=now))
+    revoke_login_codes(session, list(codes), now)
     expires_at = now + timedelta(days=days)
     session.execute(sa.insert(LoginCode), [
         {"user_id": user_id, "code_hash": hash_code(code), "created_at": now,
@@ -232,11 +230,13 @@ def issue_login_codes(session, codes: dict[int, str], days: int = LOGIN_CODE_DAY
     return expires_at
 
 
-def revoke_login_codes(session, user_id: int, now: datetime | None = None) -> int:
-    """Revoke the user's unused codes (in the caller's write transaction); returns how many."""
+def revoke_login_codes(session, user: int | list[int], now: datetime | None = None) -> int:
+    """Revoke the unused codes of the user (or users, by id) in the caller's write
+    transaction; returns how many."""
+    users = user if isinstance(user, list) else [user]
     result = session.execute(
         sa.update(LoginCode)
-        .where(LoginCode.user_id == user_id, LoginCode.used_at.is_(None),
+        .where(LoginCode.user_id.in_(users), LoginCode.used_at.is_(None),
                LoginCode.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
@@ -313,6 +313,11 @@ def login_with_code(code: str, address: str | None) -> CodeState:
 
 # Accounts ---------------------------------------------------------------------------------
 
+def valid_login(login: str) -> bool:
+    """A login has 1 to 64 characters and no spaces."""
+    return 0 < len(login) <= 64 and not any(ch.isspace() for ch in login)
+
+
 def add_user(login: str, role: str, password: str | None, *, expert: Expert | None = None,
              competitor: Competitor | None = None, locale: str | None = None,
              password_hash: str | None = None) -> User:
@@ -322,7 +327,7 @@ def add_user(login: str, role: str, password: str | None, *, expert: Expert | No
     the QR code on the badge or a PIN). `password_hash`: the password's hash made before the
     transaction (`hashing.hashed`), else it is made here."""
     login = login.strip()
-    if not login or len(login) > 64 or any(ch.isspace() for ch in login):
+    if not valid_login(login):
         raise AccountError("the login must be 1-64 characters without spaces")
     if role not in USER_ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of: {', '.join(USER_ROLES)}")
@@ -353,8 +358,7 @@ def add_expert_accounts(session, accounts: list[tuple[str, str, int]]) -> dict[i
     as `add_user` would make them, in a few statements; expert id → the new account's id.
     AccountError when a login is taken or an expert has an account already."""
     for login, role, _expert_id in accounts:
-        if role not in PIN_ROLES or not login or len(login) > 64 or \
-                any(ch.isspace() for ch in login):
+        if role not in PIN_ROLES or not valid_login(login):
             raise AccountError(f"no expert account can have the login {login!r} and role "
                                f"{role!r}")
     experts = [expert_id for _login, _role, expert_id in accounts]

@@ -37,6 +37,7 @@ from ...extensions import db
 from ...models import Championship, Expert, ExpertRole, Skill, User
 from ...models.base import utcnow
 from ...vocabulary import ExpertRole as Role
+from ..imports.checking import each_row
 
 BADGE_LOCALES = ("kk", "ru")  # badges are printed in both state languages
 PER_PAGE = 8  # 2 columns x 4 rows on A4
@@ -183,10 +184,6 @@ class PreparedBadges:
         return "".join(self.parts)
 
 
-def _each(progress, items, label):
-    return progress(items, label) if progress is not None else items
-
-
 def prepare_badges(championship_id: int, skill_id: int | None, days: int,
                    public_url: str | None, progress=None) -> PreparedBadges:
     if not 1 <= days <= auth.LOGIN_CODE_MAX_DAYS:
@@ -197,7 +194,7 @@ def prepare_badges(championship_id: int, skill_id: int | None, days: int,
         raise Conflict(_("This championship (or skill) has no experts yet: register them "
                          "first."), field="championship", code="no_experts")
     expires_at = utcnow() + timedelta(days=days)
-    for badge in _each(progress, plan.badges, _("Drawing the login codes")):
+    for badge in each_row(plan.badges, progress, _("Drawing the login codes")):
         if not badge.note:
             badge.code = secrets.token_urlsafe(24)
             badge.qr_svg = qr_svg(login_url(badge.code, public_url))
@@ -213,7 +210,7 @@ def finish_badges(prepared: PreparedBadges, progress=None) -> PrintedBadges:
     from pypdf import PdfWriter
 
     pdfs = [render_pdf_isolated(part)  # a child's CPU: the sockets go on
-            for part in _each(progress, prepared.parts, _("Printing the badges"))]
+            for part in each_row(prepared.parts, progress, _("Printing the badges"))]
     data = pdfs[0].data
     if len(pdfs) > 1:
         joined, buffer = PdfWriter(), io.BytesIO()

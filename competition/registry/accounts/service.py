@@ -219,7 +219,7 @@ def _check_password(password: str | None, role: str) -> None:
 def create_account(actor, data: AccountInput) -> int:
     _require_may_manage(actor, data.role)
     login = data.login.strip()
-    if not login or len(login) > 64 or any(ch.isspace() for ch in login):
+    if not auth.valid_login(login):
         raise Invalid(_("A login has 1 to 64 characters and no spaces."), field="login")
     # hashed before the write lock is taken, and off the loop (auth/hashing.py)
     password_hash = hashed(data.password) if data.password and \

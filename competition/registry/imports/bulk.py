@@ -5,6 +5,7 @@ driver before the transaction too (statements.PreparedRows), so the write lock i
 database's own work. The skills' versions are bumped here, as the ORM's flush would have
 (judging/versions.py), so that judging and the boards reload the names.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

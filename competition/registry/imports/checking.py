@@ -14,10 +14,9 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ...errors import Invalid
 from ...extensions import db
 from ..people.fields import error_messages, report_locale
-from .tabular import Plan, PlannedRow, Row, RowError, RowsInvalid, Table
+from .tabular import Plan, PlannedRow, Row, RowError, Table
 
 NAMES = ("name_ru", "name_kk", "name_en")
 NAME_LANGUAGES = ("ru", "kk", "en")
@@ -57,13 +56,6 @@ def duplicate_code(seen: dict[str, int], row: Row, key: str, value: str) -> RowE
 
 def name_label(values: dict) -> str:
     return next((values.get(f) for f in ("name_ru", "name_kk", "name_en") if values.get(f)), "")
-
-
-def write_row(item: PlannedRow, action) -> None:
-    try:
-        action()
-    except Invalid as invalid:
-        raise RowsInvalid([item.row.error(invalid.field or "", invalid.message)]) from None
 
 
 def plan_by_code(table: Table, existing: dict, stored, make_form, compared, fields,

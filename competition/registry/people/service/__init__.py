@@ -18,10 +18,9 @@ Two layers, so that the Excel/CSV import can reuse the rules of a single row:
   code, with `competition.errors.Invalid`.
 
   `experts.expert_values(data)` does the same for an expert (the data of the expert form or
-  of ExpertRoleRowForm); the import
-  of experts writes them, and the experts' roles, in bulk too. What the save checks inside its
-  transaction (a code taken by another expert, one chief expert per skill) the import checks
-  for the whole file (registry/imports/stale.py).
+  of ExpertRoleRowForm); the import of experts writes them, and the experts' roles, in bulk
+  too. What the save checks inside its transaction (a code taken by another expert, one chief
+  expert per skill) the import checks for the whole file (registry/imports/stale.py).
 
 * `save_*`, `delete_*`, `draw_workstations` … are the organizer pages' use cases: each runs in
   its own write transaction and records an audit entry (competition.audit.record). Input that
