@@ -196,6 +196,6 @@ def write_transaction(before_lock=None) -> Iterator:
 
 
 def in_write_transaction() -> bool:
-    """Whether this thread's session is inside write_transaction() (no I/O may happen there)."""
-    session = db.session()
-    return session.in_transaction() and bool(session.info.get(signals.OPEN))
+    """Whether this thread's session is inside write_transaction() (no I/O may happen there),
+    from its first line: on PostgreSQL the session begins only at the first statement."""
+    return bool(db.session().info.get(signals.OPEN))

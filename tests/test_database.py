@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from competition.database import WriteOutsideTransaction, write_transaction
+from competition.database import WriteOutsideTransaction, in_write_transaction, write_transaction
 from competition.extensions import db
 from competition.models import (
     Aspect,
@@ -98,6 +98,21 @@ def test_without_begin_immediate_the_same_load_fails(app):
         final = db.session.get(Skill, skill_id).version
     locked = [e for e in errors if "database is locked" in str(e)]
     assert locked or final < THREADS * INCREMENTS
+
+
+def test_a_write_transaction_is_known_from_its_first_line_to_its_commit(db_app):
+    with db_app.app_context():
+        assert not in_write_transaction()
+        with write_transaction() as session:
+            assert in_write_transaction()  # before any statement: PostgreSQL has not begun
+            session.execute(sa.text("SELECT 1"))
+            assert in_write_transaction()
+        assert not in_write_transaction()
+        db.session.execute(sa.text("SELECT 1"))  # a read transaction is not a write one
+        assert not in_write_transaction()
+        with pytest.raises(RuntimeError), write_transaction():
+            raise RuntimeError("rolled back")
+        assert not in_write_transaction()
 
 
 @pytest.mark.sqlite
