@@ -206,8 +206,7 @@ class ExpertImporter:
                 try:
                     values = expert_values(plan.extra["people"][code], organization_id)
                 except Invalid as invalid:
-                    raise RowsInvalid([row.error(invalid.field or "", invalid.message)]) \
-                        from None
+                    raise row.refused(invalid) from None
                 if values["organization_id"] is not None:
                     writes.organizations.setdefault(values["organization_id"], row)
                 if expert is None:

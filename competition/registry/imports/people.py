@@ -49,7 +49,7 @@ from .personal import (
     personal_cells,
 )
 from .stale import grouped, rows_by_code
-from .tabular import Column, Plan, RowsInvalid, Table
+from .tabular import Column, Plan, Table
 
 # --- organizations ------------------------------------------------------------------------------
 
@@ -229,8 +229,7 @@ class CompetitorImporter:
                 values = competitor_values(
                     data, competitor.status if competitor else None, organization_id)
             except Invalid as invalid:
-                raise RowsInvalid([item.row.error(invalid.field or "", invalid.message)]) \
-                    from None
+                raise item.row.refused(invalid) from None
             if values["organization_id"] is not None:
                 writes.organizations.setdefault(values["organization_id"], item.row)
             members = members_from(data) if skill.is_team else []

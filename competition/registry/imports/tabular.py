@@ -151,6 +151,10 @@ class Row:
         shown = self.values.get(key, "") if value is None else value
         return RowError(self.sheet, self.number, self.headers.get(key, key), shown, str(expected))
 
+    def refused(self, invalid: Invalid) -> RowsInvalid:
+        """The import's refusal of this row for `invalid`, a rule the service's check broke."""
+        return RowsInvalid([self.error(invalid.field or "", invalid.message)])
+
 
 @dataclass
 class Table:
