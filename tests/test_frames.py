@@ -25,7 +25,7 @@ from wsproto.frame_protocol import FrameProtocol, Opcode
 from competition.fanout import YieldingRedisManager, _Framed
 from competition.frames import text_frame
 
-from .fixtures.servers import answers_http, free_port
+from .fixtures.servers import answers_http, free_port, in_order
 
 pytestmark = pytest.mark.timeout(120)
 SCRIPT = Path(__file__).parent / "fixtures" / "framed_server.py"
@@ -87,7 +87,7 @@ class Viewer:
 
     def __init__(self, url: str, room: str, transport: str = "websocket"):
         self.ticks: list[dict] = []
-        self.client = socketio.Client(reconnection=False)
+        self.client = in_order(socketio.Client(reconnection=False))  # ticks as they came
         self.client.on("tick", self.ticks.append)
         self.client.connect(url, transports=[transport], wait_timeout=10)
         assert self.client.call("join", room, timeout=10) is True

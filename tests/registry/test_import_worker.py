@@ -316,8 +316,10 @@ def served_confirm(server, http, html: str) -> str:
 def watching(server, http, task: str):
     import socketio as socketio_client
 
+    from ..fixtures.servers import in_order
+
     events: list[dict] = []
-    client = socketio_client.Client(reconnection=False)
+    client = in_order(socketio_client.Client(reconnection=False))
     client.on("progress", events.append)
     client.connect(server.url, transports=["websocket"], wait_timeout=10, headers={
         "Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())})
